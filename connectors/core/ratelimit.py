@@ -1,0 +1,187 @@
+"""Rate-limit algorithms and the client-side throttle built on them.
+
+The same algorithm objects serve both sides: a connector's `Throttle` waits until its model of the
+vendor's limit admits one more request, and a simulator asks the identical model whether to answer
+429. The client therefore never exceeds the limit it is told about, and corrects its model from the
+vendor's rate-limit headers as responses arrive (another process may share the same quota).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import httpx
+
+from connectors.core.clock import SYSTEM_CLOCK, Clock
+
+
+class RateLimit(Protocol):
+    """A model of one vendor limit; all times are monotonic seconds."""
+
+    def delay(self, now: float) -> float:
+        """Seconds to wait before one more request is admitted (0 when it may go now)."""
+        ...
+
+    def consume(self, now: float) -> None:
+        """Record that a request was sent (client) or arrived (server) at `now`."""
+        ...
+
+    def correct(self, remaining: float, now: float) -> None:
+        """Believe the vendor: at most `remaining` more requests are admitted right now."""
+        ...
+
+    def remaining(self, now: float) -> float:
+        """How many requests would be admitted right now."""
+        ...
+
+
+class LeakyBucket:
+    """A bucket that fills by one per request and leaks at a steady rate (Shopify's model).
+
+    A request is admitted while the bucket has room; a full bucket admits the next request after
+    one request's worth has leaked.
+    """
+
+    def __init__(self, capacity: float, leak_per_second: float) -> None:
+        if capacity <= 0 or leak_per_second <= 0:
+            raise ValueError("a leaky bucket needs a positive capacity and leak rate")
+        self.capacity = capacity
+        self.leak_per_second = leak_per_second
+        self._level = 0.0
+        self._updated: float | None = None
+
+    def level(self, now: float) -> float:
+        """How full the bucket is at `now`, after leaking since the last update."""
+        if self._updated is None:
+            return self._level
+        leaked = (now - self._updated) * self.leak_per_second
+        return max(0.0, self._level - leaked)
+
+    def delay(self, now: float) -> float:
+        """Seconds until one request's worth of room has leaked out."""
+        excess = self.level(now) + 1 - self.capacity
+        return max(0.0, excess / self.leak_per_second)
+
+    def consume(self, now: float) -> None:
+        """Add one request to the bucket."""
+        self._level = self.level(now) + 1
+        self._updated = now
+
+    def correct(self, remaining: float, now: float) -> None:
+        """Raise the level to what the vendor reports (never lower it: the cautious side)."""
+        self._level = max(self.level(now), self.capacity - remaining)
+        self._updated = now
+
+    def remaining(self, now: float) -> float:
+        """Room left in the bucket at `now`."""
+        return max(0.0, self.capacity - self.level(now))
+
+
+class SlidingWindow:
+    """At most `limit` requests in any `window_seconds` (HubSpot's and Slack's model)."""
+
+    def __init__(self, limit: int, window_seconds: float) -> None:
+        if limit <= 0 or window_seconds <= 0:
+            raise ValueError("a sliding window needs a positive limit and window")
+        self.limit = limit
+        self.window_seconds = window_seconds
+        self._times: deque[float] = deque()
+
+    def _prune(self, now: float) -> None:
+        while self._times and self._times[0] <= now - self.window_seconds:
+            self._times.popleft()
+
+    def delay(self, now: float) -> float:
+        """Seconds until the oldest request in a full window falls out of it."""
+        self._prune(now)
+        if len(self._times) < self.limit:
+            return 0.0
+        return self._times[len(self._times) - self.limit] + self.window_seconds - now
+
+    def consume(self, now: float) -> None:
+        """Record a request at `now`."""
+        self._prune(now)
+        self._times.append(max(now, self._times[-1]) if self._times else now)
+
+    def correct(self, remaining: float, now: float) -> None:
+        """Count phantom requests at `now` until only `remaining` slots are left."""
+        self._prune(now)
+        while self.limit - len(self._times) > max(0.0, remaining):
+            self._times.append(max(now, self._times[-1]) if self._times else now)
+
+    def remaining(self, now: float) -> float:
+        """Free slots in the window ending at `now`."""
+        self._prune(now)
+        return float(self.limit - len(self._times))
+
+
+RemainingReader = Callable[[httpx.Headers], float | None]
+"""Reads a vendor's rate-limit headers: how many more requests it admits now, or None."""
+
+
+@dataclass(frozen=True)
+class ThrottleStats:
+    """What a throttle did: how often and how long it made callers wait."""
+
+    waits: int
+    waited_seconds: float
+
+
+class Throttle:
+    """Blocks callers until the vendor's limit admits them; shared safely between threads.
+
+    Requests are admitted *before* they are sent, so the client stays under the limit instead of
+    discovering it through 429s. After a 429 every caller is held back until the vendor's
+    `Retry-After` has passed, not only the one that was refused.
+    """
+
+    def __init__(
+        self,
+        limit: RateLimit,
+        *,
+        read_remaining: RemainingReader | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
+        self.limit = limit
+        self._read_remaining = read_remaining
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._blocked_until = 0.0
+        self._waits = 0
+        self._waited = 0.0
+
+    def acquire(self) -> None:
+        """Wait until one more request may be sent, then count it."""
+        while True:
+            with self._lock:
+                now = self._clock.now()
+                wait = max(self.limit.delay(now), self._blocked_until - now)
+                if wait <= 0:
+                    self.limit.consume(now)
+                    return
+                self._waits += 1
+                self._waited += wait
+            self._clock.sleep(wait)
+
+    def observe(self, response: httpx.Response) -> None:
+        """Correct the model from the vendor's rate-limit headers, if it sends any."""
+        if self._read_remaining is None:
+            return
+        remaining = self._read_remaining(response.headers)
+        if remaining is not None:
+            with self._lock:
+                self.limit.correct(remaining, self._clock.now())
+
+    def back_off(self, seconds: float) -> None:
+        """Hold every caller back for `seconds` (the vendor said so with a 429)."""
+        with self._lock:
+            self._blocked_until = max(self._blocked_until, self._clock.now() + seconds)
+
+    def stats(self) -> ThrottleStats:
+        """How often callers waited and for how long in total."""
+        with self._lock:
+            return ThrottleStats(self._waits, self._waited)

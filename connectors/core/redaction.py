@@ -1,0 +1,49 @@
+"""Keep credentials out of everything a connector shows: URLs, messages, bodies and reprs.
+
+Errors and log lines are read by people, pasted into issues and fed to the model, so redaction
+happens where text leaves the connector, not where it is printed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+REDACTED = "***"
+DEFAULT_BODY_LIMIT = 2000
+
+_SECRET_PARAM = re.compile(
+    r"(token|key|secret|password|passwd|signature|sig|auth|credential|session|code)",
+    re.IGNORECASE,
+)
+
+
+def redact_url(url: str) -> str:
+    """Return `url` with user info and secret-looking query values replaced by `***`."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = f"{REDACTED}@{netloc.rsplit('@', 1)[1]}"
+    query = urlencode(
+        [
+            (name, REDACTED if _SECRET_PARAM.search(name) else value)
+            for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        ],
+        safe="*",
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def truncate(text: str, limit: int = DEFAULT_BODY_LIMIT) -> str:
+    """Cut `text` to `limit` characters, saying how much was cut so nobody mistakes it for whole."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… [truncated {len(text) - limit} of {len(text)} characters]"
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """Replace every occurrence of a known secret value in `text` (a server may echo one back)."""
+    for secret in sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text

@@ -1,0 +1,73 @@
+"""The connectors this checkout ships, and the catalog built from them.
+
+Connectors are listed by import path and loaded on demand, so asking for one does not import the
+others (or their simulators' web frameworks).
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+
+from connectors.core.catalog import Catalog, build_catalog
+from connectors.core.connector import Connector
+from connectors.core.simulator import Simulator
+
+CONNECTORS: dict[str, str] = {
+    "shopify": "connectors.shopify:Shopify",
+    "hubspot": "connectors.hubspot:HubSpot",
+    "salesforce": "connectors.salesforce:Salesforce",
+    "stripe": "connectors.stripe:Stripe",
+    "slack": "connectors.slack:Slack",
+    "sql": "connectors.sql:SqlDatabase",
+}
+
+SIMULATORS: dict[str, str] = {
+    "shopify": "connectors.shopify.simulator:ShopifySimulator",
+    "hubspot": "connectors.hubspot.simulator:HubSpotSimulator",
+    "salesforce": "connectors.salesforce.simulator:SalesforceSimulator",
+    "stripe": "connectors.stripe.simulator:StripeSimulator",
+    "slack": "connectors.slack.simulator:SlackSimulator",
+}
+"""Every HTTP connector has a simulator; the SQL connector talks to real SQLite or PostgreSQL."""
+
+
+class UnknownConnector(LookupError):
+    """A connector name that this checkout does not ship."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no connector called {name}; the connectors are: "
+                         f"{', '.join(sorted(CONNECTORS))}")
+
+
+def _load(path: str) -> object:
+    module_name, attribute = path.split(":")
+    return getattr(importlib.import_module(module_name), attribute)
+
+
+def connector_class(name: str) -> type[Connector]:
+    """The connector class registered as `name`."""
+    if name not in CONNECTORS:
+        raise UnknownConnector(name)
+    cls = _load(CONNECTORS[name])
+    if not (isinstance(cls, type) and issubclass(cls, Connector)):
+        raise TypeError(f"{CONNECTORS[name]} is not a Connector")
+    return cls
+
+
+def simulator_class(name: str) -> type[Simulator[Connector]]:
+    """The simulator class of the HTTP connector `name`."""
+    if name not in SIMULATORS:
+        if name in CONNECTORS:
+            raise UnknownConnector(f"{name} (it has no simulator: it talks to a real database)")
+        raise UnknownConnector(name)
+    cls = _load(SIMULATORS[name])
+    if not (isinstance(cls, type) and issubclass(cls, Simulator)):
+        raise TypeError(f"{SIMULATORS[name]} is not a Simulator")
+    return cls
+
+
+@cache
+def catalog() -> Catalog:
+    """The catalog of every registered connector (built once per process)."""
+    return build_catalog(connector_class(name) for name in CONNECTORS)
