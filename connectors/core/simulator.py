@@ -29,6 +29,9 @@ from connectors.core.transport import IN_PROCESS_BASE_URL, InProcessTransport, S
 
 C = TypeVar("C", bound=Connector)
 
+HTML_BAD_GATEWAY = -502
+"""Internal marker for the HTML 502 fault (a negative status no vendor sends)."""
+
 ADMIN_PREFIX = "/_simulator"
 """Paths under this prefix control the simulator itself (faults, stats); no vendor uses it."""
 
@@ -43,6 +46,8 @@ class FaultPlan:
     server_errors: int = 0
     """The next N requests get `server_error_status` before any work is done."""
     server_error_status: int = 503
+    html_errors: int = 0
+    """The next N requests get an HTML 502 page, as a proxy in front of the API would send."""
     drops_after_processing: int = 0
     """The next N requests are processed, then the connection breaks before the answer."""
     latency_s: float = 0.0
@@ -155,6 +160,9 @@ class Simulator(ABC, Generic[C]):
             if plan.server_errors > 0:
                 plan.server_errors -= 1
                 return plan.server_error_status
+            if plan.html_errors > 0:
+                plan.html_errors -= 1
+                return HTML_BAD_GATEWAY
             draw = self.rng.random()
             if draw < plan.p_rate_limit:
                 return 429
@@ -253,6 +261,15 @@ class Simulator(ABC, Generic[C]):
                 body=body))
 
     async def _send_fault(self, status: int, send: Send) -> None:
+        if status == HTML_BAD_GATEWAY:
+            with self.lock:
+                self.stats.server_errors += 1
+            page = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+            await send({"type": "http.response.start", "status": 502,
+                        "headers": [(b"content-type", b"text/html"),
+                                    (b"content-length", str(len(page)).encode())]})
+            await send({"type": "http.response.body", "body": page})
+            return
         if status == 429:
             with self.lock:
                 self.stats.rate_limited += 1
