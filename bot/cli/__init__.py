@@ -1,0 +1,22 @@
+"""The `flowbot` command: one entry point whose subcommands each live in their own module."""
+
+from __future__ import annotations
+
+import typer
+
+from bot.cli import connectors, simulate
+
+app = typer.Typer(
+    name="flowbot",
+    help="flowbot: turn GitHub issues into reviewed integration flows.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(connectors.app, name="connectors")
+app.command("simulate")(simulate.simulate)
+
+
+def main() -> None:
+    """Run the `flowbot` command."""
+    app()
