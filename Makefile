@@ -28,9 +28,11 @@ test: lint typecheck pytest
 ## venv: create .venv and `pip install -e '.[dev]'`; again only when pyproject.toml changes
 venv: $(STAMP)
 
+# The bare virtualenv (Python 3.11+; installs Debian's python3-venv when it is missing).
 $(BIN)/python:
 	bash scripts/make-venv.sh $(PYTHON) $(VENV)
 
+# The editable install with dev extras, redone when pyproject.toml is newer than the stamp.
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@
