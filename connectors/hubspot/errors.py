@@ -41,16 +41,26 @@ _HINTS = {
 }
 
 
+def _listed(value: Any) -> list[str]:
+    return [str(item) for item in value] if isinstance(value, list) else [str(value)]
+
+
 def _field_errors(body: dict[str, Any]) -> list[FieldError]:
     errors: list[FieldError] = []
     for item in body.get("errors") or []:
         if not isinstance(item, dict):
             continue
+        text = str(item.get("message", ""))
         raw_context = item.get("context")
         context: dict[str, Any] = raw_context if isinstance(raw_context, dict) else {}
-        names = context.get("propertyName") or context.get("properties") or ["?"]
-        errors.extend(FieldError(str(name), str(item.get("message", ""))) for name in
-                      (names if isinstance(names, list) else [names]))
+        names = context.get("propertyName") or context.get("properties")
+        if names:
+            errors.extend(FieldError(name, text) for name in _listed(names))
+        elif context:
+            errors.extend(FieldError(str(key), f"{text} {', '.join(_listed(values))}".strip())
+                          for key, values in context.items())
+        else:
+            errors.append(FieldError("request", text))
     required = body.get("context")
     if not errors and isinstance(required, dict) and isinstance(required.get("properties"), list):
         errors = [FieldError(str(name), "required") for name in required["properties"]]
