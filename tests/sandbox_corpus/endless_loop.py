@@ -1,0 +1,4 @@
+"""Spin on the CPU without end."""
+
+while True:
+    pass
