@@ -87,6 +87,8 @@ def describe_hubspot_error(body: Any) -> tuple[str, list[FieldError]] | None:
     parts = [f"{kind}: {message}" if kind else message]
     if isinstance(kind, str) and kind in _HINTS:
         parts.append(_HINTS[kind])
+    if kind == "MISSING_SCOPES":
+        parts.extend(f"{error.field}: {error.message}" for error in field_errors)
     if body.get("correlationId"):
         parts.append(f"correlationId {body['correlationId']}")
     return " — ".join(parts), field_errors
