@@ -30,6 +30,7 @@ from connectors.core.ratelimit import RateLimit, SlidingWindow
 from connectors.core.simulator import Simulator
 from connectors.hubspot import seed as synthetic
 from connectors.hubspot.client import HubSpot, HubSpotSettings
+from connectors.hubspot.limits import AccountLimits
 from connectors.hubspot.schema import SCHEMAS
 from connectors.hubspot.store import ApiError, CrmStore
 
@@ -38,7 +39,6 @@ HUBSPOT_TEST_TOKEN = "pat-na1-simulator-test-token-not-a-secret"  # noqa: S105 -
 HUBSPOT_READ_ONLY_TOKEN = "pat-na1-simulator-read-only-token-not-a-secret"  # noqa: S105
 """A second simulated private app with only the `crm.objects.*.read` scopes."""
 
-DAY_SECONDS = 86_400.0
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
 _AUTH_MESSAGE = ("Authentication credentials not found. This API supports OAuth 2.0 "
@@ -46,54 +46,6 @@ _AUTH_MESSAGE = ("Authentication credentials not found. This API supports OAuth 
                  "https://developers.hubspot.com/docs/methods/auth/oauth-overview")
 
 Access = Literal["read", "write"]
-
-
-class AccountLimits:
-    """HubSpot's two limits on one account: a rolling ten-second window and a daily count.
-
-    The daily count restarts every 24 hours of simulator time (HubSpot: at midnight in the
-    account's time zone).
-    """
-
-    def __init__(self, window: SlidingWindow, daily_limit: int, start: float) -> None:
-        self.window = window
-        self.daily_limit = daily_limit
-        self._day_start = start
-        self._used_today = 0
-
-    def _roll(self, now: float) -> None:
-        while now - self._day_start >= DAY_SECONDS:
-            self._day_start += DAY_SECONDS
-            self._used_today = 0
-
-    def daily_remaining(self, now: float) -> int:
-        """Requests left today."""
-        self._roll(now)
-        return max(0, self.daily_limit - self._used_today)
-
-    def daily_exhausted(self, now: float) -> bool:
-        """Whether today's requests are used up."""
-        return self.daily_remaining(now) == 0
-
-    def delay(self, now: float) -> float:
-        """Until the next day when the daily count is used up, else the window's delay."""
-        if self.daily_exhausted(now):
-            return self._day_start + DAY_SECONDS - now
-        return self.window.delay(now)
-
-    def consume(self, now: float) -> None:
-        """Count one request against both limits."""
-        self._roll(now)
-        self._used_today += 1
-        self.window.consume(now)
-
-    def correct(self, remaining: float, now: float) -> None:
-        """Servers do not correct themselves; kept for the RateLimit protocol."""
-        self.window.correct(remaining, now)
-
-    def remaining(self, now: float) -> float:
-        """Requests left in the ten-second window."""
-        return self.window.remaining(now)
 
 
 class HubSpotSimulator(Simulator[HubSpot]):

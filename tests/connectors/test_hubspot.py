@@ -177,6 +177,21 @@ def test_get_of_a_missing_record_is_not_found(crm: HubSpot, record_id: str, mess
         crm.contacts.get(record_id)
 
 
+@pytest.mark.parametrize(("call", "field"), [
+    (lambda crm: list(crm.contacts.list(properties=["Shoe Size"])), "properties"),
+    (lambda crm: list(crm.deals.list(page_size=101)), "page_size"),
+    (lambda crm: crm.contacts.get("a@mail.example", id_property="E-mail"), "id_property"),
+    (lambda crm: crm.companies.get(" "), "record_id"),
+])
+def test_bad_arguments_are_refused_before_sending(crm: HubSpot, sim: HubSpotSimulator,
+                                                   call: Callable[[HubSpot], object],
+                                                   field: str) -> None:
+    with pytest.raises(ValidationFailed, match="refused before sending") as caught:
+        call(crm)
+    assert [e.field for e in caught.value.field_errors] == [field]
+    assert sim.requests == []
+
+
 # -- writes --------------------------------------------------------------------------------------
 
 
