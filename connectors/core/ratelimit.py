@@ -39,6 +39,10 @@ class RateLimit(Protocol):
         ...
 
 
+LEVEL_TOLERANCE = 1e-9
+"""Requests' worth of bucket level that float rounding may leave behind; treated as room."""
+
+
 class LeakyBucket:
     """A bucket that fills by one per request and leaks at a steady rate (Shopify's model).
 
@@ -62,9 +66,16 @@ class LeakyBucket:
         return max(0.0, self._level - leaked)
 
     def delay(self, now: float) -> float:
-        """Seconds until one request's worth of room has leaked out."""
+        """Seconds until one request's worth of room has leaked out.
+
+        An excess below `LEVEL_TOLERANCE` is rounding, not a full bucket: after sleeping exactly
+        the delay, float arithmetic can leave a residue whose wait is too small to move a clock
+        reading of ~1e3 s, and a throttle would sleep that nothing forever.
+        """
         excess = self.level(now) + 1 - self.capacity
-        return max(0.0, excess / self.leak_per_second)
+        if excess <= LEVEL_TOLERANCE:
+            return 0.0
+        return excess / self.leak_per_second
 
     def consume(self, now: float) -> None:
         """Add one request to the bucket."""
