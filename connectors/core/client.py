@@ -251,7 +251,7 @@ class HttpClient:
                 error = self._error(hidden, method, url, response)
                 if isinstance(error, RateLimited | TransientError) and safe_to_retry(
                         idempotent=idempotent, status=429 if isinstance(error, RateLimited)
-                        else None):
+                        else response.status_code):
                     raise _Retry(error, parse_retry_after(response.headers.get("Retry-After")))
                 raise error
         return body
