@@ -27,7 +27,13 @@ from connectors.core import (
     operation,
 )
 from connectors.core.clock import SYSTEM_CLOCK, Clock
-from connectors.core.errors import ErrorContext, FieldError, ProtocolError, ValidationFailed
+from connectors.core.errors import (
+    ErrorContext,
+    FieldError,
+    NotFound,
+    ProtocolError,
+    ValidationFailed,
+)
 from connectors.core.paginators import StartingAfterPaginator
 from connectors.core.ratelimit import LeakyBucket, Throttle
 from connectors.core.retry import TRANSIENT_STATUSES, RetryPolicy
@@ -72,7 +78,9 @@ class StripeSettings(ConnectorSettings):
                           "default version.")
     read_requests_per_second: float | None = Field(
         None, gt=0, description="None: Stripe's documented limit for the key's mode, 100 for live "
-                                "keys and 25 for test keys.")
+                                "keys and 25 for test keys. Stripe's newer pages also name a "
+                                "default of 25 per second per endpoint: lower this if a single "
+                                "listing meets 429s.")
     write_requests_per_second: float | None = Field(
         None, gt=0, description="None: Stripe's documented limit for the key's mode, 100 for live "
                                 "keys and 25 for test keys.")
@@ -146,7 +154,13 @@ class _StripeResource(Resource):
             yield _parse(model, raw)
 
     def _get(self, path: str, model: type[M]) -> M:
-        _, body = self._client.request("GET", path)
+        """One object; a deleted one (Stripe answers 200 and a `deleted: true` stub) is NotFound."""
+        response, body = self._client.request("GET", path)
+        if isinstance(body, dict) and body.get("deleted") is True:
+            raise NotFound(f"{model.__name__} {body.get('id')} was deleted at Stripe",
+                           context=ErrorContext(connector="stripe", method="GET",
+                                                url=str(response.request.url),
+                                                status=response.status_code))
         return _parse(model, body)
 
     def _post(self, path: str, model: type[M], form: Mapping[str, Any], *,

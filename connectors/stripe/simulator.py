@@ -11,8 +11,6 @@ the test-mode limit (25 per second), with Stripe's 429 body and no rate-limit he
 
 from __future__ import annotations
 
-import base64
-import binascii
 import copy
 import random
 import re
@@ -36,6 +34,7 @@ from connectors.stripe.wire import (
     CUSTOMER_FIELDS,
     LIST_PARAMS,
     StripeApiError,
+    check_key,
     created_matcher,
     customer_changes,
     form_pairs,
@@ -43,6 +42,7 @@ from connectors.stripe.wire import (
     list_page,
     merged_metadata,
     no_such,
+    presented_key,
     query_params,
 )
 
@@ -52,18 +52,6 @@ DEFAULT_API_VERSION = "2024-06-20"
 EMBEDDED_LINES = 10
 INVOICE_STATUSES = ("draft", "open", "paid", "uncollectible", "void")
 _API_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}(\.[a-z_]+)?$")
-_NO_KEY = ("You did not provide an API key. You need to provide your API key in the Authorization "
-           "header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See "
-           "https://stripe.com/docs/api#authentication for details, or we can help at "
-           "https://support.stripe.com/.")
-
-
-def _masked(key: str) -> str:
-    """A key as Stripe echoes it in a 401: its mode prefix and last four characters only."""
-    match = re.match(r"^([a-z]+_(?:test|live)_)", key)
-    if match is None or len(key) < len(match.group(1)) + 8:
-        return "*" * len(key)
-    return f"{match.group(1)}****{key[-4:]}"
 
 
 class StripeSimulator(Simulator[Stripe]):
@@ -85,6 +73,7 @@ class StripeSimulator(Simulator[Stripe]):
         self._clock_at_start = clock.now()
         self._objects: dict[str, dict[str, dict[str, Any]]] = {
             "customer": {}, "invoice": {}, "charge": {}}
+        self._deleted_customers: set[str] = set()
         self.idempotency = IdempotencyLayer()
         self._request_count = 0
         self.read_bucket = LeakyBucket(requests_per_second, requests_per_second)
@@ -149,6 +138,13 @@ class StripeSimulator(Simulator[Stripe]):
                 self._data_rng, invoice=bill, created=fields.pop("created", self._epoch_now()),
                 **fields))
             return copy.deepcopy(record)
+
+    def delete_customer(self, customer_id: str) -> None:
+        """Delete a customer, as from the dashboard: lists skip it, retrieving it answers
+        Stripe's `{"id": …, "object": "customer", "deleted": true}` stub."""
+        with self.lock:
+            del self._objects["customer"][customer_id]
+            self._deleted_customers.add(customer_id)
 
     def listing(self, kind: str) -> list[dict[str, Any]]:
         """Every `kind` ('customer', 'invoice', 'charge') as Stripe lists them: newest first."""
@@ -252,21 +248,7 @@ class StripeSimulator(Simulator[Stripe]):
 
     def _admit(self, request: Request) -> str:
         """Check the key (bearer, or basic with the key as user) and the API version."""
-        authorization = request.headers.get("authorization", "")
-        scheme, _, credential = authorization.partition(" ")
-        key = credential
-        if scheme.lower() == "basic":
-            try:
-                key = base64.b64decode(credential, validate=True).decode().partition(":")[0]
-            except (binascii.Error, UnicodeDecodeError):
-                key = credential
-        if not key:
-            raise StripeApiError(401, "invalid_request_error", _NO_KEY,
-                                 headers={"WWW-Authenticate": 'Basic realm="Stripe"'})
-        if key != SIMULATOR_SECRET_KEY:
-            raise StripeApiError(401, "invalid_request_error",
-                                 f"Invalid API Key provided: {_masked(key)}",
-                                 headers={"WWW-Authenticate": 'Basic realm="Stripe"'})
+        check_key(presented_key(request), SIMULATOR_SECRET_KEY)
         version = request.headers.get("stripe-version", DEFAULT_API_VERSION)
         if not _API_VERSION.match(version):
             raise invalid(f"Invalid Stripe API version: {version}")
@@ -295,6 +277,8 @@ class StripeSimulator(Simulator[Stripe]):
         query_params(request, ())
         object_id = request.path_params["object_id"]
         record = self._objects[kind].get(object_id)
+        if kind == "customer" and object_id in self._deleted_customers:
+            return {"id": object_id, "object": "customer", "deleted": True}
         if record is None:
             raise no_such(kind, object_id, param="id")
         return self._public(kind, record)

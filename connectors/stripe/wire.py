@@ -1,12 +1,14 @@
 """How the Stripe simulator reads requests and words its answers, as Stripe does.
 
-Kept apart from the simulator's state: Stripe's error object, its form and query parsing (with its
-"Received unknown parameter" refusals), its list pages (`limit`, `starting_after`,
+Kept apart from the simulator's state: Stripe's error object and 401s, its form and query parsing
+(with its "Received unknown parameter" refusals), its list pages (`limit`, `starting_after`,
 `ending_before`, `has_more`), and its checks of customer parameters and metadata.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +27,10 @@ METADATA_MAX_KEYS, METADATA_MAX_KEY_LENGTH, METADATA_MAX_VALUE_LENGTH = 50, 40, 
 DEFAULT_LIMIT = 10
 _BRACKETED = re.compile(r"^([a-z_]+)\[([^\[\]]*)\]$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_NO_KEY = ("You did not provide an API key. You need to provide your API key in the Authorization "
+           "header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See "
+           "https://stripe.com/docs/api#authentication for details, or we can help at "
+           "https://support.stripe.com/.")
 
 
 @dataclass(eq=False)
@@ -59,6 +65,34 @@ def no_such(kind: str, object_id: str, *, param: str, status: int = 404) -> Stri
     """Stripe's `resource_missing`: `No such customer: 'cus_…'`."""
     return invalid(f"No such {kind}: '{object_id}'", param=param, code="resource_missing",
                    status=status)
+
+
+def presented_key(request: Request) -> str:
+    """The API key a request carries: as a bearer token, or as the user of basic auth."""
+    scheme, _, credential = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return credential
+    try:
+        return base64.b64decode(credential, validate=True).decode().partition(":")[0]
+    except (binascii.Error, UnicodeDecodeError):
+        return credential
+
+
+def check_key(presented: str, expected: str) -> None:
+    """Stripe's 401s: one for a missing key, one for a wrong key (echoed masked)."""
+    if presented == expected:
+        return
+    message = f"Invalid API Key provided: {masked(presented)}" if presented else _NO_KEY
+    raise StripeApiError(401, "invalid_request_error", message,
+                         headers={"WWW-Authenticate": 'Basic realm="Stripe"'})
+
+
+def masked(key: str) -> str:
+    """A key as Stripe echoes it in a 401: its mode prefix and last four characters only."""
+    match = re.match(r"^([a-z]+_(?:test|live)_)", key)
+    if match is None or len(key) < len(match.group(1)) + 8:
+        return "*" * len(key)
+    return f"{match.group(1)}****{key[-4:]}"
 
 
 async def form_pairs(request: Request) -> list[tuple[str, str]]:

@@ -211,6 +211,17 @@ def test_a_missing_object_is_not_found_with_stripes_words(
     assert sim.stats.requests == 1
 
 
+def test_a_deleted_customer_is_not_found_and_not_listed(clock: ManualClock) -> None:
+    sim = _sim(clock, customers=3)
+    gone = sim.listing("customer")[1]["id"]
+    sim.delete_customer(gone)
+    stripe = sim.connect()
+    with pytest.raises(NotFound, match=f"Customer {gone} was deleted at Stripe") as caught:
+        stripe.customers.get(gone)
+    assert caught.value.status == 200  # Stripe answers a deleted object with a stub, not a 404
+    assert gone not in {c.id for c in stripe.customers.list()}
+
+
 # -- writes and idempotency ----------------------------------------------------------------------
 
 
