@@ -176,9 +176,11 @@ class SlackSimulator(Simulator[Slack]):
                                                deleted=deleted)["id"])
 
     def add_message(self, channel_id: str, text: str, *, user: str | None = None) -> str:
-        """Add a message (someone else's, by default the first member's) now; returns its ts."""
+        """Add a message now, by `user` (default: the first person, else the bot's user, though
+        not as a post of the bot's app); returns its ts."""
         with self.lock:
-            author = user or next(u["id"] for u in self.workspace.users if not u["is_bot"])
+            people = (u["id"] for u in self.workspace.users if not u["is_bot"])
+            author = user or next(people, self.workspace.bot_user_id)
             return str(self.workspace.add_message(channel_id, text, user=author,
                                                   ts=self._now_ts(channel_id))["ts"])
 
