@@ -226,7 +226,9 @@ class UsersResource(Resource):
         """Find the workspace member with this email address."""
         if not email or "@" not in email:
             raise _refuse("email", "must be an email address")
-        _, body = self._client.request("GET", "/users.lookupByEmail", params={"email": email})
+        # A form body, not the query: URLs appear in errors, and errors are filed as issues.
+        _, body = self._client.request("POST", "/users.lookupByEmail", data={"email": email},
+                                       idempotent=True)
         return parse_record(User, _member(body, "user", "users.lookupByEmail"),
                             method="users.lookupByEmail")
 

@@ -203,9 +203,10 @@ class SlackSimulator(Simulator[Slack]):
         if handler is None:
             return JSONResponse({"ok": False, "error": "unknown_method", "req_method": method},
                                 status_code=404)
-        headers = {"X-OAuth-Scopes": ",".join(sorted(self.scopes))}
+        headers: dict[str, str] = {}
         try:
             self._authenticate(authorization)
+            headers["X-OAuth-Scopes"] = ",".join(sorted(self.scopes))
             args, warnings = arguments(content_type, query, body)
             with self.lock:
                 if self.fail_next:

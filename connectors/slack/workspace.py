@@ -97,7 +97,7 @@ class Workspace:
                     bot_is_member: bool = True, created: int | None = None,
                     topic: str = "") -> dict[str, Any]:
         """Add a channel in the shape of `conversations.list` (without the token's `is_member`)."""
-        creator = self.users[0]["id"] if self.users else self.bot_user_id
+        creator = next((u["id"] for u in self.users if not u["is_bot"]), self.bot_user_id)
         when = created if created is not None else FIXED_START - self.rng.randrange(86_400 * 400)
         channel: dict[str, Any] = {
             "id": self.new_id("C"), "name": name, "name_normalized": name,

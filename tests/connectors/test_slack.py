@@ -240,9 +240,12 @@ def test_lookup_by_email_finds_the_member_regardless_of_case(clock: ManualClock)
     user = slack.users.lookup_by_email("Ines.Haddad@Example.com")
     assert (user.id, user.real_name, user.profile.email) == (
         user_id, "Ines Haddad", "ines.haddad@example.com")
-    assert _query(_calls(sim, "users.lookupByEmail")[0]) == {"email": "Ines.Haddad@Example.com"}
-    with pytest.raises(NotFound, match="users_not_found"):
+    request = _calls(sim, "users.lookupByEmail")[0]
+    assert (request.method, request.query) == ("POST", "")  # the address stays out of URLs
+    assert dict(parse_qsl(request.body.decode())) == {"email": "Ines.Haddad@Example.com"}
+    with pytest.raises(NotFound, match="users_not_found") as caught:
         slack.users.lookup_by_email("nobody@example.com")
+    assert "nobody@example.com" not in str(caught.value)
 
 
 def test_users_list_keeps_bots_and_deactivated_members(clock: ManualClock) -> None:
@@ -433,6 +436,10 @@ def test_a_hidden_internal_error_is_retried_for_reads_only(clock: ManualClock) -
     sim.fail_next.append("internal_error")
     assert [c.id for c in slack.conversations.list()] == [channel]
     assert len(_calls(sim, "conversations.list")) == 2
+    sim.add_user("Ada Okafor", "ada@example.com")
+    sim.fail_next.append("service_unavailable")  # a lookup is a read, though sent as a POST
+    assert slack.users.lookup_by_email("ada@example.com").name == "ada.okafor"
+    assert len(_calls(sim, "users.lookupByEmail")) == 2
     sim.fail_next.append("internal_error")
     with pytest.raises(TransientError, match="internal_error"):
         slack.chat.post_message(channel, "once")
