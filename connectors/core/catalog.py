@@ -170,8 +170,15 @@ def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:
 
 
 def _record_model(annotation: Any) -> tuple[str | None, bool]:
-    """The record a return type delivers, and whether it is many (an iterator or list)."""
+    """The record a return type delivers, and whether it is many (an iterator or list).
+
+    An optional record (`Row | None`, a lookup that may find nothing) delivers that record.
+    """
     origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        present = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+        if len(present) == 1:
+            return _record_model(present[0])
     if origin in (Iterator, Iterable, list, typing.Iterator, typing.Iterable):
         inner = typing.get_args(annotation)[0]
         return (inner.__name__ if inspect.isclass(inner) else None), True

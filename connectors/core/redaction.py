@@ -20,15 +20,22 @@ _SECRET_PARAM = re.compile(
 
 
 def redact_url(url: str) -> str:
-    """Return `url` with user info and secret-looking query values replaced by `***`."""
+    """Return `url` with user info and secret-looking query values replaced by `***`.
+
+    A URL with nothing to hide comes back as it was: rebuilding it would mangle some that are
+    not HTTP (`sqlite:////data/app.db` would lose two slashes and read as host `data`).
+    """
     parts = urlsplit(url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if "@" not in parts.netloc and not any(_SECRET_PARAM.search(name) for name, _ in pairs):
+        return url
     netloc = parts.netloc
     if "@" in netloc:
         netloc = f"{REDACTED}@{netloc.rsplit('@', 1)[1]}"
     query = urlencode(
         [
             (name, REDACTED if _SECRET_PARAM.search(name) else value)
-            for name, value in parse_qsl(parts.query, keep_blank_values=True)
+            for name, value in pairs
         ],
         safe="*",
     )
