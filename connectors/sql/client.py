@@ -132,6 +132,8 @@ class TablesResource(Resource):
         "All rows are written in one transaction: one refused row writes none of them.",
         "A row that leaves a column out leaves that column as it is (or at its default, when "
         "the row is new).",
+        "Every row must still carry the NOT NULL columns that have no default, even for a row "
+        "that exists: the database checks the row it would insert before it finds the conflict.",
     ))
     def upsert(self, table: str, rows: list[dict[str, Any]], *, key: list[str]) -> UpsertResult:
         """Insert rows, or update the rows already there with the same `key` values.

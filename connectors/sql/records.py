@@ -7,7 +7,7 @@ timestamps as timezone-aware UTC datetimes, exact numbers as `Decimal` (never fl
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -20,6 +20,11 @@ class Row(Record):
     Timestamps are timezone-aware UTC datetimes, NUMERIC values stay `Decimal`, other values are
     what the database driver returns (int, str, bool, bytes, date, dict for JSON…).
     """
+
+    if TYPE_CHECKING:
+        # Columns are only known at run time: tell type checkers (and flows checked by them)
+        # that any attribute is a column of unknown type. At run time pydantic serves them.
+        def __getattr__(self, column: str) -> Any: ...
 
     def __getitem__(self, column: str) -> Any:
         """The value of `column`, for names that are not Python identifiers or clash with a

@@ -47,17 +47,17 @@ def orders_table(name: str = "orders", metadata: sa.MetaData | None = None) -> s
 def synthetic_orders(count: int, *, seed: int = 0) -> list[dict[str, Any]]:
     """`count` orders as column dicts, the same for the same seed; ids run from 1.
 
-    `updated_at` never decreases with the id and repeats often (about every other step keeps
-    the previous value), so incremental reads meet many equal cursor values.
+    `updated_at` is the next full hour after `created_at`, as if an hourly job touched the
+    orders: it never decreases with the id and about four orders share each value, so
+    incremental reads meet many equal cursor values.
     """
     rng = random.Random(seed)  # noqa: S311 -- repeatable test data, not secrets
     orders = []
     created = SEED_EPOCH
-    updated = SEED_EPOCH
     for number in range(1, count + 1):
         first, last = rng.choice(_FIRST_NAMES), rng.choice(_LAST_NAMES)
-        created += timedelta(minutes=rng.randint(1, 90))
-        updated = max(updated + timedelta(minutes=rng.choice((0, 0, 1, 30))), created)
+        created += timedelta(minutes=rng.randint(1, 30))
+        updated = created.replace(minute=0) + timedelta(hours=1)  # the hourly sync job
         orders.append({
             "id": number,
             "external_id": f"ord_{seed:03d}_{number:06d}",
