@@ -56,7 +56,8 @@ class CrmRecord(Record):
 
     Built from HubSpot's shape (`{"id", "properties": {...}, "createdAt", "updatedAt",
     "archived"}`): each typed field is read from the property of the same name, with `""` and
-    null meaning None.
+    null meaning None. A typed field given by name (`Deal(dealname=...)`) is kept, and appears
+    in `properties` too.
     """
 
     object_type: ClassVar[str]
@@ -91,7 +92,12 @@ class CrmRecord(Record):
         kept = {str(name): value if isinstance(value, str) else str(value)
                 for name, value in raw.items() if value is not None and value != ""}
         flat = {key: value for key, value in data.items() if key != "properties"}
-        flat.update({name: kept.get(name) for name in cls.typed_properties()})
+        for name in cls.typed_properties():
+            given = flat.get(name)
+            if given is None or given == "":
+                flat[name] = kept.get(name)
+            else:  # set by name, as a test or a flow builds a record: keep both views in step
+                kept.setdefault(name, property_text(given))
         flat["properties"] = kept
         return flat
 

@@ -153,6 +153,15 @@ def test_record_model_reads_hubspots_raw_shape() -> None:
                                   "shoe_size": "44"}
 
 
+def test_a_record_built_by_name_keeps_its_fields() -> None:
+    deal = Deal(id="7", created_at="2024-01-01T00:00:00Z", updated_at="2024-01-01T00:00:00Z",
+                dealname="Hand made", amount="10.5", properties={"shopify_order_id": "1"})
+    assert deal.dealname == "Hand made"
+    assert deal.amount == Decimal("10.5")
+    assert deal.properties == {"shopify_order_id": "1", "dealname": "Hand made", "amount": "10.5"}
+    assert Deal.model_validate(deal.model_dump(by_alias=True)) == deal
+
+
 @pytest.mark.parametrize(("resource", "id_property", "value_of"), [
     ("contacts", None, lambda p: p["hs_object_id"]),
     ("contacts", "email", lambda p: p["email"].upper()),  # HubSpot: emails ignore case
