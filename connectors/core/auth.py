@@ -18,7 +18,7 @@ import httpx
 from pydantic import SecretStr
 
 from connectors.core.clock import SYSTEM_CLOCK, Clock
-from connectors.core.errors import AuthError, ErrorContext
+from connectors.core.errors import AuthError, ErrorContext, TransientError
 from connectors.core.redaction import scrub
 
 EXPIRY_MARGIN_S = 30.0
@@ -149,6 +149,10 @@ class _OAuth2Flow(Credentials):
         context = ErrorContext(connector=self._connector, method="POST", url=self._token_url,
                                status=response.status_code,
                                body=scrub(response.text, self.secret_values()))
+        if response.status_code == 429 or response.status_code >= 500:
+            raise TransientError(f"the token endpoint is unavailable (HTTP "
+                                 f"{response.status_code}); the call itself was not sent",
+                                 context=context)
         if response.status_code != 200:
             raise AuthError("the token endpoint refused the credentials: check the client id, "
                             "client secret and refresh token", context=context)

@@ -222,6 +222,10 @@ class HttpClient:
             if safe_to_retry(idempotent=idempotent, exception=exc):
                 raise _Retry(error, None) from None
             raise error from None
+        except TransientError as exc:
+            # An OAuth2 flow's token endpoint failed for a while: the call itself was not sent
+            # (or was refused with 401 before it), so repeating it is safe for any method.
+            raise _Retry(exc, None) from None
         if self.throttle is not None:
             self.throttle.observe(response)
         return response, self._judge(response, method, idempotent)

@@ -50,6 +50,10 @@ class SalesforceSettings(ConnectorSettings):
         description="Set: the refresh-token grant is used. Unset: the client-credentials grant, "
                     "which needs a run-as integration user on the app.")
     api_version: str = Field(default="61.0", description="The REST API version, 46.0 or later.")
+    multi_currency: bool = Field(
+        default=True,
+        description="Whether the org has multi-currency enabled (and so CurrencyIsoCode fields). "
+                    "A single-currency org refuses reads that select CurrencyIsoCode: set False.")
     daily_api_allocation: int = Field(
         default=15_000, ge=1,
         description="API requests per rolling 24 hours (15,000 on a Developer Edition). "
@@ -143,11 +147,12 @@ class Salesforce(Connector):
             clock=clock,
         )
         api = f"/services/data/v{settings.api_version}"
+        currency = settings.multi_currency
         self.soql = SoqlResource(self.client, api)
-        self.accounts = AccountsResource(self.client, api)
-        self.contacts = ContactsResource(self.client, api)
-        self.opportunities = OpportunitiesResource(self.client, api)
-        self.invoices = InvoicesResource(self.client, api)
+        self.accounts = AccountsResource(self.client, api, multi_currency=currency)
+        self.contacts = ContactsResource(self.client, api, multi_currency=currency)
+        self.opportunities = OpportunitiesResource(self.client, api, multi_currency=currency)
+        self.invoices = InvoicesResource(self.client, api, multi_currency=currency)
 
     def _credentials(self, settings: SalesforceSettings, clock: Clock) -> Credentials:
         base = _checked_url(self.name, "instance_url", settings.instance_url).rstrip("/")

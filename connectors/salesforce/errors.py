@@ -89,7 +89,10 @@ def describe_salesforce_error(body: Any) -> tuple[str, list[FieldError]] | None:
         code = str(error["errorCode"])
         message = str(error.get("message", "")).strip()
         parts.append(f"{code}: {message}" if message else code)
-        if code in HINTS:
+        if code == "INVALID_FIELD" and "'CurrencyIsoCode'" in message:
+            parts.append("the org is not multi-currency: set multi_currency=False in the "
+                         "connector's settings")
+        elif code in HINTS:
             parts.append(HINTS[code])
         fields = error.get("fields")
         if isinstance(fields, list):

@@ -39,7 +39,8 @@ QUERY_QUIRKS = (
     "are unquoted: LastModifiedDate > 2024-01-01T00:00:00Z.",
 )
 LIST_QUIRKS = (
-    "Built on SOQL: SELECT <every typed field> … WHERE LastModifiedDate >= <modified_since "
+    "Built on SOQL: SELECT <every typed field> (CurrencyIsoCode only when the settings say the "
+    "org is multi-currency) … WHERE LastModifiedDate >= <modified_since "
     "floored to the second> ORDER BY LastModifiedDate. A record changed in the same second as "
     "modified_since may be returned again; upserting it again is harmless.",
     "modified_since must be timezone-aware.",
@@ -95,9 +96,9 @@ class AccountsResource(Resource):
     """Salesforce Accounts (`/sobjects/Account`): companies; `External_Id__c` is an external id
     that is NOT unique in the reference org, so an upsert can match several (Conflict)."""
 
-    def __init__(self, client: HttpClient, api: str) -> None:
+    def __init__(self, client: HttpClient, api: str, *, multi_currency: bool) -> None:
         super().__init__(client)
-        self._sobjects = SObjects(client, api, Account)
+        self._sobjects = SObjects(client, api, multi_currency=multi_currency, record=Account)
 
     @operation(quirks=LIST_QUIRKS)
     def list(self, *, modified_since: datetime | None = None,
@@ -144,9 +145,9 @@ class ContactsResource(Resource):
     """Salesforce Contacts (`/sobjects/Contact`): people; `External_Id__c` is a unique external
     id."""
 
-    def __init__(self, client: HttpClient, api: str) -> None:
+    def __init__(self, client: HttpClient, api: str, *, multi_currency: bool) -> None:
         super().__init__(client)
-        self._sobjects = SObjects(client, api, Contact)
+        self._sobjects = SObjects(client, api, multi_currency=multi_currency, record=Contact)
 
     @operation(quirks=LIST_QUIRKS)
     def list(self, *, modified_since: datetime | None = None,
@@ -193,9 +194,9 @@ class OpportunitiesResource(Resource):
     """Salesforce Opportunities (`/sobjects/Opportunity`): deals; `External_Id__c` is a unique
     external id."""
 
-    def __init__(self, client: HttpClient, api: str) -> None:
+    def __init__(self, client: HttpClient, api: str, *, multi_currency: bool) -> None:
         super().__init__(client)
-        self._sobjects = SObjects(client, api, Opportunity)
+        self._sobjects = SObjects(client, api, multi_currency=multi_currency, record=Opportunity)
 
     @operation(quirks=LIST_QUIRKS)
     def list(self, *, modified_since: datetime | None = None,
@@ -242,9 +243,9 @@ class InvoicesResource(Resource):
     """The custom object `Invoice__c` (`/sobjects/Invoice__c`), keyed by the unique external id
     `Stripe_Invoice_Id__c`."""
 
-    def __init__(self, client: HttpClient, api: str) -> None:
+    def __init__(self, client: HttpClient, api: str, *, multi_currency: bool) -> None:
         super().__init__(client)
-        self._sobjects = SObjects(client, api, Invoice)
+        self._sobjects = SObjects(client, api, multi_currency=multi_currency, record=Invoice)
 
     @operation(quirks=LIST_QUIRKS)
     def list(self, *, modified_since: datetime | None = None,

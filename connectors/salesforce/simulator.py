@@ -67,6 +67,7 @@ class SalesforceSimulator(Simulator[Salesforce]):
                  daily_api_limit: int = 15_000, session_timeout_s: float = 2 * 60 * 60.0,
                  multi_currency: bool = True, grant: Grant = "client_credentials") -> None:
         self.grant = grant
+        self.multi_currency = multi_currency
         self.session_timeout_s = session_timeout_s
         self.allocation = SlidingWindow(daily_api_limit, DAY_SECONDS)
         self.client_secret = SIM_CLIENT_SECRET
@@ -89,7 +90,7 @@ class SalesforceSimulator(Simulator[Salesforce]):
         refresh = SecretStr(SIM_REFRESH_TOKEN) if self.grant == "refresh_token" else None
         return SalesforceSettings(instance_url=base_url, client_id=SIM_CLIENT_ID,
                                   client_secret=SecretStr(SIM_CLIENT_SECRET),
-                                  refresh_token=refresh,
+                                  refresh_token=refresh, multi_currency=self.multi_currency,
                                   daily_api_allocation=self.allocation.limit)
 
     @property

@@ -39,6 +39,8 @@ from connectors.salesforce.records import (
 R = TypeVar("R", bound=SObject)
 M = TypeVar("M", bound=BaseModel)
 
+CURRENCY_FIELD = "CurrencyIsoCode"
+"""Exists only in multi-currency orgs; selecting it elsewhere is INVALID_FIELD."""
 MAX_COLLECTION = 200
 """Salesforce's largest sObject Collections request."""
 _RECORD_ID = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
@@ -85,8 +87,11 @@ def soql_datetime(moment: datetime) -> str:
 class SObjects(Generic[R]):
     """The endpoints of one object type, answering with records of type `R`."""
 
-    def __init__(self, client: HttpClient, api: str, record: type[R]) -> None:
+    def __init__(self, client: HttpClient, api: str, *, multi_currency: bool,
+                 record: type[R]) -> None:
         self._client = client
+        self._fields = [name for name in record.soql_fields()
+                        if multi_currency or name != CURRENCY_FIELD]
         self._api = api
         self._record = record
         self._type = record.sobject_type
@@ -96,7 +101,7 @@ class SObjects(Generic[R]):
 
     def iterate(self, modified_since: datetime | None, limit: int | None) -> Iterator[R]:
         """Records modified at or after `modified_since`, oldest change first."""
-        soql = f"SELECT {', '.join(self._record.soql_fields())} FROM {self._type}"  # noqa: S608 - model names only
+        soql = f"SELECT {', '.join(self._fields)} FROM {self._type}"  # noqa: S608 - model names only
         if modified_since is not None:
             if modified_since.utcoffset() is None:
                 raise refusal("modified_since", "has no timezone; refusing to guess one",
