@@ -212,8 +212,10 @@ class HttpClient:
             self.throttle.acquire()
         full_url = url if url.startswith(("http://", "https://")) else f"{self.base_url}{url}"
         try:
-            response = self._http.request(method, url, params=params, json=json, data=data,
-                                          headers=headers)
+            # httpx 0.28 replaces a URL's query with `params`, even an empty one: pass None so
+            # that a next-page URL carrying its own query (Link header, next URL) keeps it.
+            response = self._http.request(method, url, params=params or None, json=json,
+                                          data=data, headers=headers)
         except httpx.TransportError as exc:
             error = TransientError(
                 f"{type(exc).__name__}: {scrub(str(exc), self._secrets())} — the vendor could "
