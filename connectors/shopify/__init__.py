@@ -8,7 +8,6 @@ from connectors.shopify.client import (
     OrdersResource,
     ProductsResource,
     Shopify,
-    ShopifySettings,
     ShopResource,
 )
 from connectors.shopify.records import (
@@ -21,6 +20,7 @@ from connectors.shopify.records import (
     Shop,
     Variant,
 )
+from connectors.shopify.settings import ShopifySettings
 
 __all__ = [
     "Address",

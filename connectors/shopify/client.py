@@ -8,33 +8,22 @@ records with string ids, UTC times and prices as `Money`.
 
 from __future__ import annotations
 
-import functools
-import inspect
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Literal
 
 import httpx
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    Field,
-    SecretStr,
-    StringConstraints,
-    ValidationError,
-    field_validator,
-    validate_call,
-)
+from pydantic import BeforeValidator, Field, StringConstraints
 
 from connectors.core.auth import ApiKeyAuth
 from connectors.core.client import HttpClient
 from connectors.core.clock import SYSTEM_CLOCK, Clock
 from connectors.core.connector import Connector, ConnectorSettings, Resource
-from connectors.core.errors import ErrorContext, FieldError, ProtocolError, ValidationFailed
 from connectors.core.operations import operation
 from connectors.core.ratelimit import LeakyBucket, Throttle
 from connectors.core.records import UtcDateTime, to_string_id
+from connectors.shopify.checks import NAME, arguments_checked, parse_record, single_record
 from connectors.shopify.errors import SHOPIFY_CONVENTIONS, read_call_limit
 from connectors.shopify.pagination import ShopLinkPaginator
 from connectors.shopify.records import (
@@ -44,9 +33,8 @@ from connectors.shopify.records import (
     Product,
     Shop,
 )
+from connectors.shopify.settings import ShopifySettings
 
-NAME = "shopify"
-DEFAULT_API_VERSION = "2024-10"
 MAX_PAGE_SIZE = 250
 
 ShopifyId = Annotated[str, BeforeValidator(to_string_id), StringConstraints(pattern=r"^[0-9]+$")]
@@ -54,98 +42,6 @@ ShopifyId = Annotated[str, BeforeValidator(to_string_id), StringConstraints(patt
 
 PageSize = Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)]
 """Records per request: Shopify's `limit`, 1 to 250. It does not cap how many are returned."""
-
-M = TypeVar("M", bound=BaseModel)
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class ShopifySettings(ConnectorSettings):
-    """How to reach one shop's Admin REST API."""
-
-    shop: str = Field(description="The shop's myshopify name: 'acme' for acme.myshopify.com.")
-    access_token: SecretStr = Field(description="An Admin API access token (shpat_…).")
-    api_version: str = Field(default=DEFAULT_API_VERSION, pattern=r"^(\d{4}-\d{2}|unstable)$",
-                             description="The Admin API version, e.g. '2024-10'.")
-    base_url: str = Field(default="", validate_default=True,
-                          description="The shop's origin; https://{shop}.myshopify.com unless "
-                                      "set (e.g. to a simulator's address).")
-    bucket_size: int = Field(default=40, gt=0,
-                             description="Requests the leaky bucket holds: 40 (Advanced: 80).")
-    leak_per_second: float = Field(default=2.0, gt=0,
-                                   description="Requests it drains per second: 2 (Advanced: 4, "
-                                               "Plus: 20).")
-
-    @field_validator("shop")
-    @classmethod
-    def _shop_name(cls, value: str) -> str:
-        name = value.strip().lower().removeprefix("https://").removesuffix("/")
-        name = name.removesuffix(".myshopify.com")
-        if not name or not all(c.isalnum() or c == "-" for c in name):
-            raise ValueError(f"{value!r} is not a shop name like 'acme' or 'acme.myshopify.com'")
-        return name
-
-    @field_validator("base_url")
-    @classmethod
-    def _shop_origin(cls, value: str, info: Any) -> str:
-        shop = info.data.get("shop")
-        return value.rstrip("/") or (f"https://{shop}.myshopify.com" if shop else "")
-
-    @property
-    def api_root(self) -> str:
-        """Where the versioned Admin REST API lives: `{base_url}/admin/api/{api_version}`."""
-        return f"{self.base_url}/admin/api/{self.api_version}"
-
-
-def _arguments_checked(method: F) -> F:
-    """Validate an operation's arguments against its type hints before anything is sent, so a
-    wrong value is refused with a `ValidationFailed` naming the parameter."""
-    validated = validate_call(method)
-    names = list(inspect.signature(method).parameters)
-
-    def where(loc: tuple[int | str, ...]) -> str:
-        # positional arguments are located by index; name them
-        steps = [names[step] if isinstance(step, int) and i == 0 and step < len(names)
-                 else str(step) for i, step in enumerate(loc)]
-        return ".".join(steps)
-
-    @functools.wraps(method)
-    def checked(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return validated(*args, **kwargs)
-        except ValidationError as exc:
-            errors = [FieldError(where(e["loc"]), e["msg"]) for e in exc.errors()]
-            raise ValidationFailed(f"{method.__qualname__} was called with invalid arguments",
-                                   context=ErrorContext(connector=NAME),
-                                   field_errors=errors) from None
-
-    return checked  # type: ignore[return-value]
-
-
-def _parse(model: type[M], raw: Any, *, path: str,
-           context: Mapping[str, Any] | None = None) -> M:
-    """A record model from Shopify's JSON; a record it cannot read is a `ProtocolError` naming
-    the record and the fields (never their values: they may be personal data)."""
-    try:
-        return model.model_validate(raw, context=dict(context or {}))
-    except ValidationError as exc:
-        record_id = raw.get("id") if isinstance(raw, dict) else None
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'record'}: {e['msg']}"
-                             for e in exc.errors(include_input=False))
-        raise ProtocolError(
-            f"Shopify sent a {model.__name__.lower()}"
-            f"{f' (id {record_id})' if record_id is not None else ''} this connector cannot "
-            f"read: {problems}",
-            context=ErrorContext(connector=NAME, method="GET", url=path)) from None
-
-
-def _object(body: Any, key: str, path: str) -> Any:
-    """The single record under `key` in a body like `{"order": {…}}`."""
-    if not isinstance(body, dict) or not isinstance(body.get(key), dict):
-        found = sorted(body) if isinstance(body, dict) else type(body).__name__
-        raise ProtocolError(f"expected a '{key}' object in the answer; found {found}",
-                            context=ErrorContext(connector=NAME, method="GET", url=path))
-    return body[key]
-
 
 def _time_filters(**bounds: datetime | None) -> dict[str, str]:
     return {name: value.isoformat() for name, value in bounds.items() if value is not None}
@@ -160,7 +56,7 @@ class _ShopifyResource(Resource):
 
     def _fetch(self, path: str, key: str) -> Any:
         _, body = self._client.request("GET", path)
-        return _object(body, key, path)
+        return single_record(body, key, path)
 
 
 class ShopResource(_ShopifyResource):
@@ -174,7 +70,7 @@ class ShopResource(_ShopifyResource):
     @operation()
     def get(self) -> Shop:
         """Fetch the shop's details (`GET /shop.json`)."""
-        shop = _parse(Shop, self._fetch("/shop.json", "shop"), path="/shop.json")
+        shop = parse_record(Shop, self._fetch("/shop.json", "shop"), path="/shop.json")
         with self._lock:
             self._currency = shop.currency
         return shop
@@ -196,7 +92,7 @@ class OrdersResource(_ShopifyResource):
         "Newest orders come first.",
         "Without the read_all_orders scope Shopify returns only the last 60 days of orders.",
     ))
-    @_arguments_checked
+    @arguments_checked
     def list(self, *, status: Literal["open", "closed", "cancelled", "any"] = "any",
              financial_status: Literal["authorized", "pending", "paid", "partially_paid",
                                        "refunded", "voided", "partially_refunded", "unpaid",
@@ -223,22 +119,22 @@ class OrdersResource(_ShopifyResource):
             params["fulfillment_status"] = fulfillment_status
         params |= _time_filters(created_at_min=created_at_min, created_at_max=created_at_max,
                                 updated_at_min=updated_at_min, updated_at_max=updated_at_max)
-        return (_parse(Order, raw, path="/orders.json")
+        return (parse_record(Order, raw, path="/orders.json")
                 for raw in self._paginate("/orders.json", "orders", params))
 
     @operation()
-    @_arguments_checked
+    @arguments_checked
     def get(self, order_id: ShopifyId) -> Order:
         """Fetch one order by its id (not its '#1001' name); NotFound if there is none."""
         path = f"/orders/{order_id}.json"
-        return _parse(Order, self._fetch(path, "order"), path=path)
+        return parse_record(Order, self._fetch(path, "order"), path=path)
 
 
 class CustomersResource(_ShopifyResource):
     """The shop's customers."""
 
     @operation(quirks=("Customers come in ascending id order (oldest first).",))
-    @_arguments_checked
+    @arguments_checked
     def list(self, *, created_at_min: UtcDateTime | None = None,
              created_at_max: UtcDateTime | None = None,
              updated_at_min: UtcDateTime | None = None,
@@ -252,15 +148,15 @@ class CustomersResource(_ShopifyResource):
         params: dict[str, Any] = {"limit": page_size}
         params |= _time_filters(created_at_min=created_at_min, created_at_max=created_at_max,
                                 updated_at_min=updated_at_min, updated_at_max=updated_at_max)
-        return (_parse(Customer, raw, path="/customers.json")
+        return (parse_record(Customer, raw, path="/customers.json")
                 for raw in self._paginate("/customers.json", "customers", params))
 
     @operation()
-    @_arguments_checked
+    @arguments_checked
     def get(self, customer_id: ShopifyId) -> Customer:
         """Fetch one customer by id; NotFound if there is none."""
         path = f"/customers/{customer_id}.json"
-        return _parse(Customer, self._fetch(path, "customer"), path=path)
+        return parse_record(Customer, self._fetch(path, "customer"), path=path)
 
 
 class ProductsResource(_ShopifyResource):
@@ -275,7 +171,7 @@ class ProductsResource(_ShopifyResource):
         "once (GET /shop.json) to make them Money.",
         "Products come in ascending id order (oldest first).",
     ))
-    @_arguments_checked
+    @arguments_checked
     def list(self, *, status: Literal["active", "archived", "draft"] | None = None,
              vendor: str | None = None, product_type: str | None = None,
              created_at_min: UtcDateTime | None = None,
@@ -297,15 +193,16 @@ class ProductsResource(_ShopifyResource):
     def _products(self, params: Mapping[str, Any]) -> Iterator[Product]:
         context = {CURRENCY_CONTEXT_KEY: self._currency()}
         for raw in self._paginate("/products.json", "products", params):
-            yield _parse(Product, raw, path="/products.json", context=context)
+            yield parse_record(Product, raw, path="/products.json", context=context)
 
     @operation()
-    @_arguments_checked
+    @arguments_checked
     def get(self, product_id: ShopifyId) -> Product:
         """Fetch one product with its variants by id; NotFound if there is none."""
         path = f"/products/{product_id}.json"
         raw = self._fetch(path, "product")
-        return _parse(Product, raw, path=path, context={CURRENCY_CONTEXT_KEY: self._currency()})
+        return parse_record(Product, raw, path=path,
+                            context={CURRENCY_CONTEXT_KEY: self._currency()})
 
 
 class Shopify(Connector):

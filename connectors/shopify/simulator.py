@@ -24,7 +24,7 @@ from connectors.core.clock import SYSTEM_CLOCK, Clock
 from connectors.core.connector import Connector
 from connectors.core.ratelimit import LeakyBucket, RateLimit
 from connectors.core.simulator import Simulator
-from connectors.shopify.client import DEFAULT_API_VERSION, Shopify, ShopifySettings
+from connectors.shopify.client import Shopify
 from connectors.shopify.errors import CALL_LIMIT_HEADER
 from connectors.shopify.listing import (
     CUSTOMERS,
@@ -38,6 +38,7 @@ from connectors.shopify.listing import (
 )
 from connectors.shopify.listing import link_header as make_link_header
 from connectors.shopify.seed import START, ShopSeeder, shop_time
+from connectors.shopify.settings import DEFAULT_API_VERSION, ShopifySettings
 
 SIM_SHOP = "flowbot-sim"
 SIM_ACCESS_TOKEN = "shpat_simulator_fake_token_0000000000"  # noqa: S105 - a fake
