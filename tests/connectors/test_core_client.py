@@ -80,7 +80,8 @@ def test_html_error_page_is_retried_then_reported_as_transient(clock: ManualCloc
     sim.faults = FaultPlan(html_errors=10)
     with pytest.raises(TransientError) as caught:
         list(sim.connect().items.list())
-    assert "502" in str(caught.value) and "<html>" in str(caught.value)
+    assert "502" in str(caught.value)
+    assert "<html>" in str(caught.value)
     assert sim.stats.requests == 5  # the policy's five attempts, then a clear error
 
 
@@ -175,7 +176,8 @@ def test_non_idempotent_write_is_retried_after_a_429(clock: ManualClock) -> None
     sim.faults = FaultPlan(rate_limit_bursts=1, retry_after="1")
     _, body = toy.client.request("POST", "/items", json={"name": "once"})
     assert body["name"] == "once"
-    assert sim.stats.writes["anonymous"] == 1 and sim.stats.requests == 2
+    assert sim.stats.writes["anonymous"] == 1
+    assert sim.stats.requests == 2
 
 
 @settings(max_examples=25, deadline=None)

@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Literal
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import ConfigDict, SecretStr
+from starlette.types import Scope
 
 from connectors.core import (
     BearerAuth,
@@ -31,7 +32,6 @@ from connectors.core.errors import FieldError
 from connectors.core.paginators import JsonCursorPaginator
 from connectors.core.ratelimit import LeakyBucket, RateLimit, Throttle
 from connectors.core.simulator import Simulator
-from starlette.types import Scope
 
 TOY_TOKEN = "toy-secret-token-123456"
 TOY_CLIENT_SECRET = "toy-client-secret-abcdef"
