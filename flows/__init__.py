@@ -1,0 +1,1 @@
+"""The flows: one package each, the only place the app writes."""

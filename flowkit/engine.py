@@ -1,0 +1,144 @@
+"""Driving one packet through a flow's units, and telling exactly where and why it stopped.
+
+This is the part the runtime and the testing helper share: read packets from the source, then
+take each through the steps and the sink, turning what happened into a `PacketResult`. Storage —
+the ledger, the cursor, the audit trail, failed messages — is the runtime's business, around this.
+"""
+
+from __future__ import annotations
+
+import enum
+import traceback
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter
+
+from connectors.core.connector import Connector
+from connectors.core.paths import MISSING
+from flowkit.context import Context, CursorValue
+from flowkit.errors import BadRecord, FlowDefinitionError, Skip
+from flowkit.flow import Flow, SourceUnit
+
+
+class Outcome(enum.StrEnum):
+    """How a packet's trip through the flow ended."""
+
+    DELIVERED = "delivered"
+    SKIPPED = "skipped"
+    BAD = "bad"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Packet:
+    """One source record, with the key that identifies it and the cursor value it carries."""
+
+    key: str
+    record: Any
+    cursor: CursorValue | None
+
+
+@dataclass(frozen=True)
+class PacketResult:
+    """What happened to one packet."""
+
+    key: str
+    outcome: Outcome
+    unit: str | None = None
+    """The unit that stopped it (None when delivered)."""
+    unit_input: Any = None
+    """What that unit was given: a failed packet is replayed from here."""
+    error_type: str | None = None
+    message: str | None = None
+    traceback: str | None = None
+    written: Any = None
+    """What the sink returned (the target record or its reference)."""
+
+
+def field_value(record: Any, path: str) -> Any:
+    """The value at a dotted field path of a record (a model or a mapping), or `MISSING`."""
+    value = record
+    for part in path.split("."):
+        if isinstance(value, BaseModel):
+            value = getattr(value, part, MISSING)
+        elif isinstance(value, Mapping):
+            value = value.get(part, MISSING)
+        else:
+            return MISSING
+        if value is MISSING:
+            return MISSING
+    return value
+
+
+def _field(record: Any, path: str, what: str, unit: SourceUnit) -> Any:
+    value = field_value(record, path)
+    if value is MISSING or value is None:
+        raise FlowDefinitionError(f"source {unit.name} yielded a {type(record).__name__} without "
+                                  f"the {what} field {path!r}")
+    return value
+
+
+def read_packets(flow: Flow, context: Context,
+                 connectors: Mapping[type[Connector], Connector]) -> Iterator[Packet]:
+    """The source's records as packets, keyed and with their cursor values."""
+    unit = flow.source_unit
+    for record in unit.call(None, context, dict(connectors)):
+        key = _field(record, unit.key, "key", unit)
+        cursor = _field(record, unit.cursor, "cursor", unit) if unit.cursor else None
+        if cursor is not None and not isinstance(cursor, (datetime, int, str)):
+            cursor = str(cursor)
+        yield Packet(key=str(key), record=record, cursor=cursor)
+
+
+def process(flow: Flow, packet: Packet, context: Context,
+            connectors: Mapping[type[Connector], Connector], *,
+            start_at: str | None = None, value: Any = None) -> PacketResult:
+    """Take one packet through the steps and the sink.
+
+    `start_at` resumes at a named unit with `value` as its input (a replay from the failed step);
+    by default the packet's record enters the first step.
+    """
+    context.packet_key = packet.key
+    pending = [*flow.steps, flow.sink_unit]
+    current: Any = packet.record
+    if start_at is not None:
+        names = [unit.name for unit in pending]
+        if start_at not in names:
+            raise FlowDefinitionError(f"{flow.name} has no step or sink called {start_at}; "
+                                      f"it has {', '.join(names)}")
+        pending = pending[names.index(start_at):]
+        current = coerce(pending[0].packet_type, value)
+    injected = dict(connectors)
+    for unit in pending:
+        try:
+            result = unit.call(current, context, injected)
+        except Skip as stop:
+            return PacketResult(packet.key, Outcome.SKIPPED, unit.name, current, "Skip",
+                                stop.reason)
+        except BadRecord as bad:
+            return PacketResult(packet.key, Outcome.BAD, unit.name, current, "BadRecord",
+                                bad.reason, traceback.format_exc())
+        except Exception as error:
+            return PacketResult(packet.key, Outcome.FAILED, unit.name, current,
+                                type(error).__name__, str(error), traceback.format_exc())
+        if unit.role == "sink":
+            return PacketResult(packet.key, Outcome.DELIVERED, written=result)
+        current = result
+    raise AssertionError("unreachable: the sink always ends the loop")
+
+
+def coerce(annotation: Any, value: Any) -> Any:
+    """A stored packet (plain JSON) turned back into what the unit's annotation asks for."""
+    if annotation is None or annotation is Any:
+        return value
+    return TypeAdapter(annotation).validate_python(value)
+
+
+def to_jsonable(value: Any) -> Any:
+    """A packet as plain JSON, for the failed-message store and fixtures."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    return TypeAdapter(Any).dump_python(value, mode="json")

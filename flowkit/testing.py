@@ -1,0 +1,179 @@
+"""Testing a flow as a story: seed the simulators, run the flow, look at what arrived.
+
+```python
+def test_a_paid_order_becomes_a_deal() -> None:
+    with FlowTest(flow) as story:
+        story.simulator(ShopifySimulator).add_order(**story.fixture("paid_order.json"))
+        report = story.run()
+        assert report.delivered_keys == ["450789469"]
+        assert story.simulator(HubSpotSimulator).count("deals") == 1
+```
+
+Every connector the flow asks for is wired in process to its simulator, on a manual clock so that
+the vendors' rate limits are enforced without making the test wait. Simulators start with no
+records unless a test passes its own (`FlowTest(flow, ShopifySimulator(orders=5))`).
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+from connectors.core.clock import ManualClock
+from connectors.core.connector import Connector
+from connectors.core.simulator import Simulator
+from connectors.registry import simulator_class
+from flowkit.context import Context, CursorValue
+from flowkit.engine import Outcome, Packet, PacketResult, coerce, process, read_packets
+from flowkit.errors import FlowDefinitionError
+from flowkit.flow import Flow
+
+S = TypeVar("S", bound=Simulator[Any])
+
+_EMPTY: dict[str, dict[str, int]] = {
+    "shopify": {"orders": 0, "customers": 0, "products": 0},
+    "hubspot": {"contacts": 0, "companies": 0, "deals": 0},
+    "stripe": {"customers": 0, "invoices": 0, "charges": 0},
+    "salesforce": {"records": 0},
+    "slack": {},
+}
+"""Constructor arguments that give each simulator no records of its own."""
+
+
+@dataclass
+class RunReport:
+    """What one run of the flow did, packet by packet."""
+
+    results: list[PacketResult] = field(default_factory=list)
+    cursor: CursorValue | None = None
+    """The cursor the next run would resume after."""
+
+    def keys(self, outcome: Outcome) -> list[str]:
+        """The keys of the packets that ended with `outcome`, in order."""
+        return [result.key for result in self.results if result.outcome is outcome]
+
+    @property
+    def delivered_keys(self) -> list[str]:
+        """Packets written to the target."""
+        return self.keys(Outcome.DELIVERED)
+
+    @property
+    def skipped_keys(self) -> list[str]:
+        """Packets the flow chose not to move (`Skip`)."""
+        return self.keys(Outcome.SKIPPED)
+
+    @property
+    def bad_keys(self) -> list[str]:
+        """Packets the flow found bad (`BadRecord`)."""
+        return self.keys(Outcome.BAD)
+
+    @property
+    def failed_keys(self) -> list[str]:
+        """Packets that raised an unexpected error."""
+        return self.keys(Outcome.FAILED)
+
+    def result(self, key: str) -> PacketResult:
+        """The result of the packet with `key`."""
+        for result in self.results:
+            if result.key == key:
+                return result
+        raise KeyError(f"no packet {key!r} in this run; the keys were "
+                       f"{', '.join(result.key for result in self.results) or '(none)'}")
+
+
+class FlowTest:
+    """The simulators a flow's connectors talk to, and a way to run the flow against them."""
+
+    def __init__(self, flow: Flow, *simulators: Simulator[Any], seed: int = 0) -> None:
+        self.flow = flow
+        self.clock = ManualClock()
+        given = {type(simulator).connector_class: simulator for simulator in simulators}
+        self._simulators: dict[type[Connector], Simulator[Any]] = {}
+        for cls in flow.connector_classes:
+            if cls in given:
+                self._simulators[cls] = given.pop(cls)
+                continue
+            try:
+                simulator_type = simulator_class(cls.name)
+            except LookupError as error:
+                raise FlowDefinitionError(f"{cls.name} has no simulator ({error}); give the flow "
+                                          "a connector with FlowTest.use(...)") from None
+            empty: dict[str, Any] = _EMPTY.get(cls.name, {})
+            self._simulators[cls] = simulator_type(seed=seed, clock=self.clock, **empty)
+        if given:
+            names = ", ".join(cls.name for cls in given)
+            raise FlowDefinitionError(f"simulators for {names} were given, but {flow.name} uses no "
+                                      "such connector")
+        self._connectors: dict[type[Connector], Connector] = {
+            cls: simulator.connect(clock=self.clock) for cls, simulator in self._simulators.items()}
+        self._folder = Path(inspect.getfile(flow.source_unit.function)).parent
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        for connector in self._connectors.values():
+            connector.close()
+
+    def use(self, connector: Connector) -> None:
+        """Give the flow this connector instead of a simulated one (e.g. SQL on a test database)."""
+        self._connectors[type(connector)] = connector
+
+    def simulator(self, kind: type[S]) -> S:
+        """The simulator of that class, to seed and to inspect."""
+        for simulator in self._simulators.values():
+            if isinstance(simulator, kind):
+                return simulator
+        raise KeyError(f"{self.flow.name} uses no connector simulated by {kind.__name__}")
+
+    def connector(self, kind: type[Connector]) -> Connector:
+        """The connector the flow gets for `kind`."""
+        return self._connectors[kind]
+
+    def fixture(self, name: str) -> Any:
+        """The JSON fixture `fixtures/<name>` of the flow under test."""
+        path = self._folder / "fixtures" / name
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise FileNotFoundError(f"no fixture {path}") from None
+
+    def run(self, *, cursor: CursorValue | None = None) -> RunReport:
+        """Run the flow once over everything the source yields; each packet once."""
+        report = RunReport(cursor=cursor)
+        for packet in self._packets(cursor):
+            context = Context(flow=self.flow.name, run_id=f"test-{uuid.uuid4().hex[:8]}",
+                              cursor=cursor)
+            report.results.append(process(self.flow, packet, context, self._connectors))
+            if packet.cursor is not None and (report.cursor is None or
+                                              _after(packet.cursor, report.cursor)):
+                report.cursor = packet.cursor
+        return report
+
+    def replay(self, packet: dict[str, Any], *, key: str | None = None) -> PacketResult:
+        """Take one stored packet (a failure fixture) through the steps and the sink."""
+        first = self.flow.steps[0] if self.flow.steps else self.flow.sink_unit
+        record = coerce(first.packet_type, packet)
+        if key is None:
+            key = str(packet.get(self.flow.source_unit.key, "replay"))
+        packet_key = key
+        context = Context(flow=self.flow.name, run_id=f"replay-{uuid.uuid4().hex[:8]}")
+        return process(self.flow, Packet(packet_key, record, None), context, self._connectors)
+
+    def _packets(self, cursor: CursorValue | None) -> Iterator[Any]:
+        context = Context(flow=self.flow.name, run_id="test-source", cursor=cursor)
+        return read_packets(self.flow, context, self._connectors)
+
+
+def _after(candidate: CursorValue, current: CursorValue) -> bool:
+    try:
+        return bool(candidate > current)  # type: ignore[operator]
+    except TypeError:
+        return str(candidate) > str(current)
