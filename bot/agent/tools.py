@@ -1,0 +1,187 @@
+"""The tools the model may use, and the one place their calls are carried out.
+
+Each tool is narrow on purpose. The model reads the catalog and the checkout, writes only inside
+its flow's folder (the workspace refuses anything else, and says why), runs the gate and the
+flow's tests in the sandbox, and ends the job in one of two ways: `finish` (the host runs the gate
+once more and accepts only a clean report) or `ask_questions` (the job waits for the author).
+Tool definitions are rendered deterministically: they are part of the cached prompt prefix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from flowkit.spec import SPEC_FILE, SpecError, parse_spec
+
+MAX_TOOL_RESULT_CHARS = 20_000
+
+
+class ToolRefused(Exception):
+    """A tool call the host will not carry out; the message tells the model why and what to do."""
+
+
+@dataclass(frozen=True)
+class GateRun:
+    """One run of the gate (or of the tests) over the flow: did it pass, and the report."""
+
+    passed: bool
+    report: str
+    """The report as text for the model: every finding with file, line, rule and hint."""
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    """The findings as JSON objects (for the check run's annotations and the PR body)."""
+
+
+class AgentHost(Protocol):
+    """What the tools act on: the job's checkout, its flow folder, the gate."""
+
+    flow_folder: str
+    """The folder the model may write, relative to the checkout (`flows/<name>`)."""
+
+    def read_file(self, path: str) -> str:
+        """A file of the checkout (read-only), or ToolRefused."""
+
+    def list_files(self, path: str) -> list[str]:
+        """The files under a folder of the checkout, or ToolRefused."""
+
+    def write_file(self, path: str, content: str) -> None:
+        """Write a file inside the flow folder, or ToolRefused."""
+
+    def run_gate(self) -> GateRun:
+        """The whole gate over the flow folder."""
+
+    def run_tests(self) -> GateRun:
+        """Only the flow's tests, in the sandbox."""
+
+    def catalog_details(self, name: str) -> str:
+        """A connector's or a record's details, as JSON text."""
+
+
+def _schema(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    return {"type": "object", "properties": properties, "required": required,
+            "additionalProperties": False}
+
+
+_PATH = {"type": "string", "description": "A path relative to the repository root."}
+
+TOOL_DEFINITIONS: list[dict[str, Any]] = [
+    {"name": "catalog_details",
+     "description": "Full details of one connector (every operation's docs and quirks, every "
+                    "record's fields) by its name, e.g. 'hubspot', or of one record, e.g. "
+                    "'hubspot.DealInput'.",
+     "input_schema": _schema({"name": {"type": "string"}}, ["name"])},
+    {"name": "list_files",
+     "description": "List the files under a folder of the repository, e.g. 'flows' to see the "
+                    "example flows. Read-only.",
+     "input_schema": _schema({"path": _PATH}, ["path"])},
+    {"name": "read_file",
+     "description": "Read one file of the repository (read-only), e.g. an example flow's flow.py.",
+     "input_schema": _schema({"path": _PATH}, ["path"])},
+    {"name": "write_file",
+     "description": "Write one file of the flow you are working on (only inside its folder; any "
+                    "other path is refused). Write spec.yaml first: it is validated at once.",
+     "input_schema": _schema({"path": _PATH, "content": {"type": "string"}},
+                             ["path", "content"])},
+    {"name": "run_gate",
+     "description": "Run the gate over your flow: compile, imports, connector calls, structure, "
+                    "types and tests in the sandbox. Each run counts as one attempt.",
+     "input_schema": _schema({}, [])},
+    {"name": "run_tests",
+     "description": "Run only your flow's tests in the sandbox, to check a change quickly.",
+     "input_schema": _schema({}, [])},
+    {"name": "ask_questions",
+     "description": "Ask the issue's author the decisions the request leaves open instead of "
+                    "guessing. The job pauses until someone answers.",
+     "input_schema": _schema({"questions": {"type": "array", "items": {"type": "string"},
+                                            "minItems": 1, "maxItems": 5}}, ["questions"])},
+    {"name": "finish",
+     "description": "Say you are done, with a short summary for the pull request. The gate runs "
+                    "once more; only a clean report ends the job.",
+     "input_schema": _schema({"summary": {"type": "string"}}, ["summary"])},
+]
+
+
+@dataclass
+class ToolOutcome:
+    """A tool call's result for the model, and whether it ends the loop."""
+
+    content: str
+    is_error: bool = False
+    gate: GateRun | None = None
+    questions: list[str] | None = None
+    summary: str | None = None
+
+
+def _clip(text: str) -> str:
+    if len(text) <= MAX_TOOL_RESULT_CHARS:
+        return text
+    cut = len(text) - MAX_TOOL_RESULT_CHARS
+    return text[:MAX_TOOL_RESULT_CHARS] + f"\n[… {cut} more characters cut]"
+
+
+def _text(arguments: dict[str, Any], name: str) -> str:
+    value = arguments.get(name)
+    if not isinstance(value, str):
+        raise ToolRefused(f"`{name}` must be a string")
+    return value
+
+
+def _write(host: AgentHost, arguments: dict[str, Any]) -> ToolOutcome:
+    path, content = _text(arguments, "path"), _text(arguments, "content")
+    spec_path = f"{host.flow_folder}/{SPEC_FILE}"
+    if path.rsplit("/", 1)[-1] in ("flow.py", "test_flow.py"):
+        try:
+            parse_spec(host.read_file(spec_path))
+        except (ToolRefused, SpecError):
+            raise ToolRefused(f"write {spec_path} first, and make it validate: the spec comes "
+                              "before the code") from None
+    host.write_file(path, content)
+    if path == spec_path:
+        try:
+            parse_spec(content)
+        except SpecError as error:
+            problems = "\n".join(f"- {where or '(top level)'}: {what}"
+                                 for where, what in error.problems)
+            return ToolOutcome(f"wrote {path}, but the spec does not validate:\n{problems}",
+                               is_error=True)
+        return ToolOutcome(f"wrote {path}; the spec validates")
+    return ToolOutcome(f"wrote {path} ({len(content)} characters)")
+
+
+def _questions(_host: AgentHost, arguments: dict[str, Any]) -> ToolOutcome:
+    questions = arguments.get("questions")
+    if not (isinstance(questions, list) and questions
+            and all(isinstance(q, str) and q.strip() for q in questions)):
+        raise ToolRefused("`questions` must be a non-empty list of questions")
+    return ToolOutcome("the questions will be posted on the issue", questions=questions)
+
+
+_HANDLERS: dict[str, Callable[[AgentHost, dict[str, Any]], ToolOutcome]] = {
+    "catalog_details": lambda host, a: ToolOutcome(host.catalog_details(_text(a, "name"))),
+    "list_files": lambda host, a: ToolOutcome("\n".join(host.list_files(_text(a, "path")))
+                                              or "(no files)"),
+    "read_file": lambda host, a: ToolOutcome(host.read_file(_text(a, "path"))),
+    "write_file": _write,
+    "ask_questions": _questions,
+}
+
+
+def run_tool(host: AgentHost, name: str, arguments: dict[str, Any]) -> ToolOutcome:
+    """Carry out one tool call; a refusal or a bad argument becomes an error result, not a crash."""
+    try:
+        if name in ("run_gate", "run_tests", "finish"):
+            gate = host.run_gate() if name != "run_tests" else host.run_tests()
+            summary = _text(arguments, "summary") if name == "finish" else None
+            verdict = "PASSED" if gate.passed else "FAILED"
+            return ToolOutcome(_clip(f"{verdict}\n{gate.report}"), is_error=not gate.passed,
+                               gate=gate, summary=summary)
+        handler = _HANDLERS.get(name)
+        if handler is None:
+            known = ", ".join(tool["name"] for tool in TOOL_DEFINITIONS)
+            return ToolOutcome(f"there is no tool {name!r}; the tools are {known}", is_error=True)
+        outcome = handler(host, arguments)
+        outcome.content = _clip(outcome.content)
+        return outcome
+    except ToolRefused as refusal:
+        return ToolOutcome(f"refused: {refusal}", is_error=True)
