@@ -42,6 +42,12 @@ class RateLimit(Protocol):
 LEVEL_TOLERANCE = 1e-9
 """Requests' worth of bucket level that float rounding may leave behind; treated as room."""
 
+CLIENT_JITTER_ALLOWANCE_S = 0.03
+"""How much sooner a request may reach the vendor, relative to the one before it, than it was
+sent. A client that paces itself exactly to the limit gets a 429 whenever that happens, so its
+model of the limit keeps this much time in hand: a bucket keeps the room that leaks in that time,
+a window is waited out this much longer."""
+
 
 class LeakyBucket:
     """A bucket that fills by one per request and leaks at a steady rate (Shopify's model).
@@ -50,13 +56,24 @@ class LeakyBucket:
     one request's worth has leaked.
     """
 
-    def __init__(self, capacity: float, leak_per_second: float) -> None:
+    def __init__(self, capacity: float, leak_per_second: float, *,
+                 headroom: float = 0.0) -> None:
         if capacity <= 0 or leak_per_second <= 0:
             raise ValueError("a leaky bucket needs a positive capacity and leak rate")
+        if not 0 <= headroom < capacity:
+            raise ValueError("a leaky bucket's headroom must be below its capacity")
         self.capacity = capacity
         self.leak_per_second = leak_per_second
+        self.headroom = headroom
+        """Room kept free: a client's allowance for jitter (a vendor's own bucket keeps none)."""
         self._level = 0.0
         self._updated: float | None = None
+
+    @classmethod
+    def for_client(cls, capacity: float, leak_per_second: float) -> LeakyBucket:
+        """The vendor's bucket as a client models it: the jitter allowance kept in hand."""
+        headroom = min(leak_per_second * CLIENT_JITTER_ALLOWANCE_S, capacity / 2)
+        return cls(capacity, leak_per_second, headroom=headroom)
 
     def level(self, now: float) -> float:
         """How full the bucket is at `now`, after leaking since the last update."""
@@ -72,7 +89,7 @@ class LeakyBucket:
         the delay, float arithmetic can leave a residue whose wait is too small to move a clock
         reading of ~1e3 s, and a throttle would sleep that nothing forever.
         """
-        excess = self.level(now) + 1 - self.capacity
+        excess = self.level(now) + 1 - (self.capacity - self.headroom)
         if excess <= LEVEL_TOLERANCE:
             return 0.0
         return excess / self.leak_per_second
@@ -83,8 +100,18 @@ class LeakyBucket:
         self._updated = now
 
     def correct(self, remaining: float, now: float) -> None:
-        """Raise the level to what the vendor reports (never lower it: the cautious side)."""
-        self._level = max(self.level(now), self.capacity - remaining)
+        """Raise the level to what the vendor reports (never lower it: the cautious side).
+
+        Vendors count the level in whole requests, rounded up (Shopify's `32/40`), so a report
+        less than one request above the model is the model itself, rounded: believing it would
+        hold the client back for nothing. A report a whole request or more above is someone
+        else spending from the same bucket, and is believed.
+        """
+        level = self.level(now)
+        reported = self.capacity - remaining
+        if reported - level >= 1 - LEVEL_TOLERANCE:
+            level = reported
+        self._level = level
         self._updated = now
 
     def remaining(self, now: float) -> float:
@@ -95,12 +122,20 @@ class LeakyBucket:
 class SlidingWindow:
     """At most `limit` requests in any `window_seconds` (HubSpot's and Slack's model)."""
 
-    def __init__(self, limit: int, window_seconds: float) -> None:
-        if limit <= 0 or window_seconds <= 0:
+    def __init__(self, limit: int, window_seconds: float, *, margin_seconds: float = 0.0) -> None:
+        if limit <= 0 or window_seconds <= 0 or margin_seconds < 0:
             raise ValueError("a sliding window needs a positive limit and window")
         self.limit = limit
         self.window_seconds = window_seconds
+        self.margin_seconds = margin_seconds
+        """Extra wait after the window: a client's allowance for jitter (a vendor keeps none)."""
         self._times: deque[float] = deque()
+
+    @classmethod
+    def for_client(cls, limit: int, window_seconds: float) -> SlidingWindow:
+        """The vendor's window as a client models it: waited out `CLIENT_JITTER_ALLOWANCE_S`
+        longer."""
+        return cls(limit, window_seconds, margin_seconds=CLIENT_JITTER_ALLOWANCE_S)
 
     def _prune(self, now: float) -> None:
         while self._times and self._times[0] <= now - self.window_seconds:
@@ -111,7 +146,8 @@ class SlidingWindow:
         self._prune(now)
         if len(self._times) < self.limit:
             return 0.0
-        return self._times[len(self._times) - self.limit] + self.window_seconds - now
+        oldest = self._times[len(self._times) - self.limit]
+        return oldest + self.window_seconds + self.margin_seconds - now
 
     def consume(self, now: float) -> None:
         """Record a request at `now`."""

@@ -70,7 +70,7 @@ class HubSpot(Connector):
             raise ConfigurationError(
                 f"HubSpot needs HubSpotSettings, not {type(settings).__name__}",
                 context=ErrorContext(connector=self.name))
-        window = SlidingWindow(settings.requests_per_window, settings.window_seconds)
+        window = SlidingWindow.for_client(settings.requests_per_window, settings.window_seconds)
         self.client = HttpClient(
             connector=self.name,
             base_url=settings.base_url,

@@ -122,8 +122,9 @@ class TieredThrottle:
         with self._lock:
             throttle = self._throttles.get(key)
             if throttle is None:
-                window = (self.limits.post_window() if method == POST_MESSAGE
+                vendor = (self.limits.post_window() if method == POST_MESSAGE
                           else self.limits.window_for(method))
+                window = SlidingWindow.for_client(vendor.limit, vendor.window_seconds)
                 throttle = self._throttles[key] = Throttle(window, clock=self._clock)
             return throttle
 

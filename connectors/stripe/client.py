@@ -310,7 +310,7 @@ class Stripe(Connector):
         return HttpClient(
             connector=self.name, base_url=settings.base_url,
             auth=BearerAuth(settings.secret_key),
-            throttle=Throttle(LeakyBucket(per_second, per_second), clock=self._clock),
+            throttle=Throttle(LeakyBucket.for_client(per_second, per_second), clock=self._clock),
             retry=retry,
             conventions=VendorConventions(describe_error=describe_stripe_error,
                                           idempotency_header="Idempotency-Key"),
