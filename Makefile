@@ -54,6 +54,6 @@ typecheck: venv
 pytest: venv services
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-## demo: the end-to-end demo against the local simulators
+## demo: the showcase against local simulators (the end-to-end demo is not built yet)
 demo: venv
 	$(BIN)/flowbot showcase

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import connectors, simulate
+from bot.cli import connectors, showcase, simulate
 
 app = typer.Typer(
     name="flowbot",
@@ -15,6 +15,7 @@ app = typer.Typer(
 )
 app.add_typer(connectors.app, name="connectors")
 app.command("simulate")(simulate.simulate)
+app.command("showcase")(showcase.showcase)
 
 
 def main() -> None:
