@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import connectors, showcase, simulate
+from bot.cli import connectors, showcase, simulate, validate
 
 app = typer.Typer(
     name="flowbot",
@@ -16,6 +16,7 @@ app = typer.Typer(
 app.add_typer(connectors.app, name="connectors")
 app.command("simulate")(simulate.simulate)
 app.command("showcase")(showcase.showcase)
+app.command("validate")(validate.validate)
 
 
 def main() -> None:

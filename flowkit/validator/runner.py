@@ -1,0 +1,64 @@
+"""The gate: the stages in order, cheapest first; the first failing stage ends a flow's run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from connectors.core.catalog import Catalog
+from connectors.registry import catalog as shipped_catalog
+from flowkit.validator.findings import Finding, FlowReport
+from flowkit.validator.sources import FlowSources
+from flowkit.validator.stage_calls import check_calls
+from flowkit.validator.stage_compile import check_compile
+from flowkit.validator.stage_imports import check_imports
+from flowkit.validator.stage_sandbox import (
+    CouldNotRun,
+    check_tests,
+    check_tests_assert,
+    check_types,
+)
+from flowkit.validator.stage_structure import check_structure
+
+STATIC_STAGES = (1, 2, 3, 4)
+
+
+def _stages(catalog: Catalog) -> list[tuple[int, Callable[[FlowSources], list[Finding]]]]:
+    def sandboxed(sources: FlowSources) -> list[Finding]:
+        return check_tests_assert(sources) or check_types(sources) or check_tests(sources)
+
+    return [(1, check_compile), (2, check_imports),
+            (3, lambda sources: check_calls(sources, catalog)),
+            (4, lambda sources: check_structure(sources, catalog)),
+            (5, sandboxed)]
+
+
+def validate_flow(folder: Path, *, root: Path | None = None, catalog: Catalog | None = None,
+                  last_stage: int = 5) -> FlowReport:
+    """Run the stages up to `last_stage` over one flow folder of the checkout at `root`."""
+    folder = folder.resolve()
+    root = (root or folder.parent.parent).resolve()
+    sources = FlowSources.read(root, folder)
+    report = FlowReport(flow=sources.display("").rstrip("/") or folder.name)
+    for stage, check in _stages(catalog or shipped_catalog()):
+        if stage > last_stage:
+            break
+        try:
+            findings = check(sources)
+        except CouldNotRun as reason:
+            report.could_not_run = str(reason)
+            return report
+        if findings:
+            report.findings = findings
+            return report
+        report.stages_passed.append(stage)
+    return report
+
+
+def flow_folders(root: Path) -> list[Path]:
+    """Every flow folder of the checkout: `flows/*/` with a flow.py or a spec.yaml."""
+    flows = root / "flows"
+    return sorted(path for path in flows.iterdir() if path.is_dir() and not
+                  path.name.startswith(("_", ".")) and (
+                      (path / "flow.py").exists() or (path / "spec.yaml").exists())) \
+        if flows.is_dir() else []

@@ -1,0 +1,122 @@
+"""Stage 5: the type checker and the flow's own tests, inside the sandbox.
+
+The flow's code runs here for the first time, so only here, and only inside bubblewrap: no
+network, the checkout and the virtualenv read-only, a private /tmp, no secrets in the
+environment, and limits on time and memory. The checkout comes first on PYTHONPATH, so its own
+`flows`, `flowkit` and `connectors` are what the flow is checked against.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from pathlib import Path
+
+from flowkit.sandbox import Outcome, SandboxError, SandboxLimits, SandboxResult, run_sandboxed
+from flowkit.sandbox.bwrap import SANDBOX_TMP
+from flowkit.validator.findings import Finding
+from flowkit.validator.sources import FLOW_FILE, TEST_FILE, FlowSources
+
+MYPY_LINE = re.compile(r"^(?P<path>[^:\n]+\.py):(?P<line>\d+):(?P<column>\d+): error: "
+                       r"(?P<message>.*?)(?:\s+\[[\w-]+\])?$", re.MULTILINE)
+FAILED_LINE = re.compile(r"^(?:FAILED|ERROR) (?P<path>[^:\s]+)(?:::(?P<test>[\w\[\]\-.]+))?"
+                         r"(?: - (?P<message>.*))?$", re.MULTILINE)
+DEFAULT_LIMITS = SandboxLimits(wall_seconds=120.0, cpu_seconds=120)
+
+
+class CouldNotRun(Exception):
+    """The sandbox could not run the checks at all (the verdict is neither clean nor failed)."""
+
+
+def _asserts(function: ast.FunctionDef) -> bool:
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assert):
+            return True
+        if isinstance(node, ast.With):
+            for item in node.items:
+                call = item.context_expr
+                if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                        and call.func.attr == "raises"):
+                    return True
+    return False
+
+
+def check_tests_assert(sources: FlowSources) -> list[Finding]:
+    """The flow has tests, and each of them asserts something (checked before running them)."""
+    tree = sources.trees.get(TEST_FILE)
+    path = sources.display(TEST_FILE)
+    tests = [node for node in (tree.body if tree else []) if isinstance(node, ast.FunctionDef)
+             and node.name.startswith("test")]
+    if not tests:
+        return [Finding("FK503", path, 1, 1, "the flow has no tests",
+                        "write test_* functions with FlowTest: seed, run, assert on the target")]
+    return [Finding("FK503", path, test.lineno, test.col_offset + 1,
+                    f"`{test.name}` asserts nothing",
+                    "assert on what arrived in the target simulator and on the run's report")
+            for test in tests if not _asserts(test)]
+
+
+def _run(argv: list[str], root: Path, limits: SandboxLimits) -> SandboxResult:
+    try:
+        return run_sandboxed(argv, workdir=root, readonly_paths=[root, Path(sys.prefix)],
+                             env={"PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"},
+                             limits=limits)
+    except SandboxError as error:
+        raise CouldNotRun(str(error).splitlines()[0]) from None
+
+
+def _timeout(result: SandboxResult, what: str, path: str) -> Finding | None:
+    if result.outcome in (Outcome.TIMEOUT, Outcome.CPU_LIMIT):
+        return Finding("FK504", path, 1, 1, f"{what} ran out of time in the sandbox "
+                       f"({result.outcome.value} after {result.wall_seconds:.0f} s)",
+                       "look for a loop that never ends, or a wait on something that never "
+                       "comes")
+    return None
+
+
+def check_types(sources: FlowSources, limits: SandboxLimits = DEFAULT_LIMITS) -> list[Finding]:
+    """mypy --strict over the flow's files, with the checkout's real connector types."""
+    files = [sources.display(name) for name in (FLOW_FILE, TEST_FILE)
+             if name in sources.texts]
+    result = _run([sys.executable, "-m", "mypy", "--strict", "--show-column-numbers",
+                   "--no-error-summary", f"--cache-dir={SANDBOX_TMP / 'mypy-cache'}", *files],
+                  sources.root, limits)
+    late = _timeout(result, "the type check", files[0])
+    if late is not None:
+        return [late]
+    findings = [Finding("FK501", match["path"], int(match["line"]), int(match["column"]),
+                        match["message"])
+                for match in MYPY_LINE.finditer(result.stdout)]
+    if result.outcome is not Outcome.OK and not findings:
+        raise CouldNotRun(f"the type checker failed: {result.describe()} "
+                          f"{(result.stdout + result.stderr)[-500:]}")
+    return findings
+
+
+def _test_line(sources: FlowSources, name: str | None) -> int:
+    tree = sources.trees.get(TEST_FILE)
+    for node in tree.body if tree else []:
+        if isinstance(node, ast.FunctionDef) and name and node.name == name.split("[")[0]:
+            return node.lineno
+    return 1
+
+
+def check_tests(sources: FlowSources, limits: SandboxLimits = DEFAULT_LIMITS) -> list[Finding]:
+    """The flow's tests against the simulators; each failure is a finding at its test."""
+    path = sources.display(TEST_FILE)
+    result = _run([sys.executable, "-m", "pytest", path, "-q", "-rfE", "-p", "no:cacheprovider",
+                   "-o", "addopts=", "--no-header", "--tb=line"], sources.root, limits)
+    late = _timeout(result, "the flow's tests", path)
+    if late is not None:
+        return [late]
+    if result.outcome is Outcome.OK:
+        return []
+    findings = [Finding("FK502", path, _test_line(sources, match["test"]), 1,
+                        f"`{match['test'] or match['path']}` failed: "
+                        f"{(match['message'] or 'see the output').strip()}")
+                for match in FAILED_LINE.finditer(result.stdout)]
+    if not findings:
+        tail = (result.stdout + result.stderr).strip()[-800:]
+        findings = [Finding("FK502", path, 1, 1, f"the tests did not pass: {tail}")]
+    return findings
