@@ -2,63 +2,45 @@
 
 from __future__ import annotations
 
-import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from flowkit.validator import STATIC_STAGES, flow_folders, validate_flow
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_COULD_NOT_RUN = 0, 1, 2
-
-
-def _folders(flows: list[Path], root: Path) -> list[Path]:
-    if not flows:
-        return flow_folders(root)
-    folders: list[Path] = []
-    for path in flows:
-        if path.is_dir() and path.name == "flows":
-            folders += flow_folders(path.parent)
-        elif path.is_dir():
-            folders.append(path)
-        elif (root / "flows" / str(path).replace("-", "_")).is_dir():
-            folders.append(root / "flows" / str(path).replace("-", "_"))
-        else:
-            raise typer.BadParameter(f"{path} is neither a flow folder nor a flow's name",
-                                     param_hint="FLOW")
-    return folders
+import flowkit
+from flowkit.validator.command import main as run_gate
 
 
 def validate(
-    flows: Annotated[list[Path] | None, typer.Argument(
+    flows: Annotated[list[str] | None, typer.Argument(
         help="Flow folders or names (default: every flow under ./flows).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     static_only: Annotated[bool, typer.Option(
-        "--static-only", help="Stop after stage 4 (no sandbox: milliseconds).")] = False,
+        "--static-only", help="Stop after stage 4: no sandbox, milliseconds.")] = False,
     root: Annotated[Path, typer.Option(help="The checkout whose flows, connectors and "
                                             "catalog to use.")] = Path("."),
 ) -> None:
-    """Run the gate over flows: exit 0 clean, 1 findings, 2 could not run."""
+    """Run the gate over flows: exit 0 clean, 1 findings, 2 could not run.
+
+    Stages: 1 compile, 2 imports, 3 connector calls, 4 structure and spec, 5 types and tests in
+    the sandbox. The flows are checked against the checkout's own connectors and catalog.
+    """
     root = root.resolve()
-    folders = _folders(flows or [], root)
-    console = Console(stderr=as_json)
-    reports = []
-    with console.status("validating…") as status:
-        for folder in folders:
-            status.update(f"validating {folder.name}…")
-            reports.append(validate_flow(folder, root=root,
-                                         last_stage=STATIC_STAGES[-1] if static_only else 5))
-    if as_json:
-        typer.echo(json.dumps({"flows": [report.as_json() for report in reports],
-                               "clean": all(report.clean for report in reports)}))
-    else:
-        for report in reports:
-            console.print(report.as_text(), markup=False, highlight=False)
-        if not reports:
-            console.print("no flows found", style="yellow")
-    if any(report.could_not_run for report in reports):
-        raise typer.Exit(EXIT_COULD_NOT_RUN)
-    if not all(report.clean for report in reports):
-        raise typer.Exit(EXIT_FINDINGS)
+    named = [str(Path(flow).resolve()) if Path(flow).exists() else flow for flow in flows or []]
+    argv = [*named, "--root", str(root), *(["--json"] if as_json else []),
+            *(["--static-only"] if static_only else [])]
+    installed = Path(flowkit.__file__).resolve().parent.parent
+    if installed == root or not (root / "flowkit").is_dir():
+        raise typer.Exit(run_gate(argv))
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(root), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    # `python -m` puts the working directory first on sys.path: it must be the checkout
+    completed = subprocess.run([sys.executable, "-m", "flowkit.validator", *argv],  # noqa: S603
+                               cwd=root, env=environment, check=False, capture_output=True,
+                               text=True)
+    typer.echo(completed.stdout, nl=False)
+    typer.echo(completed.stderr, nl=False, err=True)
+    raise typer.Exit(completed.returncode)

@@ -7,12 +7,14 @@ from pathlib import Path
 
 from connectors.core.catalog import Catalog
 from connectors.registry import catalog as shipped_catalog
+from flowkit.sandbox import SandboxLimits
 from flowkit.validator.findings import Finding, FlowReport
 from flowkit.validator.sources import FlowSources
 from flowkit.validator.stage_calls import check_calls
 from flowkit.validator.stage_compile import check_compile
 from flowkit.validator.stage_imports import check_imports
 from flowkit.validator.stage_sandbox import (
+    DEFAULT_LIMITS,
     CouldNotRun,
     check_tests,
     check_tests_assert,
@@ -23,9 +25,11 @@ from flowkit.validator.stage_structure import check_structure
 STATIC_STAGES = (1, 2, 3, 4)
 
 
-def _stages(catalog: Catalog) -> list[tuple[int, Callable[[FlowSources], list[Finding]]]]:
+def _stages(catalog: Catalog,
+            limits: SandboxLimits) -> list[tuple[int, Callable[[FlowSources], list[Finding]]]]:
     def sandboxed(sources: FlowSources) -> list[Finding]:
-        return check_tests_assert(sources) or check_types(sources) or check_tests(sources)
+        return (check_tests_assert(sources) or check_types(sources, limits)
+                or check_tests(sources, limits))
 
     return [(1, check_compile), (2, check_imports),
             (3, lambda sources: check_calls(sources, catalog)),
@@ -34,13 +38,14 @@ def _stages(catalog: Catalog) -> list[tuple[int, Callable[[FlowSources], list[Fi
 
 
 def validate_flow(folder: Path, *, root: Path | None = None, catalog: Catalog | None = None,
-                  last_stage: int = 5) -> FlowReport:
-    """Run the stages up to `last_stage` over one flow folder of the checkout at `root`."""
+                  last_stage: int = 5, limits: SandboxLimits = DEFAULT_LIMITS) -> FlowReport:
+    """Run the stages up to `last_stage` over one flow folder of the checkout at `root`;
+    `limits` bound each sandboxed run of stage 5."""
     folder = folder.resolve()
     root = (root or folder.parent.parent).resolve()
     sources = FlowSources.read(root, folder)
     report = FlowReport(flow=sources.display("").rstrip("/") or folder.name)
-    for stage, check in _stages(catalog or shipped_catalog()):
+    for stage, check in _stages(catalog or shipped_catalog(), limits):
         if stage > last_stage:
             break
         try:

@@ -246,7 +246,8 @@ def check_calls(sources: FlowSources, catalog: Catalog) -> list[Finding]:
         for statement, missing_name, exported in missing:
             findings.append(Finding("FK300", path, statement.lineno, statement.col_offset + 1,
                                     f"{statement.module} has no `{missing_name}`",
-                                    did_you_mean(missing_name, exported)))
+                                    did_you_mean(missing_name, exported)
+                                    or f"it has {', '.join(sorted(exported))}"))
         visitor = _Calls(path, catalog, objects)
         visitor.visit(tree)
         findings += visitor.findings

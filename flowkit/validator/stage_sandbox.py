@@ -20,6 +20,8 @@ from flowkit.validator.sources import FLOW_FILE, TEST_FILE, FlowSources
 
 MYPY_LINE = re.compile(r"^(?P<path>[^:\n]+\.py):(?P<line>\d+):(?P<column>\d+): error: "
                        r"(?P<message>.*?)(?:\s+\[[\w-]+\])?$", re.MULTILINE)
+TRACEBACK_LINE = re.compile(r"^(?P<path>/?[^\s:]+\.py):(?P<line>\d+): (?P<message>.+)$",
+                            re.MULTILINE)
 FAILED_LINE = re.compile(r"^(?:FAILED|ERROR) (?P<path>[^:\s]+)(?:::(?P<test>[\w\[\]\-.]+))?"
                          r"(?: - (?P<message>.*))?$", re.MULTILINE)
 DEFAULT_LIMITS = SandboxLimits(wall_seconds=120.0, cpu_seconds=120)
@@ -112,10 +114,15 @@ def check_tests(sources: FlowSources, limits: SandboxLimits = DEFAULT_LIMITS) ->
         return [late]
     if result.outcome is Outcome.OK:
         return []
-    findings = [Finding("FK502", path, _test_line(sources, match["test"]), 1,
-                        f"`{match['test'] or match['path']}` failed: "
-                        f"{(match['message'] or 'see the output').strip()}")
-                for match in FAILED_LINE.finditer(result.stdout)]
+    tracebacks = list(TRACEBACK_LINE.finditer(result.stdout))
+    findings = []
+    for index, failed in enumerate(FAILED_LINE.finditer(result.stdout)):
+        test = failed["test"] or failed["path"]
+        line, message = _test_line(sources, failed["test"]), failed["message"] or ""
+        if index < len(tracebacks) and tracebacks[index]["path"].endswith(TEST_FILE):
+            line, message = int(tracebacks[index]["line"]), tracebacks[index]["message"]
+        findings.append(Finding("FK502", path, line, 1, f"`{test}` failed: "
+                                f"{message.strip() or 'see the output'}"))
     if not findings:
         tail = (result.stdout + result.stderr).strip()[-800:]
         findings = [Finding("FK502", path, 1, 1, f"the tests did not pass: {tail}")]

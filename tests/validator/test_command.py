@@ -1,0 +1,70 @@
+"""`flowbot validate`: text and JSON reports, exit codes, and the checkout's own catalog."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from bot.cli import app
+from tests.validator.conftest import REPOSITORY, checkout_with
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+runner = CliRunner()
+
+
+def test_the_example_flows_are_clean_and_exit_zero() -> None:
+    result = runner.invoke(app, ["validate", "--static-only", "--root", str(REPOSITORY)])
+
+    assert result.exit_code == 0, result.output
+    assert "clean (stages 1, 2, 3, 4)" in result.output
+
+
+def test_a_made_up_operation_exits_one_with_the_nearest_real_names(
+        checkout_template: Path, tmp_path: Path) -> None:
+    folder = checkout_with(checkout_template, tmp_path / "checkout",
+                           CORPUS / "hallucinated_operation" / "flow")
+
+    result = runner.invoke(app, ["validate", str(folder), "--static-only", "--json",
+                                 "--root", str(tmp_path / "checkout")])
+
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    finding = report["flows"][0]["findings"][0]
+    assert finding["rule"] == "FK302"
+    assert finding["name"] == "unknown-operation"
+    assert finding["stage"] == 3
+    assert finding["file"] == "flows/shopify_orders_to_hubspot_deals/flow.py"
+    assert finding["line"] == 15
+    assert "`shop.orders.get`" in finding["hint"]
+    assert "`shop.orders.list`" in finding["hint"]
+
+
+def test_an_unknown_flow_name_exits_two_with_the_known_ones() -> None:
+    result = runner.invoke(app, ["validate", "no-such-flow", "--root", str(REPOSITORY)])
+
+    assert result.exit_code == 2
+    assert "shopify_orders_to_hubspot_deals" in result.output
+
+
+def test_a_checkout_is_validated_against_its_own_connectors(
+        checkout_template: Path, tmp_path: Path) -> None:
+    """A checkout whose HubSpot connector has no `upsert` on deals refuses the example flow,
+    although the installed connectors have one."""
+    root = tmp_path / "checkout"
+    checkout_with(checkout_template, root, REPOSITORY / "flows" / "shopify_orders_to_hubspot_deals")
+    resources = root / "connectors" / "hubspot" / "resources.py"
+    text = resources.read_text()
+    start = text.index("class DealsResource")
+    resources.write_text(text[:start] + text[start:].replace("def upsert(", "def put(", 1))
+    shutil.rmtree(root / "flows" / "shopify_orders_to_hubspot_deals" / "__pycache__",
+                  ignore_errors=True)
+
+    result = runner.invoke(app, ["validate", "--static-only", "--json", "--root", str(root)])
+
+    assert result.exit_code == 1, result.output
+    finding = json.loads(result.stdout)["flows"][0]["findings"][0]
+    assert finding["rule"] == "FK302"
+    assert "crm.deals.put" in finding["hint"]

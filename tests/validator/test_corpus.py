@@ -1,0 +1,71 @@
+"""Every broken flow of the corpus is caught by its stage and rule; every good flow passes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from flowkit.sandbox import SandboxLimits
+from flowkit.validator import RULES, flow_folders, validate_flow
+from tests.validator.conftest import REPOSITORY, checkout_with
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+CASES = sorted(path.name for path in CORPUS.iterdir() if (path / "expected.json").is_file())
+STATIC = [case for case in CASES
+          if json.loads((CORPUS / case / "expected.json").read_text())["stage"] < 5]
+SANDBOXED = [case for case in CASES if case not in STATIC]
+QUICK = SandboxLimits(wall_seconds=10.0, cpu_seconds=10)
+
+
+def _expected(case: str) -> dict[str, object]:
+    expected: dict[str, object] = json.loads((CORPUS / case / "expected.json").read_text())
+    return expected
+
+
+def test_the_corpus_is_large_and_covers_every_static_stage() -> None:
+    stages = {_expected(case)["stage"] for case in CASES}
+    assert len(CASES) >= 30
+    assert stages == {1, 2, 3, 4, 5}
+
+
+@pytest.mark.parametrize("case", STATIC)
+def test_a_broken_flow_is_caught_by_its_stage_and_rule(case: str, checkout_template: Path,
+                                                       tmp_path: Path) -> None:
+    folder = checkout_with(checkout_template, tmp_path / "checkout", CORPUS / case / "flow")
+
+    report = validate_flow(folder, last_stage=4)
+
+    expected = _expected(case)
+    assert not report.clean
+    assert {finding.stage for finding in report.findings} == {expected["stage"]}
+    assert expected["rule"] in {finding.rule for finding in report.findings}, report.as_text()
+    for finding in report.findings:
+        assert finding.rule in RULES
+        assert finding.line >= 1
+        assert finding.message
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize("case", SANDBOXED)
+def test_a_flow_whose_tests_or_types_fail_is_caught_in_the_sandbox(
+        case: str, checkout_template: Path, tmp_path: Path, bwrap_path: str) -> None:
+    folder = checkout_with(checkout_template, tmp_path / "checkout", CORPUS / case / "flow")
+
+    report = validate_flow(folder, limits=QUICK)
+
+    expected = _expected(case)
+    assert report.could_not_run is None
+    assert [finding.rule for finding in report.findings][:1] == [expected["rule"]], \
+        report.as_text()
+    assert report.stages_passed == [1, 2, 3, 4]
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize("flow", [path.name for path in flow_folders(REPOSITORY)])
+def test_every_example_flow_passes_the_whole_gate(flow: str, bwrap_path: str) -> None:
+    report = validate_flow(REPOSITORY / "flows" / flow)
+
+    assert report.clean, report.as_text()
+    assert report.stages_passed == [1, 2, 3, 4, 5]
