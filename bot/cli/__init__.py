@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import connectors, showcase, simulate, validate
+from bot.cli import connectors, run, showcase, simulate, validate
 
 app = typer.Typer(
     name="flowbot",
@@ -17,6 +17,8 @@ app.add_typer(connectors.app, name="connectors")
 app.command("simulate")(simulate.simulate)
 app.command("showcase")(showcase.showcase)
 app.command("validate")(validate.validate)
+app.command("run")(run.run)
+app.add_typer(run.failures_app, name="failures")
 
 
 def main() -> None:

@@ -1,0 +1,185 @@
+"""`flowbot run` and `flowbot failures`: run a flow for real, and deal with what failed."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import SecretStr
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn
+from rich.table import Table
+from sqlalchemy import select
+
+from flowkit.engine import PacketResult
+from flowkit.errors import FlowDefinitionError
+from flowkit.runtime.connections import SettingsMissing
+from flowkit.runtime.filing import file_issue, report_of
+from flowkit.runtime.report import render_failure_report
+from flowkit.runtime.runner import RunError
+from flowkit.runtime.session import FlowSession, open_flow
+from flowkit.runtime.store import FailedMessage, open_store
+from flowkit.spec import SpecError
+
+console = Console()
+failures_app = typer.Typer(help="List, show, replay and report failed packets.",
+                           no_args_is_help=True)
+
+Root = Annotated[Path, typer.Option(help="The checkout holding flows/.")]
+Database = Annotated[str | None, typer.Option(
+    help="SQLAlchemy URL of the runtime's store (default $FLOWBOT_DATABASE_URL, else SQLite "
+         "in .flowbot/).")]
+Simulate = Annotated[bool, typer.Option(
+    help="Run against in-process simulators instead of the real APIs.")]
+Seed = Annotated[int, typer.Option(help="Seed of the simulators' data.")]
+Secrets = Annotated[Path | None, typer.Option(
+    help="YAML secrets file, one section per connector (default $FLOWBOT_SECRETS_FILE).")]
+
+
+def _open(root: Path, flow: str, database: str | None, simulate: bool, seed: int,
+          secrets: Path | None) -> FlowSession:
+    try:
+        return open_flow(root.resolve(), flow, database=database, simulate=simulate, seed=seed,
+                         secrets_file=secrets)
+    except (FlowDefinitionError, SpecError, SettingsMissing) as error:
+        console.print(f"[red]cannot run {flow}[/red]: {error}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+
+
+def run(flow: Annotated[str, typer.Argument(help="The flow's name or folder name.")],
+        root: Root = Path("."), database: Database = None, simulate: Simulate = False,
+        seed: Seed = 0, secrets: Secrets = None,
+        concurrency: Annotated[int, typer.Option(min=1, max=64,
+                                                 help="Packets in flight at once.")] = 4) -> None:
+    """Run a flow once: every new packet through the flow, never one twice.
+
+    Exit 0 when no packet failed, 1 when some did (see `flowbot failures list`), 2 when the
+    flow could not run.
+    """
+    session = _open(root, flow, database, simulate, seed, secrets)
+    try:
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                      console=console, transient=True) as progress:
+            task = progress.add_task(f"running {flow}…")
+            moved = [0]
+
+            def tick(outcome: str, _result: PacketResult | None) -> None:
+                moved[0] += 1
+                progress.update(task, description=f"running {flow}: {moved[0]} packets "
+                                                  f"(last: {outcome})")
+
+            summary = session.runner.run(concurrency=concurrency, on_packet=tick)
+    except RunError as error:
+        console.print(f"[red]run failed[/red]: {error}", highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        session.close()
+    table = Table(title=f"{flow}: run {summary.run_id}")
+    table.add_column("outcome")
+    table.add_column("packets", justify="right")
+    for outcome, count in sorted(summary.counts.items()):
+        table.add_row(outcome, str(count))
+    console.print(table)
+    console.print(f"next run resumes after: {summary.cursor!s}")
+    if summary.failure_ids:
+        console.print(f"failed messages: {', '.join(map(str, summary.failure_ids))} — see "
+                      "`flowbot failures show ID`")
+        raise typer.Exit(1)
+
+
+@failures_app.command("list")
+def list_failures(flow: Annotated[str | None, typer.Option(help="Only this flow.")] = None,
+                  database: Database = None,
+                  as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The failed messages, newest first."""
+    with open_store(database)() as store:
+        query = select(FailedMessage).order_by(FailedMessage.id.desc())
+        if flow:
+            query = query.where(FailedMessage.flow == flow)
+        rows = list(store.scalars(query))
+    if as_json:
+        typer.echo(json.dumps([{"id": r.id, "flow": r.flow, "packet_key": r.packet_key,
+                                "step": r.unit, "error_type": r.error_type, "state": r.state,
+                                "issue_url": r.issue_url} for r in rows]))
+        return
+    table = Table(title="failed messages")
+    for column in ("id", "flow", "packet", "step", "error", "state", "issue"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(str(r.id), r.flow, r.packet_key, r.unit,
+                      f"{r.error_type}: {r.message[:60]}", r.state, r.issue_url or "")
+    console.print(table)
+
+
+def _failure(database: str | None, failure_id: int) -> FailedMessage:
+    with open_store(database)() as store:
+        failure = store.get(FailedMessage, failure_id)
+    if failure is None:
+        console.print(f"[red]no failed message {failure_id}[/red] (see `flowbot failures list`)")
+        raise typer.Exit(2)
+    return failure
+
+
+@failures_app.command("show")
+def show_failure(failure_id: Annotated[int, typer.Argument(help="The failed message's id.")],
+                 database: Database = None,
+                 report: Annotated[bool, typer.Option(
+                     "--report", help="Print the issue body `failures report` would file.")]
+                 = False) -> None:
+    """One failed message: step, error, traceback, the packet (redacted), the flow version."""
+    failure = _failure(database, failure_id)
+    if report:
+        typer.echo(render_failure_report(report_of(failure), traceback=failure.traceback))
+        return
+    console.print(f"[bold]failed message {failure.id}[/bold] of {failure.flow} "
+                  f"(version {failure.version[:12]}, run {failure.run_id}, {failure.state})")
+    console.print(f"packet {failure.packet_key}, step {failure.unit}: "
+                  f"{failure.error_type}: {failure.message}", highlight=False, markup=False)
+    if failure.traceback:
+        console.print(failure.traceback, highlight=False, markup=False)
+    console.print_json(json.dumps(failure.packet))
+
+
+@failures_app.command("replay")
+def replay_failure(failure_id: Annotated[int, typer.Argument(help="The failed message's id.")],
+                   root: Root = Path("."), database: Database = None,
+                   simulate: Simulate = False, seed: Seed = 0, secrets: Secrets = None) -> None:
+    """Run a failed packet again from its failed step, with the current flow code; a packet
+    already delivered is never sent again."""
+    failure = _failure(database, failure_id)
+    session = _open(root, failure.flow, database, simulate, seed, secrets)
+    try:
+        outcome, result = session.runner.replay(failure_id)
+    finally:
+        session.close()
+    detail = f": {result.error_type}: {result.message}" if result and result.message else ""
+    console.print(f"replay of {failure_id}: {outcome}{detail}", highlight=False)
+    if outcome not in ("delivered", "skipped", "already_done", "already_resolved"):
+        raise typer.Exit(1)
+
+
+@failures_app.command("report")
+def report_failure(failure_id: Annotated[int, typer.Argument(help="The failed message's id.")],
+                   repo: Annotated[str, typer.Option(help="owner/name of the repository.")],
+                   database: Database = None) -> None:
+    """File the failed message as a `flow-failure` issue (once), with $GITHUB_TOKEN."""
+    failure = _failure(database, failure_id)
+    if failure.issue_url:
+        console.print(f"already reported: {failure.issue_url}")
+        return
+    token = os.environ.get("GITHUB_TOKEN")
+    if not token:
+        console.print("[red]set GITHUB_TOKEN[/red] to a token that may open issues in "
+                      f"{repo} (GITHUB_API_URL for GitHub Enterprise Server)")
+        raise typer.Exit(2)
+    url = file_issue(failure, repository=repo, token=SecretStr(token),
+                     api_url=os.environ.get("GITHUB_API_URL", "https://api.github.com"))
+    with open_store(database).begin() as store:
+        row = store.get(FailedMessage, failure_id)
+        if row is not None:
+            row.issue_url = url
+    console.print(f"reported: {url}")
+

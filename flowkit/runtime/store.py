@@ -1,0 +1,174 @@
+"""Where the runtime keeps what it knows: runs, the ledger, cursors, the audit trail, failures.
+
+SQLAlchemy over SQLite by default (a file, no set-up) or PostgreSQL when `FLOWBOT_DATABASE_URL`
+names one. The ledger is what makes a re-run safe: one row per packet version and flow, unique,
+moved to `in_flight` before the sink is called and to its outcome after — so a run that was
+killed in between is recognised, and a packet already delivered is never sent again.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+DATABASE_URL_VARIABLE = "FLOWBOT_DATABASE_URL"
+DEFAULT_DATA_DIR = Path(".flowbot")
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """The runtime's tables."""
+
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON,
+                                                     datetime: DateTime(timezone=True)}
+
+
+class PacketState(enum.StrEnum):
+    """Where a packet version stands in the ledger."""
+
+    IN_FLIGHT = "in_flight"
+    DELIVERED = "delivered"
+    SKIPPED = "skipped"
+    BAD = "bad"
+    FAILED = "failed"
+
+
+class FailureState(enum.StrEnum):
+    """Where a failed message stands."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class Run(Base):
+    """One run of one flow."""
+
+    __tablename__ = "flowbot_runs"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    flow: Mapped[str] = mapped_column(String(120), index=True)
+    version: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class LedgerEntry(Base):
+    """One packet version of one flow, and what became of it."""
+
+    __tablename__ = "flowbot_ledger"
+    __table_args__ = (UniqueConstraint("flow", "identity", name="uq_flowbot_ledger_packet"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    flow: Mapped[str] = mapped_column(String(120))
+    identity: Mapped[str] = mapped_column(String(300))
+    """The packet's key, and its cursor value when the source has one (`450789469@2026-…`)."""
+    packet_key: Mapped[str] = mapped_column(String(255))
+    state: Mapped[str] = mapped_column(String(20))
+    run_id: Mapped[str] = mapped_column(String(40))
+    target_ref: Mapped[str | None] = mapped_column(String(255), default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Cursor(Base):
+    """Where the next run of a flow resumes."""
+
+    __tablename__ = "flowbot_cursors"
+
+    flow: Mapped[str] = mapped_column(String(120), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column()
+    """{"type": "datetime" | "int" | "str", "value": …} — the JSON of a typed cursor."""
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AuditEntry(Base):
+    """What moved, when, from where to where, under which flow version."""
+
+    __tablename__ = "flowbot_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("flowbot_runs.id"), index=True)
+    flow: Mapped[str] = mapped_column(String(120))
+    version: Mapped[str] = mapped_column(String(64))
+    packet_key: Mapped[str] = mapped_column(String(255))
+    source_ref: Mapped[str] = mapped_column(String(255))
+    target_ref: Mapped[str | None] = mapped_column(String(255), default=None)
+    outcome: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str | None] = mapped_column(Text, default=None)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FailedMessage(Base):
+    """A packet that failed: everything needed to understand it, report it and replay it."""
+
+    __tablename__ = "flowbot_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    flow: Mapped[str] = mapped_column(String(120), index=True)
+    version: Mapped[str] = mapped_column(String(64))
+    run_id: Mapped[str] = mapped_column(String(40))
+    packet_key: Mapped[str] = mapped_column(String(255))
+    identity: Mapped[str] = mapped_column(String(300))
+    unit: Mapped[str] = mapped_column(String(120))
+    error_type: Mapped[str] = mapped_column(String(120))
+    message: Mapped[str] = mapped_column(Text)
+    traceback: Mapped[str] = mapped_column(Text, default="")
+    packet: Mapped[dict[str, Any]] = mapped_column()
+    """The source record with the spec's sensitive fields redacted: what reports show."""
+    unit_input: Mapped[dict[str, Any]] = mapped_column()
+    """{"value": …} — what the failed unit was given, unredacted, kept here only for replay."""
+    state: Mapped[str] = mapped_column(String(20), default=FailureState.OPEN.value)
+    issue_url: Mapped[str | None] = mapped_column(String(500), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def database_url(url: str | None = None, *, data_dir: Path = DEFAULT_DATA_DIR) -> str:
+    """The URL to use: the argument, else $FLOWBOT_DATABASE_URL, else SQLite in the data dir."""
+    chosen = url or os.environ.get(DATABASE_URL_VARIABLE)
+    if chosen:
+        return chosen
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(data_dir / 'runtime.sqlite3').resolve()}"
+
+
+def open_store(url: str | None = None) -> sessionmaker[Session]:
+    """Connect, create the tables if they are missing, and return a session factory."""
+    resolved = database_url(url)
+    engine = create_engine(resolved, pool_pre_ping=True,
+                           **({"connect_args": {"check_same_thread": False, "timeout": 30}}
+                              if resolved.startswith("sqlite") else {}))
+    if resolved.startswith("sqlite"):
+        _sqlite_wal(engine)
+    Base.metadata.create_all(engine)
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def _sqlite_wal(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _pragmas(connection: Any, _record: Any) -> None:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
