@@ -19,7 +19,7 @@ from __future__ import annotations
 import inspect
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -90,7 +90,10 @@ class RunReport:
 class FlowTest:
     """The simulators a flow's connectors talk to, and a way to run the flow against them."""
 
-    def __init__(self, flow: Flow, *simulators: Simulator[Any], seed: int = 0) -> None:
+    def __init__(self, flow: Flow, *simulators: Simulator[Any], seed: int = 0,
+                 options: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+        """`simulators` replace the default ones; `options` are constructor arguments of the
+        default ones by connector name (`{"slack": {"channels": 1}}`), on the test's clock."""
         self.flow = flow
         self.clock = ManualClock()
         given = {type(simulator).connector_class: simulator for simulator in simulators}
@@ -104,8 +107,9 @@ class FlowTest:
             except LookupError as error:
                 raise FlowDefinitionError(f"{cls.name} has no simulator ({error}); give the flow "
                                           "a connector with FlowTest.use(...)") from None
-            empty: dict[str, Any] = _EMPTY.get(cls.name, {})
-            self._simulators[cls] = simulator_type(seed=seed, clock=self.clock, **empty)
+            arguments: dict[str, Any] = {**_EMPTY.get(cls.name, {}),
+                                         **(options or {}).get(cls.name, {})}
+            self._simulators[cls] = simulator_type(seed=seed, clock=self.clock, **arguments)
         if given:
             names = ", ".join(cls.name for cls in given)
             raise FlowDefinitionError(f"simulators for {names} were given, but {flow.name} uses no "
