@@ -7,7 +7,8 @@ source text instead.
 
 from __future__ import annotations
 
-import importlib
+import hashlib
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -30,14 +31,23 @@ def flow_folder(root: Path, name: str) -> Path:
 
 
 def load_flow(folder: Path) -> Flow:
-    """Import `folder/flow.py` as `flows.<folder>.flow` and return its module-level `flow`."""
-    root = folder.resolve().parent.parent
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    module_name = f"{FLOWS_PACKAGE}.{folder.name}.{FLOW_MODULE}"
-    module = importlib.import_module(module_name)
+    """Import `folder/flow.py` afresh and return its module-level `flow`.
+
+    The module gets a name of its own per file and is imported again on every call, so a flow
+    fixed on disk is the flow that runs (a replay after a repair), and two checkouts' flows of
+    the same name never shadow each other.
+    """
+    path = (folder / f"{FLOW_MODULE}.py").resolve()
+    digest = hashlib.sha256(str(path).encode()).hexdigest()[:12]
+    module_name = f"_flowbot_flow_{folder.name}_{digest}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise FlowDefinitionError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module  # dataclasses and pydantic look their module up
+    spec.loader.exec_module(module)
     flow = getattr(module, "flow", None)
     if not isinstance(flow, Flow):
-        raise FlowDefinitionError(f"{folder / 'flow.py'} must define `flow = Flow(\"<name>\")` at "
-                                  "module level")
+        raise FlowDefinitionError(f"{path} must define `flow = Flow(\"<name>\")` at module "
+                                  "level")
     return flow
