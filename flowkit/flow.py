@@ -94,12 +94,13 @@ class Flow:
 
     # -- declaring ----------------------------------------------------------------------------
 
-    def source(self, *, key: str, cursor: str | None = None) -> Callable[[F], F]:
+    def source(self, function: object = None, *, key: str | None = None,
+               cursor: str | None = None) -> Callable[[F], F]:
         """Declare the source: a generator of records. `key` names the record field that
         identifies a packet; `cursor` the field incremental runs resume after."""
-        if callable(key):
-            raise FlowDefinitionError("write @flow.source(key=\"<record field>\"): the source must "
-                                      "say which field identifies a packet")
+        if function is not None or not key:
+            raise FlowDefinitionError("write @flow.source(key=\"<record field>\"): the source "
+                                      "must say which field identifies a packet")
 
         def register(function: F) -> F:
             if self._source is not None:

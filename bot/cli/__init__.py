@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import connectors, run, showcase, simulate, validate
+from bot.cli import connectors, run, showcase, simulate, spec, validate
 
 app = typer.Typer(
     name="flowbot",
@@ -19,6 +19,7 @@ app.command("showcase")(showcase.showcase)
 app.command("validate")(validate.validate)
 app.command("run")(run.run)
 app.add_typer(run.failures_app, name="failures")
+app.add_typer(spec.app, name="spec")
 
 
 def main() -> None:

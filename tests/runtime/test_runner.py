@@ -10,8 +10,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from bot.cli import app
+from connectors.core.connector import Connector
+from connectors.hubspot import HubSpot
 from connectors.hubspot.simulator import HubSpotSimulator
 from connectors.shopify.simulator import ShopifySimulator
+from connectors.stripe import Stripe
 from connectors.stripe.simulator import StripeSimulator
 from flowkit.loading import load_flow
 from flowkit.runtime.runner import FlowRunner
@@ -70,7 +73,8 @@ def test_a_failed_packet_is_kept_shown_and_delivered_by_replay_after_the_fix(
     crm = HubSpotSimulator(contacts=0)
     stripe.add_customer(email="cher@example.com", name="Cher")
     stripe.add_customer(email="ada@example.com", name="Ada Lovelace")
-    connectors = {type(c): c for c in (stripe.connect(), crm.connect())}
+    connectors: dict[type[Connector], Connector] = {Stripe: stripe.connect(),
+                                                    HubSpot: crm.connect()}
     spec = load_spec(folder)
 
     broken = FlowRunner(load_flow(folder), spec, connectors, sessions, version="v1",
