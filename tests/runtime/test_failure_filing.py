@@ -20,7 +20,7 @@ from connectors.core.serving import serve_on_loopback
 from flowkit.runtime.report import parse_failure_report
 from flowkit.runtime.store import FailedMessage
 
-TOKEN = "ghs_failureFilingTestToken0123456789abcd"  # noqa: S105 - a made-up token
+TOKEN = "ghs_failureFilingTestToken0123456789abcd"
 
 
 def _github(received: list[dict[str, Any]]) -> FastAPI:
