@@ -73,6 +73,8 @@ def test_a_run_killed_mid_way_and_run_again_posts_nothing_twice(tmp_path: Path) 
                                 capture_output=True, text=True, timeout=120, check=False)
 
     assert 5 <= posted_at_kill < CONTACTS, "the kill must land half-way"
+    for setting in (crm.settings(crm_url).access_token, slack.settings(slack_url).token):
+        assert setting.get_secret_value() not in second.stdout + second.stderr
     assert second.returncode in (0, 1), second.stderr
     texts = [message["text"] for message in slack.posted(channel)]
     assert len(texts) == len(set(texts)), "a contact was posted twice"
