@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import connectors, run, showcase, simulate, spec, validate
+from bot.cli import connectors, run, serve, showcase, simulate, spec, validate
 
 app = typer.Typer(
     name="flowbot",
@@ -20,6 +20,8 @@ app.command("validate")(validate.validate)
 app.command("run")(run.run)
 app.add_typer(run.failures_app, name="failures")
 app.add_typer(spec.app, name="spec")
+app.command("serve")(serve.serve)
+app.command("worker")(serve.worker)
 
 
 def main() -> None:

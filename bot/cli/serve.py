@@ -1,0 +1,50 @@
+"""`flowbot serve` and `flowbot worker`: the web app and the job consumer."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+from huey.consumer import Consumer
+
+from bot.service import Service, build_service
+from bot.settings import SettingsError, load_settings
+
+
+def _service() -> Service:
+    try:
+        return build_service(load_settings())
+    except SettingsError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+
+
+def _consumer(service: Service, workers: int) -> Consumer:
+    """Start the consumer's workers beside the web server (signals stay uvicorn's)."""
+    consumer: Consumer = service.queue.huey.create_consumer(workers=workers,
+                                                            worker_type="thread")
+    consumer.start()
+    return consumer
+
+
+def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+          with_worker: Annotated[bool, typer.Option(
+              "--with-worker", help="Run the job consumer in this process too.")] = False,
+          workers: Annotated[int, typer.Option(help="Consumer threads.")] = 2) -> None:
+    """Receive GitHub's webhooks at POST /api/github/webhooks (and /healthz, /readyz,
+    /metrics). Configuration comes from the environment (see docs/deploying.md)."""
+    service = _service()
+    consumer = _consumer(service, workers) if with_worker else None
+    try:
+        uvicorn.run(service.app, host=host, port=port, log_level="warning")
+    finally:
+        if consumer is not None:
+            consumer.stop(graceful=True)
+
+
+def worker(workers: Annotated[int, typer.Option(help="Consumer threads.")] = 2) -> None:
+    """Consume jobs from the queue (SQLite by default, Redis with FLOWBOT_REDIS_URL)."""
+    service = _service()
+    service.queue.huey.create_consumer(workers=workers, worker_type="thread").run()

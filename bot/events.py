@@ -1,0 +1,142 @@
+"""Which deliveries start which jobs: pure decisions on the payload, no I/O.
+
+The rules people rely on: a labelled intent issue starts a generate job; a `flow-failure` issue a
+repair; on the app's own pull requests a command at the start of a line (`/revise …`, `/retry`,
+`/cancel`, `/help`) or a review that requests changes steers a revise job. A command quoted in
+prose, in a `>` quote or in a code block does nothing. Bots — the app itself among them — never
+start work. Whether the sender may ask (write permission or better) is checked by the job,
+through the API, before anything happens.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+JobKind = Literal["generate", "repair", "revise", "retry", "cancel", "help", "resume"]
+_COMMAND_JOBS: dict[str, JobKind] = {"revise": "revise", "retry": "retry", "cancel": "cancel",
+                                     "help": "help"}
+"""Comment commands and their jobs; any other `/word` gets the help text."""
+INTENT_LABEL = "integration-request"
+FAILURE_LABEL = "flow-failure"
+WAITING_LABEL = "needs-info"
+
+_COMMAND = re.compile(r"^/(?P<name>[a-z][a-z-]*)(?:[ \t]+(?P<text>.*))?$")
+_FENCE = re.compile(r"^(```|~~~)")
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """A job a delivery asks for."""
+
+    kind: JobKind
+    repository: str
+    number: int
+    """The issue or pull request it is about."""
+    sender: str
+    trigger: str
+    """What started it, unique per request: `issue:12:labeled`, `comment:987`, `review:55`."""
+    installation_id: int | None = None
+    text: str = ""
+    """The command's text (`/revise <text>`), or the review's body."""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """Why a delivery starts nothing (logged with the delivery id)."""
+
+    reason: str
+
+
+def commands(body: str | None) -> list[tuple[str, str]]:
+    """The commands of a comment: lines that start with `/`, outside quotes and code blocks."""
+    found: list[tuple[str, str]] = []
+    fenced = False
+    for raw in (body or "").splitlines():
+        line = raw.rstrip()
+        if _FENCE.match(line.lstrip()):
+            fenced = not fenced
+            continue
+        if fenced or raw.startswith((" ", "\t", ">")):
+            continue
+        match = _COMMAND.match(line)
+        if match:
+            found.append((match["name"], (match["text"] or "").strip()))
+    return found
+
+
+def _labels(issue: dict[str, Any]) -> set[str]:
+    return {label.get("name", "") for label in issue.get("labels") or [] if isinstance(label, dict)}
+
+
+def _is_bot(payload: dict[str, Any]) -> bool:
+    sender = payload.get("sender") or {}
+    return sender.get("type") == "Bot" or str(sender.get("login", "")).endswith("[bot]")
+
+
+def route(event: str, payload: dict[str, Any], *, app_login: str) -> list[JobRequest] | Ignored:
+    """The jobs a delivery asks for, or why it asks for none."""
+    if _is_bot(payload):
+        return Ignored("sent by a bot")
+    repository = (payload.get("repository") or {}).get("full_name")
+    sender = (payload.get("sender") or {}).get("login", "")
+    installation = (payload.get("installation") or {}).get("id")
+    action = payload.get("action")
+    if not repository:
+        return Ignored(f"{event} has no repository")
+    base = {"repository": repository, "sender": sender, "installation_id": installation}
+    if event == "issues" and action in ("opened", "labeled"):
+        return _issue(payload, action, base)
+    if event == "issue_comment" and action == "created":
+        return _comment(payload, base, app_login)
+    if event == "pull_request_review" and action == "submitted":
+        review = payload.get("review") or {}
+        pull = payload.get("pull_request") or {}
+        if (pull.get("user") or {}).get("login") != app_login:
+            return Ignored("a review on someone else's pull request")
+        if review.get("state") != "changes_requested":
+            return Ignored(f"a review that is {review.get('state')}, not changes requested")
+        return [JobRequest("revise", number=pull["number"], trigger=f"review:{review['id']}",
+                           text=review.get("body") or "", details={"review_id": review["id"]},
+                           **base)]
+    return Ignored(f"{event}.{action} starts nothing")
+
+
+def _issue(payload: dict[str, Any], action: str,
+           base: dict[str, Any]) -> list[JobRequest] | Ignored:
+    issue = payload.get("issue") or {}
+    if issue.get("pull_request"):
+        return Ignored("a pull request, not an issue")
+    labels = _labels(issue)
+    added = (payload.get("label") or {}).get("name") if action == "labeled" else None
+    pairs: tuple[tuple[str, JobKind], ...] = ((INTENT_LABEL, "generate"),
+                                              (FAILURE_LABEL, "repair"))
+    for label, kind in pairs:
+        if (action == "opened" and label in labels) or added == label:
+            return [JobRequest(kind, number=issue["number"],
+                               trigger=f"issue:{issue['number']}:{kind}", **base)]
+    return Ignored("no integration-request or flow-failure label")
+
+
+def _comment(payload: dict[str, Any], base: dict[str, Any],
+             app_login: str) -> list[JobRequest] | Ignored:
+    issue = payload.get("issue") or {}
+    comment = payload.get("comment") or {}
+    number = int(issue.get("number") or 0)
+    found = commands(comment.get("body"))
+    on_app_pull = bool(issue.get("pull_request")) and (issue.get("user") or {}).get(
+        "login") == app_login
+    if found and on_app_pull:
+        name, text = found[0]
+        job: JobKind = _COMMAND_JOBS.get(name, "help")
+        return [JobRequest(job, number=number, trigger=f"comment:{comment['id']}", text=text,
+                           details={"comment_id": comment["id"], "command": name}, **base)]
+    if not issue.get("pull_request") and WAITING_LABEL in _labels(issue):
+        return [JobRequest("resume", number=number, trigger=f"comment:{comment['id']}",
+                           text=comment.get("body") or "",
+                           details={"comment_id": comment["id"]}, **base)]
+    if found:
+        return Ignored("a command on a pull request the app did not open")
+    return Ignored("a comment with no command")

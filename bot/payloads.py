@@ -1,0 +1,93 @@
+"""The parts of webhook payloads flowbot acts on, validated before anything is stored.
+
+githubkit's webhook models describe GitHub's newest payloads and refuse older shapes that GitHub
+still sends (the pinned @octokit/webhooks-examples lack `archived_at` on labels, for one). A
+receiver that refused those would lose real requests, so the fields flowbot routes on are checked
+here, strictly, and githubkit's full parse is kept as a drift signal in the logs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class _Account(_Open):
+    login: str
+    type: str | None = None
+
+
+class _Repository(_Open):
+    full_name: str
+
+
+class _Installation(_Open):
+    id: int
+
+
+class _Envelope(_Open):
+    action: str | None = None
+    sender: _Account | None = None
+    repository: _Repository | None = None
+    installation: _Installation | None = None
+
+
+class _Numbered(_Open):
+    number: int
+
+
+class _Comment(_Open):
+    id: int
+    body: str | None = None
+
+
+class _Review(_Open):
+    id: int
+    state: str
+    body: str | None = None
+
+
+class _IssuesEvent(_Envelope):
+    issue: _Numbered
+
+
+class _CommentEvent(_Envelope):
+    issue: _Numbered
+    comment: _Comment
+
+
+class _ReviewEvent(_Envelope):
+    review: _Review
+    pull_request: _Numbered
+
+
+class _ReviewCommentEvent(_Envelope):
+    comment: _Comment
+    pull_request: _Numbered
+
+
+_MODELS: dict[str, type[_Envelope]] = {
+    "issues": _IssuesEvent, "issue_comment": _CommentEvent,
+    "pull_request_review": _ReviewEvent, "pull_request_review_comment": _ReviewCommentEvent,
+}
+
+
+class PayloadInvalid(ValueError):
+    """A payload without the fields flowbot needs, or with the wrong types."""
+
+
+def check_payload(event: str, payload: Any) -> None:
+    """Raise PayloadInvalid when the payload cannot be what `event` says it is."""
+    if not isinstance(payload, dict):
+        raise PayloadInvalid("the payload is not a JSON object")
+    try:
+        _MODELS.get(event, _Envelope).model_validate(payload)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise PayloadInvalid(f"{where}: {first['msg']}") from None

@@ -1,0 +1,97 @@
+"""The job queue: Huey, with its embedded SQLite storage by default and Redis when configured.
+
+One task, `run_job(job_id)`, reads the job's row and hands it to the handler registered for its
+kind. Jobs on the same issue never run at once (a Huey lock per issue); a job with no handler
+fails with a clear error rather than vanishing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from huey import Huey, RedisHuey, SqliteHuey
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.settings import AppSettings
+from bot.store import Job, JobState
+
+Handler = Callable[[Job], JobState]
+"""Does a job's work; returns the state the job ends in (succeeded, waiting, failed)."""
+
+
+def make_huey(settings: AppSettings, *, immediate: bool = False) -> Huey:
+    """The queue the settings name: Redis when FLOWBOT_REDIS_URL is set, else SQLite."""
+    if settings.redis_url:
+        return RedisHuey("flowbot", url=settings.redis_url, immediate=immediate)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("flowbot", filename=str(settings.data_dir / "queue.sqlite3"),
+                      immediate=immediate)
+
+
+def queue_reachable(huey: Huey) -> str | None:
+    """None when the queue's storage answers, else why not (for /readyz)."""
+    try:
+        huey.storage.queue_size()
+    except Exception as error:  # readiness reports any failure, it does not raise
+        return f"queue: {type(error).__name__}"
+    return None
+
+
+@dataclass
+class JobQueue:
+    """The Huey task that runs jobs, bound to the store and the handlers."""
+
+    huey: Huey
+    sessions: sessionmaker[Session]
+    handlers: dict[str, Handler] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.task: Any = self.huey.task(retries=2, retry_delay=5, name="run_job")(self._run)
+
+    def register(self, kind: str) -> Callable[[Handler], Handler]:
+        """Register the handler of one job kind."""
+        def add(handler: Handler) -> Handler:
+            self.handlers[kind] = handler
+            return handler
+        return add
+
+    def enqueue(self, job_id: int) -> None:
+        """Put a stored job on the queue."""
+        self.task(job_id)
+
+    def _run(self, job_id: int) -> str:
+        with self.sessions() as session:
+            job = session.get(Job, job_id)
+            if job is None:
+                return "missing"
+            lock = f"issue:{job.repository}#{job.number}"
+        # a job on the same issue holds the lock: TaskLockedException, and Huey retries later
+        with self.huey.lock_task(lock):
+            return self._work(job_id)
+
+    def _work(self, job_id: int) -> str:
+        with self.sessions.begin() as session:
+            job = session.get(Job, job_id)
+            if job is None or job.state not in (JobState.QUEUED, JobState.RUNNING):
+                return job.state if job else "missing"
+            job.state, job.attempts = JobState.RUNNING.value, job.attempts + 1
+        handler = self.handlers.get(job.kind)
+        if handler is None:
+            return self._end(job_id, JobState.FAILED, f"no handler for {job.kind} jobs")
+        try:
+            state = handler(job)
+        except Exception as error:
+            self._end(job_id, JobState.FAILED, f"{type(error).__name__}: {error}"[:2000])
+            raise
+        return self._end(job_id, state, None)
+
+    def _end(self, job_id: int, state: JobState, error: str | None) -> str:
+        with self.sessions.begin() as session:
+            job = session.get(Job, job_id)
+            if job is not None:
+                if job.state == JobState.CANCELLED:
+                    return job.state
+                job.state, job.error = state.value, error
+        return state.value

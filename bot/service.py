@@ -1,0 +1,32 @@
+"""The app assembled from its settings: store, queue, job handlers, web app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.queue import JobQueue, make_huey
+from bot.settings import AppSettings
+from bot.store import open_app_store
+from bot.webhooks import create_app
+
+
+@dataclass
+class Service:
+    """Everything `flowbot serve` and `flowbot worker` run."""
+
+    settings: AppSettings
+    sessions: sessionmaker[Session]
+    queue: JobQueue
+    app: FastAPI
+
+
+def build_service(settings: AppSettings) -> Service:
+    """Connect the store and the queue, and build the web app on them."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    sessions = open_app_store(settings.database)
+    queue = JobQueue(make_huey(settings), sessions)
+    app = create_app(settings, sessions, queue, app_login=settings.bot_login)
+    return Service(settings, sessions, queue, app)

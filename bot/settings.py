@@ -1,0 +1,120 @@
+"""The app's configuration: environment variables, over an optional config file, checked once.
+
+Names are the ones GitHub App operators already use (`GITHUB_APP_ID`, the private key inline or
+as a path, `GITHUB_WEBHOOK_SECRET`, `GITHUB_API_URL` for GitHub Enterprise Server). A file named
+by `FLOWBOT_CONFIG` (YAML, the same names in any case) supplies defaults; the environment wins.
+Every problem is reported at start-up, by variable name, never with a value.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Self
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+
+DEFAULT_MODEL = "claude-sonnet-5-5"
+"""From anthropic's own model list (`anthropic.types.model_param`); FLOWBOT_MODEL overrides."""
+GITHUB_BODY_LIMIT = 25 * 1024 * 1024
+"""GitHub caps webhook payloads at 25 MB."""
+
+VARIABLES = ("GITHUB_APP_ID", "GITHUB_PRIVATE_KEY", "GITHUB_PRIVATE_KEY_PATH",
+             "GITHUB_WEBHOOK_SECRET", "GITHUB_API_URL", "ANTHROPIC_API_KEY",
+             "ANTHROPIC_BASE_URL", "FLOWBOT_MODEL", "FLOWBOT_DATABASE_URL", "FLOWBOT_REDIS_URL",
+             "FLOWBOT_DATA_DIR", "FLOWBOT_MAX_BODY_BYTES", "FLOWBOT_APP_SLUG", "LOG_LEVEL")
+
+
+class SettingsError(ValueError):
+    """Configuration that cannot start the app; the message lists every problem."""
+
+
+class AppSettings(BaseModel):
+    """Everything the app needs to start."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
+
+    github_app_id: int = Field(alias="GITHUB_APP_ID", gt=0)
+    github_private_key: SecretStr | None = Field(default=None, alias="GITHUB_PRIVATE_KEY")
+    github_private_key_path: Path | None = Field(default=None, alias="GITHUB_PRIVATE_KEY_PATH")
+    github_webhook_secret: SecretStr = Field(alias="GITHUB_WEBHOOK_SECRET", min_length=1)
+    github_api_url: str = Field(default="https://api.github.com", alias="GITHUB_API_URL",
+                                pattern=r"^https?://")
+    anthropic_api_key: SecretStr | None = Field(default=None, alias="ANTHROPIC_API_KEY")
+    anthropic_base_url: str | None = Field(default=None, alias="ANTHROPIC_BASE_URL")
+    model: str = Field(default=DEFAULT_MODEL, alias="FLOWBOT_MODEL")
+    database_url: str | None = Field(default=None, alias="FLOWBOT_DATABASE_URL")
+    redis_url: str | None = Field(default=None, alias="FLOWBOT_REDIS_URL",
+                                  pattern=r"^rediss?://")
+    data_dir: Path = Field(default=Path(".flowbot"), alias="FLOWBOT_DATA_DIR")
+    max_body_bytes: int = Field(default=GITHUB_BODY_LIMIT, alias="FLOWBOT_MAX_BODY_BYTES", gt=0)
+    app_slug: str = Field(default="flowbot", alias="FLOWBOT_APP_SLUG",
+                          pattern=r"^[a-z0-9][a-z0-9-]*$")
+    """The app's slug: its comments and pull requests come from `<slug>[bot]`."""
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL",
+                           pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+
+    @model_validator(mode="after")
+    def _one_private_key(self) -> Self:
+        if (self.github_private_key is None) == (self.github_private_key_path is None):
+            raise ValueError("set exactly one of GITHUB_PRIVATE_KEY (the PEM text) and "
+                             "GITHUB_PRIVATE_KEY_PATH (a file holding it)")
+        if self.github_private_key_path is not None and not self.github_private_key_path.is_file():
+            raise ValueError(f"GITHUB_PRIVATE_KEY_PATH: no file at {self.github_private_key_path}")
+        if "PRIVATE KEY-----" not in self.private_key().get_secret_value():
+            raise ValueError("the GitHub App private key is not a PEM key (it should start with "
+                             "-----BEGIN RSA PRIVATE KEY-----)")
+        return self
+
+    def private_key(self) -> SecretStr:
+        """The app's private key, read from the file when a path was given."""
+        if self.github_private_key is not None:
+            return self.github_private_key
+        assert self.github_private_key_path is not None
+        return SecretStr(self.github_private_key_path.read_text(encoding="utf-8"))
+
+    @property
+    def bot_login(self) -> str:
+        """The login the app's own comments and pull requests carry."""
+        return f"{self.app_slug}[bot]"
+
+    @property
+    def database(self) -> str:
+        """The app's database URL: FLOWBOT_DATABASE_URL, else SQLite in the data dir."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'app.sqlite3').resolve()}"
+
+
+def _file_values(environ: Mapping[str, str]) -> dict[str, Any]:
+    path = environ.get("FLOWBOT_CONFIG")
+    if not path:
+        return {}
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise SettingsError(f"FLOWBOT_CONFIG: cannot read {path} ({type(error).__name__})") \
+            from None
+    if not isinstance(data, dict):
+        raise SettingsError(f"FLOWBOT_CONFIG: {path} must be a mapping of setting names")
+    values = {str(key).upper(): value for key, value in data.items()}
+    unknown = sorted(set(values) - set(VARIABLES))
+    if unknown:
+        raise SettingsError(f"FLOWBOT_CONFIG: {path} has unknown settings {', '.join(unknown)}; "
+                            f"the settings are {', '.join(VARIABLES)}")
+    return values
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> AppSettings:
+    """The settings from the config file and the environment; SettingsError lists problems."""
+    environ = os.environ if environ is None else environ
+    values = {**_file_values(environ),
+              **{name: environ[name] for name in VARIABLES if environ.get(name)}}
+    try:
+        return AppSettings.model_validate(values)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            name = ".".join(str(part) for part in item["loc"]) or "settings"
+            problems.append(f"{name}: {item['msg'].removeprefix('Value error, ')}")
+        raise SettingsError("flowbot cannot start:\n  " + "\n  ".join(problems)) from None

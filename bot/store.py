@@ -1,0 +1,94 @@
+"""The app's own records: every delivery it accepted, and every job it was asked for.
+
+A delivery is stored once, by its `X-GitHub-Delivery` id, so a redelivery is recognised; a job
+once per trigger (`comment:987`), so the same request never becomes two jobs — whichever way it
+arrives: webhook, redelivery or the reconciler.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, DateTime, Integer, String, Text, create_engine, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """The app's tables."""
+
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON,
+                                                     datetime: DateTime(timezone=True)}
+
+
+class JobState(enum.StrEnum):
+    """Where a job stands."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    WAITING = "waiting"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class Delivery(Base):
+    """One webhook delivery the app accepted."""
+
+    __tablename__ = "flowbot_deliveries"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """GitHub's X-GitHub-Delivery (the same on a redelivery)."""
+    event: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str | None] = mapped_column(String(64), default=None)
+    installation_id: Mapped[int | None] = mapped_column(default=None)
+    repository: Mapped[str | None] = mapped_column(String(200), default=None)
+    received_at: Mapped[datetime] = mapped_column(default=_now)
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    decision: Mapped[str] = mapped_column(Text, default="")
+    """What the app made of it: the jobs it started, or why none."""
+
+
+class Job(Base):
+    """One job: what was asked, by whom, and how far it got."""
+
+    __tablename__ = "flowbot_jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    repository: Mapped[str] = mapped_column(String(200), index=True)
+    number: Mapped[int] = mapped_column()
+    trigger: Mapped[str] = mapped_column(String(200), unique=True)
+    sender: Mapped[str] = mapped_column(String(100))
+    installation_id: Mapped[int | None] = mapped_column(default=None)
+    request: Mapped[dict[str, Any]] = mapped_column()
+    state: Mapped[str] = mapped_column(String(20), default=JobState.QUEUED.value)
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    delivery_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+    updated_at: Mapped[datetime] = mapped_column(default=_now, onupdate=_now)
+
+
+def open_app_store(url: str) -> sessionmaker[Session]:
+    """Connect to the app's database and create its tables when missing."""
+    engine = create_engine(url, pool_pre_ping=True,
+                           **({"connect_args": {"check_same_thread": False, "timeout": 30}}
+                              if url.startswith("sqlite") else {}))
+    Base.metadata.create_all(engine)
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def reachable(sessions: sessionmaker[Session]) -> str | None:
+    """None when the database answers, else why not (for /readyz)."""
+    try:
+        with sessions() as session:
+            session.execute(text("SELECT 1"))
+    except Exception as error:  # readiness reports any failure, it does not raise
+        return f"database: {type(error).__name__}"
+    return None

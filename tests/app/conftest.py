@@ -1,0 +1,57 @@
+"""The app's settings, store and queue for tests, and a signed delivery helper."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from bot.settings import AppSettings, load_settings
+
+SECRET = "flowbot-webhook-test-secret-7c1f"
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "github" / "webhook-examples.json"
+
+
+@pytest.fixture(scope="session")
+def private_key_pem() -> str:
+    """A fresh RSA key for the app's JWTs."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
+
+
+@pytest.fixture
+def environment(tmp_path: Path, private_key_pem: str) -> dict[str, str]:
+    """A complete environment for the app, with its data in a scratch folder."""
+    return {"GITHUB_APP_ID": "4242", "GITHUB_PRIVATE_KEY": private_key_pem,
+            "GITHUB_WEBHOOK_SECRET": SECRET, "FLOWBOT_DATA_DIR": str(tmp_path / "data")}
+
+
+@pytest.fixture
+def settings(environment: dict[str, str]) -> AppSettings:
+    """Settings loaded the way `flowbot serve` loads them."""
+    return load_settings(environment)
+
+
+def signed(payload: dict[str, Any] | bytes, event: str, *, delivery: str | None = None,
+           secret: str = SECRET) -> tuple[bytes, dict[str, str]]:
+    """A delivery as GitHub sends it: body and headers, signed with the secret."""
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return body, {"X-GitHub-Event": event, "X-GitHub-Delivery": delivery or str(uuid.uuid4()),
+                  "X-Hub-Signature-256": f"sha256={digest}",
+                  "Content-Type": "application/json", "User-Agent": "GitHub-Hookshot/test"}
+
+
+def examples() -> list[tuple[str, dict[str, Any]]]:
+    """Every pinned example payload of @octokit/webhooks-examples, with its event name."""
+    data = json.loads(EXAMPLES.read_text())
+    return [(event["name"], example) for event in data["events"]
+            for example in event["examples"]]

@@ -1,0 +1,57 @@
+"""Configuration is checked at start-up, every problem named by its variable, no value shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+
+
+def test_a_complete_environment_loads(environment: dict[str, str]) -> None:
+    settings = load_settings(environment)
+
+    assert settings.github_app_id == 4242
+    assert settings.bot_login == "flowbot[bot]"
+    assert settings.database.startswith("sqlite:///")
+    assert "PRIVATE KEY" not in repr(settings)
+    assert environment["GITHUB_WEBHOOK_SECRET"] not in repr(settings)
+
+
+@pytest.mark.parametrize(("change", "says"), [
+    ({"GITHUB_APP_ID": ""}, "GITHUB_APP_ID"),
+    ({"GITHUB_APP_ID": "twelve"}, "GITHUB_APP_ID"),
+    ({"GITHUB_WEBHOOK_SECRET": ""}, "GITHUB_WEBHOOK_SECRET"),
+    ({"GITHUB_PRIVATE_KEY_PATH": "/nonexistent/key.pem"}, "exactly one of GITHUB_PRIVATE_KEY"),
+    ({"GITHUB_PRIVATE_KEY": "not a key"}, "not a PEM key"),
+    ({"FLOWBOT_REDIS_URL": "localhost:6379"}, "FLOWBOT_REDIS_URL"),
+    ({"GITHUB_API_URL": "github.example"}, "GITHUB_API_URL"),
+])
+def test_a_bad_setting_is_named(environment: dict[str, str], change: dict[str, str],
+                                says: str) -> None:
+    with pytest.raises(SettingsError, match=says) as caught:
+        load_settings({**environment, **change})
+
+    assert environment["GITHUB_WEBHOOK_SECRET"] not in str(caught.value)
+
+
+def test_a_config_file_gives_defaults_and_the_environment_wins(
+        environment: dict[str, str], tmp_path: Path) -> None:
+    config = tmp_path / "flowbot.yml"
+    config.write_text("flowbot_model: claude-haiku-5-5\nlog_level: DEBUG\n")
+
+    settings = load_settings({**environment, "FLOWBOT_CONFIG": str(config),
+                              "LOG_LEVEL": "WARNING"})
+
+    assert settings.model == "claude-haiku-5-5"
+    assert settings.log_level == "WARNING"
+
+
+def test_an_unknown_key_in_the_config_file_is_named(environment: dict[str, str],
+                                                    tmp_path: Path) -> None:
+    config = tmp_path / "flowbot.yml"
+    config.write_text("gihub_app_id: 1\n")
+
+    with pytest.raises(SettingsError, match="GIHUB_APP_ID"):
+        load_settings({**environment, "FLOWBOT_CONFIG": str(config)})

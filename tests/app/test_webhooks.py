@@ -1,0 +1,166 @@
+"""The webhook receiver over real HTTP: signatures, limits, storage once, routing, queueing."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from bot.service import Service, build_service
+from bot.settings import AppSettings, load_settings
+from bot.store import Delivery, Job
+from bot.webhooks import WEBHOOK_PATH, signature_valid
+from connectors.core.serving import serve_on_loopback
+from tests.app.conftest import examples, signed
+
+
+@pytest.fixture
+def service(settings: AppSettings) -> Service:
+    return build_service(settings)
+
+
+@pytest.fixture
+def http(service: Service) -> Iterator[httpx.Client]:
+    with serve_on_loopback(service.app) as base_url, httpx.Client(base_url=base_url) as client:
+        yield client
+
+
+def _counts(service: Service) -> tuple[int, int]:
+    with service.sessions() as session:
+        return (session.scalar(select(func.count()).select_from(Delivery)) or 0,
+                session.scalar(select(func.count()).select_from(Job)) or 0)
+
+
+def _labeled(label: str = "integration-request") -> dict[str, Any]:
+    payload = copy.deepcopy(next(p for e, p in examples()
+                                 if e == "issues" and p["action"] == "labeled"))
+    payload["label"]["name"] = label
+    payload["sender"]["type"] = "User"
+    return payload
+
+
+def test_githubs_documented_signature_vector_verifies() -> None:
+    header = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+
+    assert signature_valid(b"It's a Secret to Everybody", b"Hello, World!", header)
+    assert not signature_valid(b"It's a Secret to Everybody", b"Hello, World?", header)
+
+
+@pytest.mark.parametrize("tamper", ["forged", "unsigned", "sha1", "malformed", "uppercase"])
+def test_a_delivery_without_a_valid_sha256_signature_is_401_and_leaves_nothing(
+        tamper: str, http: httpx.Client, service: Service) -> None:
+    body, headers = signed(_labeled(), "issues")
+    if tamper == "forged":
+        body, headers = body, signed(_labeled(), "issues", secret="not-the-secret")[1]
+    elif tamper == "unsigned":
+        del headers["X-Hub-Signature-256"]
+    elif tamper == "sha1":
+        headers["X-Hub-Signature-256"] = "sha1=" + "0" * 40
+    elif tamper == "malformed":
+        headers["X-Hub-Signature-256"] = "sha256=xyz"
+    else:
+        headers["X-Hub-Signature-256"] = headers["X-Hub-Signature-256"].upper()
+
+    response = http.post(WEBHOOK_PATH, content=body, headers=headers)
+
+    assert response.status_code == 401
+    assert _counts(service) == (0, 0)
+
+
+def test_an_oversized_delivery_is_413_and_leaves_nothing(environment: dict[str, str]) -> None:
+    small = build_service(load_settings({**environment, "FLOWBOT_MAX_BODY_BYTES": "1000"}))
+    body, headers = signed(_labeled(), "issues")
+    with serve_on_loopback(small.app) as base_url:
+        response = httpx.post(base_url + WEBHOOK_PATH, content=body, headers=headers)
+
+    assert len(body) > 1000
+    assert response.status_code == 413
+    assert _counts(small) == (0, 0)
+
+
+@pytest.mark.parametrize(("body", "event"), [
+    (b"{not json", "issues"),
+    (b'{"action": "opened"}', "issues"),  # signed, but not an issues payload
+])
+def test_a_malformed_delivery_is_400_and_leaves_nothing(
+        body: bytes, event: str, http: httpx.Client, service: Service) -> None:
+    response = http.post(WEBHOOK_PATH, content=body, headers=signed(body, event)[1])
+
+    assert response.status_code == 400
+    assert _counts(service) == (0, 0)
+
+
+def test_a_labelled_intent_issue_is_stored_queued_and_a_redelivery_does_nothing(
+        http: httpx.Client, service: Service) -> None:
+    body, headers = signed(_labeled(), "issues", delivery="d-1")
+
+    first = http.post(WEBHOOK_PATH, content=body, headers=headers)
+    again = http.post(WEBHOOK_PATH, content=body, headers=headers)
+
+    assert first.status_code == 202
+    assert again.status_code == 200
+    assert again.json() == {"duplicate": True}
+    assert _counts(service) == (1, 1)
+    with service.sessions() as session:
+        job = session.scalars(select(Job)).one()
+    number = _labeled()["issue"]["number"]
+    assert (job.kind, job.state, job.number) == ("generate", "queued", number)
+    assert service.queue.huey.pending_count() == 1
+
+
+def test_ping_is_answered(http: httpx.Client) -> None:
+    ping = next(p for e, p in examples() if e == "ping")
+
+    response = http.post(WEBHOOK_PATH, content=signed(ping, "ping")[0],
+                         headers=signed(ping, "ping")[1])
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(("event", "payload"), examples(),
+                         ids=[f"{e}-{p.get('action', '')}-{i}"
+                              for i, (e, p) in enumerate(examples())])
+def test_every_example_payload_is_accepted_and_stored_once(
+        event: str, payload: dict[str, Any], http: httpx.Client, service: Service) -> None:
+    body, headers = signed(payload, event)
+
+    response = http.post(WEBHOOK_PATH, content=body, headers=headers)
+    again = http.post(WEBHOOK_PATH, content=body, headers=headers)
+
+    assert response.status_code in (200, 202), response.text
+    deliveries, jobs = _counts(service)
+    if event == "ping":
+        assert (deliveries, jobs) == (0, 0)
+        return
+    assert again.json() == {"duplicate": True}
+    assert deliveries == 1
+    assert jobs == 0  # no example carries flowbot's labels or commands, or is on its PRs
+
+
+def test_the_apps_own_comment_starts_nothing(http: httpx.Client, service: Service,
+                                             settings: AppSettings) -> None:
+    payload = copy.deepcopy(next(p for e, p in examples()
+                                 if e == "issue_comment" and p["action"] == "created"))
+    payload["comment"]["body"] = "/revise use the email"
+    payload["sender"] = {**payload["sender"], "login": settings.bot_login, "type": "Bot"}
+
+    response = http.post(WEBHOOK_PATH, content=signed(payload, "issue_comment")[0],
+                         headers=signed(payload, "issue_comment")[1])
+
+    assert response.status_code == 202
+    assert _counts(service) == (1, 0)
+
+
+def test_operators_endpoints(http: httpx.Client) -> None:
+    assert http.get("/healthz").json() == {"status": "ok"}
+    ready = http.get("/readyz")
+    assert ready.status_code == 200, ready.text
+    body, headers = signed(_labeled(), "issues")
+    http.post(WEBHOOK_PATH, content=body, headers=headers)
+    metrics = http.get("/metrics").text
+    assert 'flowbot_deliveries_total{event="issues",outcome="accepted"} 1.0' in metrics
+    assert 'flowbot_jobs_enqueued_total{kind="generate"} 1.0' in metrics
