@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.logging import configure_logging
 from bot.queue import JobQueue, make_huey
 from bot.settings import AppSettings
 from bot.store import open_app_store
@@ -26,6 +27,10 @@ class Service:
 def build_service(settings: AppSettings) -> Service:
     """Connect the store and the queue, and build the web app on them."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    configure_logging(settings.log_level, secrets=[
+        settings.github_webhook_secret.get_secret_value(),
+        settings.private_key().get_secret_value(),
+        settings.anthropic_api_key.get_secret_value() if settings.anthropic_api_key else ""])
     sessions = open_app_store(settings.database)
     queue = JobQueue(make_huey(settings), sessions)
     app = create_app(settings, sessions, queue, app_login=settings.bot_login)
