@@ -1,0 +1,63 @@
+"""What the simulated model answers: a script of turns, consumed one per request."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+_ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message to answer with."""
+
+    content: list[dict[str, Any]]
+    stop_reason: str = "end_turn"
+
+
+@dataclass(frozen=True)
+class Error:
+    """An error to answer with: 429 rate_limit_error, 529 overloaded_error, 500 api_error."""
+
+    status: int
+    retry_after: float | None = None
+
+
+Turn = Reply | Error | Callable[[dict[str, Any]], Reply | Error]
+"""One answer, or a function of the request body that decides it."""
+
+
+def text_reply(text: str) -> Reply:
+    """A plain text answer."""
+    return Reply([{"type": "text", "text": text}])
+
+
+def tool_reply(name: str, tool_input: dict[str, Any], *, thought: str = "") -> Reply:
+    """An answer that calls one tool (with an optional line of text before it)."""
+    blocks: list[dict[str, Any]] = [{"type": "text", "text": thought}] if thought else []
+    blocks.append({"type": "tool_use", "id": f"toolu_sim{next(_ids):06d}", "name": name,
+                   "input": tool_input})
+    return Reply(blocks, stop_reason="tool_use")
+
+
+@dataclass
+class Script:
+    """Turns consumed in order; running out is an error the test sees."""
+
+    turns: list[Turn] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, *turns: Turn) -> Script:
+        """Append turns."""
+        with self._lock:
+            self.turns.extend(turns)
+        return self
+
+    def next_turn(self) -> Turn | None:
+        """The next turn, or None when the script is used up."""
+        with self._lock:
+            return self.turns.pop(0) if self.turns else None
