@@ -1,0 +1,371 @@
+"""The simulated GitHub's HTTP side: the REST endpoints flowbot uses, and git smart HTTP."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import jwt
+from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
+
+from bot.github_sim.git_http import basic_password, serve_git
+from bot.github_sim.render import (
+    check_json,
+    comment_json,
+    issue_json,
+    label_json,
+    pull_json,
+    repository_json,
+)
+from bot.github_sim.state import CheckRun, Issue, Pull, Repository, iso, now
+from bot.github_sim.templates import PERMISSION_EXAMPLE, example, user
+
+if TYPE_CHECKING:
+    from bot.github_sim import GitHubSimulator
+
+DOCS = "https://docs.github.com/rest"
+
+
+def _fail(status: int, message: str) -> HTTPException:
+    return HTTPException(status, detail=message)
+
+
+def build_app(sim: GitHubSimulator) -> FastAPI:
+    """The app serving `sim`'s world."""
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    world = sim.world
+
+    @app.exception_handler(HTTPException)
+    async def github_error(_request: Request, error: HTTPException) -> JSONResponse:
+        return JSONResponse({"message": error.detail, "documentation_url": DOCS},
+                            status_code=error.status_code)
+
+    def host(request: Request) -> str:
+        return str(request.base_url).rstrip("/")
+
+    def app_jwt(request: Request) -> None:
+        header = request.headers.get("authorization", "")
+        token = header.removeprefix("Bearer ").strip()
+        try:
+            claims = jwt.decode(token, sim.public_key, algorithms=["RS256"],
+                                options={"require": ["iat", "exp", "iss"]})
+        except jwt.PyJWTError:
+            raise _fail(401, "A JSON web token could not be decoded") from None
+        if str(claims["iss"]) != str(world.app_id):
+            raise _fail(401, "'Issuer' claim ('iss') must be the app's id")
+
+    def installation(request: Request) -> None:
+        header = request.headers.get("authorization", "")
+        token = header.split(" ", 1)[1].strip() if " " in header else ""
+        if not world.token_valid(token):
+            raise _fail(401, "Bad credentials")
+
+    def repo(owner: str, name: str) -> Repository:
+        found = world.repository(owner, name)
+        if found is None:
+            raise _fail(404, "Not Found")
+        return found
+
+    def issue_of(repository: Repository, number: int) -> Issue:
+        found = repository.issues.get(number)
+        if found is None:
+            raise _fail(404, "Not Found")
+        return found
+
+    @app.get("/app")
+    def get_app(request: Request) -> dict[str, Any]:
+        app_jwt(request)
+        owner = world.user("flowbot-dev")
+        return example("integration", id=world.app_id, slug=world.app_slug,
+                       name=world.app_slug, node_id=f"A_{world.app_id}",
+                       owner=user(owner.login, owner.id, host=host(request)))
+
+    @app.get("/repos/{owner}/{name}/installation")
+    def get_installation(owner: str, name: str, request: Request) -> dict[str, Any]:
+        app_jwt(request)
+        account = world.user(repo(owner, name).owner)
+        return example("installation", id=world.installation_id, app_id=world.app_id,
+                       app_slug=world.app_slug, target_type="User", target_id=account.id,
+                       account=user(account.login, account.id, host=host(request)),
+                       access_tokens_url=f"{host(request)}/app/installations/"
+                                         f"{world.installation_id}/access_tokens")
+
+    @app.post("/app/installations/{installation_id}/access_tokens", status_code=201)
+    def access_token(installation_id: int, request: Request) -> dict[str, Any]:
+        app_jwt(request)
+        if installation_id != world.installation_id:
+            raise _fail(404, "Not Found")
+        token, expires = world.mint_token()
+        template = example("installation-token")
+        return {**template, "token": token, "expires_at": iso(expires),
+                "repository_selection": "all", "repositories": []}
+
+    @app.get("/repos/{owner}/{name}")
+    def get_repo(owner: str, name: str, request: Request) -> dict[str, Any]:
+        installation(request)
+        return repository_json(world, repo(owner, name), host(request))
+
+    @app.get("/repos/{owner}/{name}/issues")
+    def list_issues(owner: str, name: str, request: Request, state: str = "open",
+                    labels: str | None = None) -> list[dict[str, Any]]:
+        installation(request)
+        repository = repo(owner, name)
+        wanted = set(labels.split(",")) if labels else set()
+        return [issue_json(world, repository, issue, host(request))
+                for issue in sorted(repository.issues.values(), key=lambda i: -i.number)
+                if (state == "all" or issue.state == state) and wanted <= set(issue.labels)]
+
+    @app.post("/repos/{owner}/{name}/issues", status_code=201)
+    async def create_issue(owner: str, name: str, request: Request) -> dict[str, Any]:
+        installation(request)
+        repository = repo(owner, name)
+        body = await request.json()
+        if not isinstance(body.get("title"), str) or not body["title"]:
+            raise _fail(422, "Validation Failed: title is missing")
+        issue = sim.add_issue(repository, body["title"], body.get("body") or "",
+                              author=sim.bot_login, labels=list(body.get("labels") or []))
+        return issue_json(world, repository, issue, host(request))
+
+    @app.get("/repos/{owner}/{name}/issues/{number}")
+    def get_issue(owner: str, name: str, number: int, request: Request) -> dict[str, Any]:
+        installation(request)
+        repository = repo(owner, name)
+        return issue_json(world, repository, issue_of(repository, number), host(request))
+
+    @app.patch("/repos/{owner}/{name}/issues/{number}")
+    async def update_issue(owner: str, name: str, number: int,
+                           request: Request) -> dict[str, Any]:
+        installation(request)
+        repository = repo(owner, name)
+        issue = issue_of(repository, number)
+        body = await request.json()
+        with world.lock:
+            issue.title = body.get("title", issue.title)
+            issue.body = body.get("body", issue.body)
+            issue.state = body.get("state", issue.state)
+            issue.updated = now()
+        return issue_json(world, repository, issue, host(request))
+
+    @app.get("/repos/{owner}/{name}/issues/{number}/comments")
+    def list_comments(owner: str, name: str, number: int, request: Request,
+                      per_page: int = 30, page: int = 1) -> list[dict[str, Any]]:
+        installation(request)
+        repository = repo(owner, name)
+        issue_of(repository, number)
+        comments = [c for c in repository.comments.values() if c.number == number]
+        chunk = comments[(page - 1) * per_page: page * per_page]
+        return [comment_json(world, repository, c, host(request)) for c in chunk]
+
+    @app.post("/repos/{owner}/{name}/issues/{number}/comments", status_code=201)
+    async def create_comment(owner: str, name: str, number: int,
+                             request: Request) -> dict[str, Any]:
+        installation(request)
+        repository = repo(owner, name)
+        issue_of(repository, number)
+        body = await request.json()
+        if not isinstance(body.get("body"), str):
+            raise _fail(422, "Validation Failed: body is missing")
+        comment = sim.add_comment(repository, number, body["body"], author=sim.bot_login)
+        return comment_json(world, repository, comment, host(request))
+
+    @app.get("/repos/{owner}/{name}/issues/comments/{comment_id}")
+    def get_comment(owner: str, name: str, comment_id: int, request: Request) -> dict[str, Any]:
+        installation(request)
+        repository = repo(owner, name)
+        if comment_id not in repository.comments:
+            raise _fail(404, "Not Found")
+        return comment_json(world, repository, repository.comments[comment_id], host(request))
+
+    @app.patch("/repos/{owner}/{name}/issues/comments/{comment_id}")
+    async def update_comment(owner: str, name: str, comment_id: int,
+                             request: Request) -> dict[str, Any]:
+        installation(request)
+        repository = repo(owner, name)
+        comment = repository.comments.get(comment_id)
+        if comment is None:
+            raise _fail(404, "Not Found")
+        body = await request.json()
+        with world.lock:
+            comment.body, comment.updated = body["body"], now()
+        return comment_json(world, repository, comment, host(request))
+
+    @app.post("/repos/{owner}/{name}/issues/{number}/labels")
+    async def add_labels(owner: str, name: str, number: int,
+                         request: Request) -> list[dict[str, Any]]:
+        installation(request)
+        repository = repo(owner, name)
+        issue = issue_of(repository, number)
+        body = await request.json()
+        with world.lock:
+            for label in body.get("labels") or []:
+                if label not in issue.labels:
+                    issue.labels.append(label)
+        return [label_json(repository, label, host(request)) for label in issue.labels]
+
+    @app.delete("/repos/{owner}/{name}/issues/{number}/labels/{label}")
+    def remove_label(owner: str, name: str, number: int, label: str,
+                     request: Request) -> list[dict[str, Any]]:
+        installation(request)
+        repository = repo(owner, name)
+        issue = issue_of(repository, number)
+        with world.lock:
+            if label not in issue.labels:
+                raise _fail(404, "Label does not exist")
+            issue.labels.remove(label)
+        return [label_json(repository, other, host(request)) for other in issue.labels]
+
+    async def react(request: Request, issue: Issue, subject: int) -> JSONResponse:
+        content = (await request.json()).get("content")
+        allowed = {"+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes"}
+        if content not in allowed:
+            raise _fail(422, "Validation Failed: content is not a reaction")
+        key = (f"{subject}:{sim.bot_login}", content)
+        with world.lock:
+            existed = key in issue.reactions
+            issue.reactions.add(key)
+        bot = world.user(sim.bot_login, bot=True)
+        return JSONResponse(example("reaction", id=abs(hash(key)) % 10**8, content=content,
+                                    node_id=f"R_{abs(hash(key))}",
+                                    user=user(bot.login, bot.id, bot=True, host=host(request))),
+                            status_code=200 if existed else 201)
+
+    @app.post("/repos/{owner}/{name}/issues/{number}/reactions")
+    async def react_issue(owner: str, name: str, number: int, request: Request) -> Response:
+        installation(request)
+        repository = repo(owner, name)
+        issue = issue_of(repository, number)
+        return await react(request, issue, number)
+
+    @app.post("/repos/{owner}/{name}/issues/comments/{comment_id}/reactions")
+    async def react_comment(owner: str, name: str, comment_id: int,
+                            request: Request) -> Response:
+        installation(request)
+        repository = repo(owner, name)
+        comment = repository.comments.get(comment_id)
+        if comment is None:
+            raise _fail(404, "Not Found")
+        return await react(request, issue_of(repository, comment.number), comment_id)
+
+    @app.get("/repos/{owner}/{name}/collaborators/{login}/permission")
+    def permission(owner: str, name: str, login: str, request: Request) -> dict[str, Any]:
+        installation(request)
+        repository = repo(owner, name)
+        level = "admin" if login == repository.owner else repository.permissions.get(login,
+                                                                                       "none")
+        person = world.user(login)
+        legacy = {"maintain": "write", "triage": "read"}.get(level, level)
+        template = example(PERMISSION_EXAMPLE)
+        return {**template, "permission": legacy, "role_name": level,
+                "user": {**template["user"], **user(person.login, person.id, host=host(request)),
+                         "role_name": level,
+                         "permissions": {"admin": level == "admin", "pull": level != "none",
+                                         "push": level in ("admin", "maintain", "write"),
+                                         "maintain": level in ("admin", "maintain"),
+                                         "triage": level != "none" and level != "read"}}}
+
+    @app.get("/repos/{owner}/{name}/pulls")
+    def list_pulls(owner: str, name: str, request: Request, state: str = "open",
+                   head: str | None = None) -> list[dict[str, Any]]:
+        installation(request)
+        repository = repo(owner, name)
+        pulls = [i for i in repository.issues.values() if i.pull is not None
+                 and (state == "all" or i.state == state)
+                 and (head is None or f"{repository.owner}:{i.pull.head}" == head)]
+        return [pull_json(world, repository, i, host(request)) for i in pulls]
+
+    @app.post("/repos/{owner}/{name}/pulls", status_code=201)
+    async def create_pull(owner: str, name: str, request: Request) -> dict[str, Any]:
+        installation(request)
+        repository = repo(owner, name)
+        body = await request.json()
+        if repository.sha(body.get("head", "")) is None:
+            raise _fail(422, f"Validation Failed: head {body.get('head')!r} does not exist")
+        if any(i.pull and i.pull.head == body["head"] and i.state == "open"
+               for i in repository.issues.values()):
+            raise _fail(422, f"A pull request already exists for {owner}:{body['head']}.")
+        issue = sim.add_issue(repository, body["title"], body.get("body") or "",
+                              author=sim.bot_login,
+                              pull=Pull(head=body["head"], base=body.get("base", "main"),
+                                        draft=bool(body.get("draft"))))
+        return pull_json(world, repository, issue, host(request))
+
+    @app.get("/repos/{owner}/{name}/pulls/{number}")
+    def get_pull(owner: str, name: str, number: int, request: Request) -> dict[str, Any]:
+        installation(request)
+        repository = repo(owner, name)
+        issue = issue_of(repository, number)
+        if issue.pull is None:
+            raise _fail(404, "Not Found")
+        return pull_json(world, repository, issue, host(request))
+
+    @app.patch("/repos/{owner}/{name}/pulls/{number}")
+    async def update_pull(owner: str, name: str, number: int,
+                          request: Request) -> dict[str, Any]:
+        installation(request)
+        repository = repo(owner, name)
+        issue = issue_of(repository, number)
+        body = await request.json()
+        with world.lock:
+            issue.title = body.get("title", issue.title)
+            issue.body = body.get("body", issue.body)
+            issue.updated = now()
+        return pull_json(world, repository, issue, host(request))
+
+    @app.post("/repos/{owner}/{name}/pulls/{number}/requested_reviewers", status_code=201)
+    async def request_reviewers(owner: str, name: str, number: int,
+                                request: Request) -> dict[str, Any]:
+        installation(request)
+        repository = repo(owner, name)
+        issue = issue_of(repository, number)
+        body = await request.json()
+        assert issue.pull is not None
+        with world.lock:
+            for login in body.get("reviewers") or []:
+                if login == issue.author:
+                    raise _fail(422, "Review cannot be requested from pull request author.")
+                if login not in issue.pull.requested_reviewers:
+                    issue.pull.requested_reviewers.append(login)
+        return pull_json(world, repository, issue, host(request))
+
+    @app.post("/repos/{owner}/{name}/check-runs", status_code=201)
+    async def create_check(owner: str, name: str, request: Request) -> dict[str, Any]:
+        installation(request)
+        repository = repo(owner, name)
+        body = await request.json()
+        check = CheckRun(id=world.next_id(), name=body["name"], head_sha=body["head_sha"],
+                         status=body.get("status", "queued"), conclusion=body.get("conclusion"),
+                         output=dict(body.get("output") or {}))
+        with world.lock:
+            repository.checks[check.id] = check
+        return check_json(repository, check, host(request))
+
+    @app.patch("/repos/{owner}/{name}/check-runs/{check_id}")
+    async def update_check(owner: str, name: str, check_id: int,
+                           request: Request) -> dict[str, Any]:
+        installation(request)
+        repository = repo(owner, name)
+        check = repository.checks.get(check_id)
+        if check is None:
+            raise _fail(404, "Not Found")
+        body = await request.json()
+        with world.lock:
+            output = dict(body.get("output") or {})
+            annotations = [*check.output.get("annotations", []),  # type: ignore[misc]
+                           *output.pop("annotations", [])]
+            check.output.update(output)
+            check.output["annotations"] = annotations
+        return check_json(repository, check, host(request))
+
+    @app.api_route("/{owner}/{name}.git/{rest:path}", methods=["GET", "POST"])
+    async def git(owner: str, name: str, rest: str, request: Request) -> Response:
+        token = basic_password(request.headers.get("authorization"))
+        if token is None or not world.token_valid(token):
+            return Response("Authentication failed", status_code=401,
+                            headers={"WWW-Authenticate": 'Basic realm="GitHub"'})
+        repository = repo(owner, name)
+        response = await serve_git(request, sim.projects, f"{owner}/{name}.git/{rest}")
+        if rest == "git-receive-pack":
+            sim.after_push(repository)
+        return response
+
+    return app
