@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.agent.model import client as model_client
+from bot.github_api import AppIdentity, app_client
+from bot.jobs.context import JobContext
+from bot.jobs.generate import generate
 from bot.logging import configure_logging
 from bot.queue import JobQueue, make_huey
 from bot.settings import AppSettings
@@ -33,5 +37,18 @@ def build_service(settings: AppSettings) -> Service:
         settings.anthropic_api_key.get_secret_value() if settings.anthropic_api_key else ""])
     sessions = open_app_store(settings.database)
     queue = JobQueue(make_huey(settings), sessions)
+    _register_handlers(settings, queue)
     app = create_app(settings, sessions, queue, app_login=settings.bot_login)
     return Service(settings, sessions, queue, app)
+
+
+def _register_handlers(settings: AppSettings, queue: JobQueue) -> None:
+    """The job handlers, bound to the app's GitHub client and the model."""
+    github = app_client(AppIdentity(settings.github_app_id, settings.private_key(),
+                                    settings.github_api_url))
+    api_key = settings.anthropic_api_key
+    if api_key is None:
+        return  # generate jobs then fail with "no handler"; `flowbot serve` warns at start
+    context = JobContext(settings, github, model_client(api_key,
+                                                         base_url=settings.anthropic_base_url))
+    queue.register("generate")(lambda job: generate(job, context))

@@ -14,10 +14,14 @@ from bot.settings import SettingsError, load_settings
 
 def _service() -> Service:
     try:
-        return build_service(load_settings())
+        settings = load_settings()
     except SettingsError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from None
+    if settings.anthropic_api_key is None:
+        typer.echo("warning: ANTHROPIC_API_KEY is not set: generate jobs will fail with "
+                   "'no handler' until it is", err=True)
+    return build_service(settings)
 
 
 def _consumer(service: Service, workers: int) -> Consumer:

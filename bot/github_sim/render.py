@@ -17,7 +17,8 @@ def repository_json(world: World, repo: Repository, host: str) -> dict[str, Any]
                    name=repo.name, full_name=repo.full_name,
                    owner=user(owner.login, owner.id, host=host),
                    html_url=f"{WEB}/{repo.full_name}", url=f"{host}/repos/{repo.full_name}",
-                   default_branch=repo.default_branch, private=True)
+                   default_branch=repo.default_branch, private=True,
+                   clone_url=f"{host}/{repo.full_name}.git", has_discussions=False)
 
 
 def issue_json(world: World, repo: Repository, issue: Issue, host: str) -> dict[str, Any]:

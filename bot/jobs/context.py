@@ -1,0 +1,23 @@
+"""What every job handler needs: the app's GitHub client, the model, the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import anthropic
+from githubkit import AppAuthStrategy, GitHub
+
+from bot.settings import AppSettings
+
+WRITERS = ("admin", "maintain", "write")
+
+
+@dataclass
+class JobContext:
+    """Shared by the handlers of one worker."""
+
+    settings: AppSettings
+    github: GitHub[AppAuthStrategy]
+    model: anthropic.Anthropic
+    max_gate_attempts: int = 4
+    token_budget: int = 400_000

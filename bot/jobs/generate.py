@@ -1,0 +1,156 @@
+"""The generate job: an issue labelled `integration-request` becomes a pull request with a flow.
+
+Every step can run again after a crash without doing anything twice: the status comment is
+found by its marker, the branch is deterministic and built on, the pull request is found by its
+branch before one is opened, reactions and labels are sets.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.agent.catalog_view import catalog_summary
+from bot.agent.host import CheckoutHost
+from bot.agent.loop import AgentLimits, AgentResult, AgentStatus, run_agent, stable_prefix
+from bot.agent.model import BudgetExhausted, ModelCaller, Usage
+from bot.agent.prompts import PROMPTS, render
+from bot.agent.sanitize import data_block
+from bot.github_api import InstallationClient, installation_client, installation_token
+from bot.issue_ops import (
+    Repo,
+    add_labels,
+    comment,
+    create_check_run,
+    open_or_update_pull,
+    permission_of,
+    react_to_issue,
+    request_reviews,
+    upsert_status_comment,
+)
+from bot.jobs.context import WRITERS, JobContext
+from bot.pr_body import PullRequestContent, WorkRecord, render_pull_request_body
+from bot.repo import branch_name, checkout, slug
+from bot.status_comment import Phase, Status
+from bot.store import Job, JobState
+from connectors.registry import catalog
+from flowkit.spec import SpecError, load_spec
+
+NEEDS_INFO, NEEDS_HUMAN = "needs-info", "needs-human"
+
+
+def generate(job: Job, context: JobContext) -> JobState:
+    """Run the generate job for `job`; the state it ends in."""
+    owner, name = job.repository.split("/", 1)
+    repo = Repo(owner, name)
+    assert job.installation_id is not None
+    gh = installation_client(context.github, job.installation_id)
+
+    def status(phase: Phase, detail: str = "") -> None:
+        upsert_status_comment(gh, repo, Status("generate", job.number, phase, detail,
+                                               str(job.id)))
+
+    if permission_of(gh, repo, job.sender) not in WRITERS:
+        comment(gh, repo, job.number, f"@{job.sender} thanks — only people with write access "
+                                      "to this repository can ask flowbot for a flow.")
+        return JobState.SUCCEEDED
+    react_to_issue(gh, repo, job.number, "eyes")
+    status(Phase.SPEC, "Reading the request and the connector catalog.")
+    issue = gh.rest.issues.get(owner, name, job.number).parsed_data
+    repository = gh.rest.repos.get(owner, name).parsed_data
+    token = installation_token(context.github, job.installation_id)
+    branch = branch_name(job.number, issue.title)
+    work = checkout(context.settings.data_dir, repository.clone_url, job.repository,
+                    branch=branch, default_branch=repository.default_branch, token=token,
+                    job_id=job.id)
+    folder = f"flows/{slug(issue.title).replace('-', '_')}"
+    try:
+        result, usage, version = _agent(job, context, work.path, folder, issue.title,
+                                        issue.body or "", issue.user.login if issue.user else "")
+        if result.status is AgentStatus.ASKED:
+            questions = "\n".join(f"{i}. {q}" for i, q in enumerate(result.questions, 1))
+            comment(gh, repo, job.number, "Before I write this flow, I need to know:\n\n"
+                    f"{questions}\n\nReply here and I will continue.")
+            add_labels(gh, repo, job.number, [NEEDS_INFO])
+            status(Phase.WAITING, "Waiting for answers to the questions above.")
+            return JobState.WAITING
+        verdict = "clean" if result.status is AgentStatus.PASSED else "still failing"
+        status(Phase.GATE, f"Gate: {verdict} after {result.attempts} attempt(s). Opening the "
+                           "pull request.")
+        sha = work.commit(folder, f"Add flow {folder.split('/')[-1]} for #{job.number}",
+                          trailers={"Flowbot-Job": str(job.id),
+                                    "Flowbot-Issue": f"#{job.number}"})
+        if sha is None and result.last_gate is None:
+            status(Phase.FAILED, "The model wrote nothing to review.")
+            react_to_issue(gh, repo, job.number, "confused")
+            return JobState.FAILED
+        work.push(token)
+        return _pull_request(gh, repo, job, work.path, folder, branch, repository.default_branch,
+                             result, usage, version, context,
+                             issue_author=issue.user.login if issue.user else None)
+    finally:
+        work.remove()
+
+
+def _agent(job: Job, context: JobContext, root: Path, folder: str, title: str, body: str,
+           author: str) -> tuple[AgentResult, Usage, str]:
+    system = render("system", PROMPTS)
+    task = render("generate", PROMPTS, flow_folder=folder, issue_number=str(job.number),
+                  issue_title=title.replace("\n", " ")[:200],
+                  request=data_block("issue_body", body, author=author), context="")
+    usage = Usage(token_budget=context.token_budget)
+    caller = ModelCaller(context.model, context.settings.model, usage)
+    try:
+        result = run_agent(CheckoutHost(root, folder), caller,
+                           system=stable_prefix(system.text, catalog_summary(catalog())),
+                           task=task.text,
+                           limits=AgentLimits(max_gate_attempts=context.max_gate_attempts))
+    except BudgetExhausted:
+        result = AgentResult(AgentStatus.GAVE_UP, attempts=context.max_gate_attempts, turns=0)
+    return result, usage, f"{system.version}+{task.version}"
+
+
+def _pull_request(gh: InstallationClient, repo: Repo, job: Job, root: Path, folder: str,
+                  branch: str, base: str, result: AgentResult, usage: Usage, version: str,
+                  context: JobContext, *, issue_author: str | None) -> JobState:
+    passed = result.status is AgentStatus.PASSED
+    report = result.last_gate.report if result.last_gate else "(the gate did not run)"
+    work = WorkRecord(model=context.settings.model, prompt_version=version,
+                      attempts=result.attempts,
+                      input_tokens=sum(c.input_tokens + c.cache_read_tokens
+                                       + c.cache_creation_tokens for c in usage.calls),
+                      output_tokens=sum(c.output_tokens for c in usage.calls),
+                      cost_usd=usage.cost_usd)
+    try:
+        spec = load_spec(root / folder)
+    except SpecError:
+        spec = None
+    if spec is not None:
+        body = render_pull_request_body(PullRequestContent(
+            kind="generate", issue_number=job.number, spec=spec, flow_folder=folder,
+            gate_passed=passed, gate_report=report, work=work, summary=result.summary))
+        title = spec.title
+    else:
+        body = (f"Closes #{job.number}\n\nThe spec does not validate yet; the gate's last "
+                f"report:\n\n```text\n{report}\n```")
+        title = f"Flow for #{job.number}"
+    pull = open_or_update_pull(gh, repo, branch=branch, base=base, title=title, body=body,
+                               draft=not passed)
+    findings = result.last_gate.findings if result.last_gate else []
+    create_check_run(gh, repo, head_sha=pull.head_sha, name="flowbot/gate", success=passed,
+                     title="The gate is clean" if passed else "The gate has findings",
+                     summary=report[:60_000], annotations=[
+                         {"path": f["file"], "start_line": f["line"], "end_line": f["line"],
+                          "annotation_level": "failure",
+                          "message": f"{f['rule']} {f['message']}"[:60_000]}
+                         for f in findings])
+    if issue_author:
+        request_reviews(gh, repo, pull.number, [issue_author])
+    if not passed:
+        add_labels(gh, repo, pull.number, [NEEDS_HUMAN])
+    upsert_status_comment(gh, repo, Status(
+        "generate", job.number, Phase.DONE if passed else Phase.FAILED,
+        f"Pull request #{pull.number}: {pull.url}" + ("" if passed else
+                                                     " — a draft: the gate still fails, see "
+                                                     "its report"), str(job.id)))
+    react_to_issue(gh, repo, job.number, "rocket" if passed else "confused")
+    return JobState.SUCCEEDED if passed else JobState.FAILED

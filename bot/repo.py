@@ -1,0 +1,125 @@
+"""Repository work for a job: a cached mirror, a worktree on the app's branch, commit, push.
+
+The installation token is given to the one git command that needs it, through git's
+environment-variable configuration (`GIT_CONFIG_*`): never in a remote URL, `.git/config`, the
+process's arguments, a log line or an exception. The mirror is fetched, not cloned, per job; a
+branch that already exists on the remote (an earlier attempt, or a person's commits) is built on,
+never overwritten.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import shutil
+import subprocess
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from connectors.core.redaction import scrub
+
+BOT_NAME = "flowbot[bot]"
+_LOCKS: dict[Path, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+class GitFailed(RuntimeError):
+    """A git command failed; the message has git's words with the token scrubbed."""
+
+
+def branch_name(number: int, title: str) -> str:
+    """The app's deterministic branch for an issue: `flowbot/<n>-<slug>`."""
+    return f"flowbot/{number}-{slug(title)[:40].strip('-')}"
+
+
+def slug(title: str) -> str:
+    """Lower-case ascii words joined by dashes."""
+    words = re.findall(r"[a-z0-9]+", title.lower().encode("ascii", "ignore").decode())
+    return "-".join(words) or "flow"
+
+
+def _run(arguments: list[str], *, token: SecretStr | None = None, cwd: Path | None = None,
+         timeout: float = 300) -> str:
+    environment = {key: value for key, value in os.environ.items()
+                   if not key.startswith("GIT_")}
+    environment["GIT_TERMINAL_PROMPT"] = "0"
+    if token is not None:
+        basic = base64.b64encode(f"x-access-token:{token.get_secret_value()}".encode()).decode()
+        environment.update({"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "http.extraHeader",
+                            "GIT_CONFIG_VALUE_0": f"Authorization: Basic {basic}"})
+    completed = subprocess.run(["git", *arguments], cwd=cwd, env=environment,  # noqa: S603, S607
+                               capture_output=True, text=True, timeout=timeout, check=False)
+    if completed.returncode != 0:
+        secrets = [token.get_secret_value()] if token else []
+        raise GitFailed(scrub(f"git {arguments[0]} failed: {completed.stderr.strip()[-800:]}",
+                              secrets))
+    return completed.stdout.strip()
+
+
+@dataclass
+class Checkout:
+    """A job's worktree on the app's branch."""
+
+    path: Path
+    branch: str
+    mirror: Path
+    remote: str
+    base_sha: str
+    """Where the branch stood when the job began (the remote branch, or the default branch)."""
+
+    def commit(self, folder: str, message: str, *, trailers: dict[str, str]) -> str | None:
+        """Commit the flow folder by the app's identity; None when nothing changed."""
+        _run(["add", "--", folder], cwd=self.path)
+        if not _run(["status", "--porcelain", "--", folder], cwd=self.path):
+            return None
+        lines = [message, "", *(f"{key}: {value}" for key, value in trailers.items())]
+        _run(["-c", f"user.name={BOT_NAME}", "-c",
+              "user.email=flowbot[bot]@users.noreply.github.com", "commit", "-q", "-m",
+              "\n".join(lines)], cwd=self.path)
+        return _run(["rev-parse", "HEAD"], cwd=self.path)
+
+    def push(self, token: SecretStr) -> None:
+        """Push the branch; a fast-forward of whatever the job started from (never a force)."""
+        if not self.branch.startswith("flowbot/"):
+            raise GitFailed(f"refusing to push {self.branch}: the app pushes only flowbot/*")
+        _run(["push", "-q", self.remote, f"HEAD:refs/heads/{self.branch}"], token=token,
+             cwd=self.path)
+
+    def remove(self) -> None:
+        """Remove the worktree."""
+        _run(["--git-dir", str(self.mirror), "worktree", "remove", "--force", str(self.path)])
+
+
+def checkout(data_dir: Path, remote: str, full_name: str, *, branch: str, default_branch: str,
+             token: SecretStr, job_id: int) -> Checkout:
+    """Fetch the mirror (cloning it once) and make a worktree on `branch`."""
+    mirror = data_dir / "mirrors" / f"{full_name}.git"
+    with _LOCKS_GUARD:
+        lock = _LOCKS.setdefault(mirror, threading.Lock())
+    with lock:
+        if not mirror.exists():
+            mirror.parent.mkdir(parents=True, exist_ok=True)
+            _run(["init", "-q", "--bare", str(mirror)])
+        _run(["--git-dir", str(mirror), "fetch", "-q", "--prune", remote,
+              "+refs/heads/*:refs/remotes/origin/*"], token=token)
+    start = f"origin/{branch}" if _has(mirror, branch) else f"origin/{default_branch}"
+    path = data_dir / "worktrees" / f"job-{job_id}"
+    if path.exists():
+        _run(["--git-dir", str(mirror), "worktree", "remove", "--force", str(path)])
+        shutil.rmtree(path, ignore_errors=True)
+    _run(["--git-dir", str(mirror), "worktree", "prune"])
+    _run(["--git-dir", str(mirror), "worktree", "add", "-q", "--force", "-B", f"job-{job_id}",
+          str(path), start])
+    return Checkout(path, branch, mirror, remote, _run(["rev-parse", "HEAD"], cwd=path))
+
+
+def _has(mirror: Path, branch: str) -> bool:
+    try:
+        _run(["--git-dir", str(mirror), "rev-parse", "--verify", f"refs/remotes/origin/{branch}"])
+    except GitFailed:
+        return False
+    return True
