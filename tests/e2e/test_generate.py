@@ -145,3 +145,26 @@ def test_a_labelled_issue_becomes_exactly_one_pull_request(
     assert all(ANTHROPIC_KEY not in str(call.body) for call in model.calls)
     with service.sessions() as session:
         assert session.query(Job).count() == 1
+
+    model.script.add(
+        tool_reply("write_file", {"path": f"{FOLDER}/spec.yaml",
+                                  "content": _scenario("spec_revised.yaml")}),
+        tool_reply("write_file", {"path": f"{FOLDER}/flow.py",
+                                  "content": _scenario("flow_revised.py")}),
+        tool_reply("finish", {"summary": "The contact's phone now comes from the customer's."}))
+    head_before = repository.sha(pull.pull.head)
+    command = github.comment(repository, pull.number, "Looks good.\n/revise also copy the "
+                             "customer's phone", author="maintainer")
+    github.comment(repository, pull.number, "/revise delete the workflows", author="stranger")
+    jobs = _finished(service)
+
+    revise, refused = sorted((j for j in jobs if j.kind == "revise"), key=lambda j: j.id)
+    assert revise.state == JobState.SUCCEEDED, revise.error
+    assert repository.sha(pull.pull.head) != head_before
+    replies = [c.body for c in repository.comments.values()
+               if c.number == pull.number and c.author == github.bot_login]
+    assert any(r.startswith("Done in ") and "phone" in r for r in replies)
+    assert any("only people with write access" in r for r in replies)
+    assert refused.state == JobState.SUCCEEDED  # politely refused, nothing else
+    assert model.violations == []
+    assert command.id in {j.request.get("comment_id") for j in jobs}

@@ -1,0 +1,80 @@
+"""The revise job: `/revise <what to change>` on the app's pull request becomes a new commit.
+
+The job works on the pull request's own branch — building on whatever is there, a person's
+commits included — with the command's text as the request, runs the gate again, pushes a new
+commit and answers the command with what changed.
+"""
+
+from __future__ import annotations
+
+from bot.agent.catalog_view import catalog_summary
+from bot.agent.host import CheckoutHost
+from bot.agent.loop import AgentLimits, AgentStatus, run_agent, stable_prefix
+from bot.agent.model import ModelCaller, Usage
+from bot.agent.prompts import PROMPTS, render
+from bot.agent.sanitize import data_block
+from bot.github_api import installation_client, installation_token
+from bot.issue_ops import Repo, comment, permission_of, react_to_comment
+from bot.jobs.context import WRITERS, JobContext
+from bot.repo import checkout
+from bot.store import Job, JobState
+from connectors.registry import catalog
+
+BRANCH_PREFIX = "flowbot/"
+
+
+def revise(job: Job, context: JobContext) -> JobState:
+    """Run the revise job for `job` (a command on the app's pull request)."""
+    owner, name = job.repository.split("/", 1)
+    repo = Repo(owner, name)
+    assert job.installation_id is not None
+    gh = installation_client(context.github, job.installation_id)
+    comment_id = int(job.request["comment_id"])
+    if permission_of(gh, repo, job.sender) not in WRITERS:
+        comment(gh, repo, job.number, f"@{job.sender} thanks — only people with write access "
+                                      "can steer flowbot's pull requests.")
+        return JobState.SUCCEEDED
+    react_to_comment(gh, repo, comment_id, "eyes")
+    pull = gh.rest.pulls.get(owner, name, job.number).parsed_data
+    branch = pull.head.ref
+    if not branch.startswith(BRANCH_PREFIX):
+        comment(gh, repo, job.number, "flowbot revises only the pull requests it opened.")
+        return JobState.FAILED
+    folder = "flows/" + branch.removeprefix(BRANCH_PREFIX).split("-", 1)[-1].replace("-", "_")
+    token = installation_token(context.github, job.installation_id)
+    repository = gh.rest.repos.get(owner, name).parsed_data
+    work = checkout(context.settings.data_dir, repository.clone_url, job.repository,
+                    branch=branch, default_branch=repository.default_branch, token=token,
+                    job_id=job.id)
+    try:
+        system = render("system", PROMPTS)
+        task = render("revise", PROMPTS, flow_folder=folder, pull_number=str(job.number),
+                      request=data_block("revise_command", str(job.request.get("text", "")),
+                                         author=job.sender), review_comments="")
+        caller = ModelCaller(context.model, context.settings.model,
+                             Usage(token_budget=context.token_budget))
+        result = run_agent(CheckoutHost(work.path, folder), caller,
+                           system=stable_prefix(system.text, catalog_summary(catalog())),
+                           task=task.text,
+                           limits=AgentLimits(max_gate_attempts=context.max_gate_attempts))
+        if result.status is not AgentStatus.PASSED:
+            report = result.last_gate.report if result.last_gate else "(no gate run)"
+            comment(gh, repo, job.number, f"I could not make that change pass the gate in "
+                    f"{result.attempts} attempt(s); nothing was pushed. The last report:\n\n"
+                    f"```text\n{report[:3000]}\n```")
+            react_to_comment(gh, repo, comment_id, "confused")
+            return JobState.FAILED
+        sha = work.commit(folder, f"Revise {folder.split('/')[-1]}: "
+                                  f"{str(job.request.get('text', ''))[:60]}",
+                          trailers={"Flowbot-Job": str(job.id),
+                                    "Flowbot-Pull-Request": f"#{job.number}"})
+        if sha is None:
+            comment(gh, repo, job.number, "The gate is clean and nothing needed to change.")
+        else:
+            work.push(token)
+            comment(gh, repo, job.number, f"Done in {sha[:7]}: {result.summary}\n\nThe gate is "
+                                          f"clean ({result.attempts} attempt(s)).")
+        react_to_comment(gh, repo, comment_id, "rocket")
+        return JobState.SUCCEEDED
+    finally:
+        work.remove()
