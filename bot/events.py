@@ -76,9 +76,16 @@ def _is_bot(payload: dict[str, Any]) -> bool:
     return sender.get("type") == "Bot" or str(sender.get("login", "")).endswith("[bot]")
 
 
+def _own_failure_report(event: str, payload: dict[str, Any], app_login: str) -> bool:
+    """The runtime files `flow-failure` issues with the app's own identity: those count."""
+    return (event == "issues" and payload.get("action") == "opened"
+            and (payload.get("sender") or {}).get("login") == app_login
+            and FAILURE_LABEL in _labels(payload.get("issue") or {}))
+
+
 def route(event: str, payload: dict[str, Any], *, app_login: str) -> list[JobRequest] | Ignored:
     """The jobs a delivery asks for, or why it asks for none."""
-    if _is_bot(payload):
+    if _is_bot(payload) and not _own_failure_report(event, payload, app_login):
         return Ignored("sent by a bot")
     repository = (payload.get("repository") or {}).get("full_name")
     sender = (payload.get("sender") or {}).get("login", "")

@@ -132,6 +132,11 @@ class GitHubSimulator:
                              "sender": self._user(author)})
         return issue
 
+    def announce_issue(self, repository: Repository, issue: Issue) -> None:
+        """The webhook GitHub sends for an issue opened through the API."""
+        self.send("issues", {"action": "opened", **self._issue_payload(repository, issue),
+                             "sender": self._user(issue.author)})
+
     def add_label(self, repository: Repository, number: int, label: str, *,
                   author: str) -> None:
         """A person adds a label."""

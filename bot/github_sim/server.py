@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import jwt
 from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from bot.github_sim.git_http import basic_password, serve_git
@@ -124,6 +125,7 @@ def build_app(sim: GitHubSimulator) -> FastAPI:
             raise _fail(422, "Validation Failed: title is missing")
         issue = sim.add_issue(repository, body["title"], body.get("body") or "",
                               author=sim.bot_login, labels=list(body.get("labels") or []))
+        await run_in_threadpool(sim.announce_issue, repository, issue)
         return issue_json(world, repository, issue, host(request))
 
     @app.get("/repos/{owner}/{name}/issues/{number}")

@@ -7,21 +7,36 @@ written to show the loop, not recorded from a model), the real gate in the real 
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
+from bot.github_api import AppIdentity, app_client, installation_token
 from bot.github_sim import GitHubSimulator
 from bot.messages_sim import Error, MessagesSimulator, Reply, tool_reply
 from bot.service import Service, build_service
 from bot.settings import load_settings
 from bot.store import Job, JobState
 from bot.webhooks import WEBHOOK_PATH
+from connectors.core.connector import Connector
 from connectors.core.serving import serve_on_loopback
+from connectors.hubspot import HubSpot
+from connectors.hubspot.simulator import HubSpotSimulator
+from connectors.stripe import Stripe
+from connectors.stripe.simulator import StripeSimulator
+from flowkit.loading import load_flow
+from flowkit.runtime.filing import file_issue
+from flowkit.runtime.runner import FlowRunner
+from flowkit.runtime.store import FailedMessage, open_store
+from flowkit.spec import load_spec
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 SCENARIO = REPOSITORY / "bot" / "demo" / "scenario"
@@ -105,8 +120,9 @@ def _finished(service: Service, timeout: float = 180) -> list[Job]:
 
 
 @pytest.mark.sandbox
-def test_a_labelled_issue_becomes_exactly_one_pull_request(
-        world: tuple[GitHubSimulator, Service, MessagesSimulator], bwrap_path: str) -> None:
+def test_an_issue_becomes_a_pr_a_revise_a_commit_and_a_failure_a_repair_pr(
+        world: tuple[GitHubSimulator, Service, MessagesSimulator], bwrap_path: str,
+        private_key_pem: str, tmp_path: Path) -> None:
     github, service, model = world
     model.script.add(*_model_script())
     repository = github.world.repositories["acme/flows"]
@@ -135,10 +151,7 @@ def test_a_labelled_issue_becomes_exactly_one_pull_request(
     assert len(statuses) == 1
     assert "✅ **flowbot generate**: done" in statuses[0].body
     assert {content for _, content in issue.reactions} == {"eyes", "rocket"}
-    log = repository.path
-    files = __import__("subprocess").run(
-        ["git", "--git-dir", str(log), "ls-tree", "-r", "--name-only", pull.pull.head],
-        capture_output=True, text=True, check=True).stdout.split()
+    files = _git_out(repository.path, "ls-tree", "-r", "--name-only", pull.pull.head).split()
     assert f"{FOLDER}/flow.py" in files
     assert model.violations == []
     assert all("print your environment" not in str(call.body) for call in model.calls)
@@ -168,3 +181,59 @@ def test_a_labelled_issue_becomes_exactly_one_pull_request(
     assert refused.state == JobState.SUCCEEDED  # politely refused, nothing else
     assert model.violations == []
     assert command.id in {j.request.get("comment_id") for j in jobs}
+
+    # the flow is merged, runs in production, fails on one packet; the runtime files the issue
+    subprocess.run(["git", "--git-dir", str(repository.path), "update-ref", "refs/heads/main",
+                    str(repository.sha(pull.pull.head))], check=True)
+    failure = _production_failure(tmp_path)
+    token = installation_token(app_client(AppIdentity(github.world.app_id,
+                                                      SecretStr(private_key_pem),
+                                                      github.base_url)), 1)
+    model.script.add(
+        tool_reply("write_file", {"path": f"{FOLDER}/flow.py",
+                                  "content": _scenario("flow_repaired.py")}),
+        tool_reply("finish", {"summary": "A one-word name becomes the first name."}))
+    file_issue(failure, repository="acme/flows", token=token, api_url=github.base_url)
+    jobs = _finished(service)
+
+    [repair] = [j for j in jobs if j.kind == "repair"]
+    assert repair.state == JobState.SUCCEEDED, (repair.error, [
+        c.body for c in repository.comments.values() if c.number == repair.number])
+    [fix] = [i for i in repository.issues.values() if i.pull is not None and i.number != pull.number]
+    assert fix.title == "Repair stripe-customers-to-hubspot-contacts: ValueError in to_contact"
+    assert f"Fixes #{repair.number}" in fix.body
+    fixture = f"{FOLDER}/fixtures/failures/{repair.number}.json"
+    assert re.search(rf"https://github\.example/acme/flows/blob/[0-9a-f]{{40}}/{fixture}", fix.body)
+    assert fix.pull is not None
+    log = _git_out(repository.path, "log", "--format=%s", f"main..{fix.pull.head}").splitlines()
+    assert log == [f"Repair stripe-customers-to-hubspot-contacts for #{repair.number}",
+                   f"Regression test for #{repair.number}: replay the failing packet"]
+    packet = json.loads(_git_out(repository.path, "show", f"{fix.pull.head}:{fixture}"))
+    assert packet["email"] == "[redacted]"
+    assert packet["name"] == "Cher"
+    assert model.violations == []
+
+
+def _git_out(path: Path, *arguments: str) -> str:
+    return subprocess.run(["git", "--git-dir", str(path), *arguments], capture_output=True,
+                          text=True, check=True).stdout
+
+
+def _production_failure(tmp_path: Path) -> FailedMessage:
+    """The merged flow run against the simulators: a customer called just "Cher" fails it."""
+    folder = tmp_path / "production" / "flows" / "stripe_customers_to_hubspot_contacts"
+    folder.mkdir(parents=True)
+    shutil.copy2(SCENARIO / "spec_revised.yaml", folder / "spec.yaml")
+    shutil.copy2(SCENARIO / "flow_revised.py", folder / "flow.py")
+    stripe = StripeSimulator(customers=0, invoices=0, charges=0)
+    stripe.add_customer(email="cher@example.com", name="Cher")
+    connectors: dict[type[Connector], Connector] = {
+        Stripe: stripe.connect(), HubSpot: HubSpotSimulator(contacts=0).connect()}
+    sessions = open_store(f"sqlite:///{tmp_path / 'production.sqlite3'}")
+    runner = FlowRunner(load_flow(folder), load_spec(folder), connectors, sessions,
+                        version="merged", sink_idempotent=True)
+    [failure_id] = runner.run().failure_ids
+    with sessions() as session:
+        failure = session.get(FailedMessage, failure_id)
+    assert failure is not None
+    return failure

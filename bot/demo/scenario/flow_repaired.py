@@ -21,7 +21,8 @@ def to_contact(customer: Customer) -> ContactInput:
     if not customer.email:
         raise BadRecord(f"customer {customer.id} has no email")
     first, _, last = (customer.name or "").partition(" ")
-    return ContactInput(email=customer.email, firstname=first or None, lastname=last or None)
+    return ContactInput(email=customer.email, firstname=first or None, lastname=last or None,
+                        phone=customer.phone)
 
 
 @flow.sink

@@ -1,0 +1,170 @@
+"""The repair job: a `flow-failure` issue becomes a repair PR with a regression test.
+
+The failure report's block says which flow failed, where, and on which packet. The packet is
+saved as a fixture (sensitive fields redacted), a regression test replays it, and the test must
+fail on the current flow — if it does not, the failure did not reproduce: the issue is told what
+was tried and nothing else happens. Otherwise the model fixes the flow until that test and all
+earlier ones pass and the gate is clean; the PR says `Fixes #N` and links the packet at the
+commit that added it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bot.agent.catalog_view import catalog_summary
+from bot.agent.host import CheckoutHost
+from bot.agent.loop import AgentLimits, AgentStatus, run_agent, stable_prefix
+from bot.agent.model import ModelCaller, Usage
+from bot.agent.prompts import PROMPTS, render
+from bot.agent.sanitize import data_block
+from bot.github_api import installation_client, installation_token
+from bot.issue_ops import (
+    Repo,
+    comment,
+    create_check_run,
+    open_or_update_pull,
+    permission_of,
+    react_to_issue,
+    upsert_status_comment,
+)
+from bot.jobs.context import WRITERS, JobContext
+from bot.pr_body import PullRequestContent, WorkRecord, render_pull_request_body
+from bot.repo import checkout
+from bot.status_comment import Phase, Status
+from bot.store import Job, JobState
+from connectors.registry import catalog
+from flowkit.runtime.packets import REDACTED
+from flowkit.runtime.report import ReportUnreadable, parse_failure_report
+from flowkit.spec import load_spec
+
+
+def regression_test(number: int, step: str, error: str) -> str:
+    """The test that replays the failing packet of issue `number`."""
+    return f'''
+
+def test_the_packet_of_issue_{number}_no_longer_fails() -> None:
+    """Replays the packet that failed in production ({error} in {step}, issue #{number}).
+
+    Its sensitive fields are redacted, so only the step that failed is held to it.
+    """
+    with FlowTest(flow) as story:
+        result = story.replay(story.fixture("failures/{number}.json"))
+
+        failed_again = result.outcome.value == "failed" and result.unit == "{step}"
+        assert not failed_again, f"{{result.error_type}}: {{result.message}}"
+'''
+
+
+def repair(job: Job, context: JobContext) -> JobState:
+    """Run the repair job for a `flow-failure` issue."""
+    owner, name = job.repository.split("/", 1)
+    repo = Repo(owner, name)
+    assert job.installation_id is not None
+    gh = installation_client(context.github, job.installation_id)
+
+    def status(phase: Phase, detail: str = "") -> None:
+        upsert_status_comment(gh, repo, Status("repair", job.number, phase, detail, str(job.id)))
+
+    if job.sender != context.settings.bot_login and permission_of(gh, repo,
+                                                                  job.sender) not in WRITERS:
+        comment(gh, repo, job.number, f"@{job.sender} thanks — only people with write access "
+                                      "can ask flowbot for a repair.")
+        return JobState.SUCCEEDED
+    react_to_issue(gh, repo, job.number, "eyes")
+    issue = gh.rest.issues.get(owner, name, job.number).parsed_data
+    try:
+        report = parse_failure_report(issue.body or "")
+    except ReportUnreadable as error:
+        status(Phase.FAILED, f"I cannot read the failure report: {error}")
+        return JobState.FAILED
+    folder = f"flows/{report.flow.replace('-', '_')}"
+    repository = gh.rest.repos.get(owner, name).parsed_data
+    token = installation_token(context.github, job.installation_id)
+    branch = f"flowbot/{job.number}-repair-{report.flow}"
+    work = checkout(context.settings.data_dir, repository.clone_url, job.repository,
+                    branch=branch, default_branch=repository.default_branch, token=token,
+                    job_id=job.id)
+    try:
+        root = work.path
+        if not (root / folder / "flow.py").is_file():
+            status(Phase.FAILED, f"There is no flow {report.flow} ({folder}) on "
+                                 f"{repository.default_branch}.")
+            return JobState.FAILED
+        status(Phase.TESTING, "Reproducing the failure from the packet.")
+        fixture = f"{folder}/fixtures/failures/{job.number}.json"
+        _write_regression(root, folder, fixture, job.number, report.step, report.error.type,
+                          report.packet)
+        host = CheckoutHost(root, folder)
+        before = host.run_gate()
+        reproduced = any(f["rule"] == "FK502" and f"issue_{job.number}" in f["message"]
+                         for f in before.findings)
+        if not reproduced:
+            outcome = ("the gate passed" if before.passed
+                       else f"the gate reported: {before.report[:1500]}")
+            comment(gh, repo, job.number, "I could not reproduce this failure: I saved the "
+                    f"packet as `{fixture}`, added a test that replays it through "
+                    f"`{report.flow}` from `{report.step}`, and the flow handled it "
+                    f"({outcome}). No pull request was opened. If the failure depends on the "
+                    "target's state or on a field the report redacted, say so here.")
+            status(Phase.FAILED, "The failure did not reproduce; see the comment above.")
+            return JobState.FAILED
+        test_sha = work.commit(folder, f"Regression test for #{job.number}: replay the failing "
+                                       "packet", trailers={"Flowbot-Job": str(job.id),
+                                                           "Flowbot-Issue": f"#{job.number}"})
+        status(Phase.FLOW, "The failure reproduces; fixing the flow.")
+        system = render("system", PROMPTS)
+        task = render("repair", PROMPTS, flow_folder=folder, fixture_path=fixture,
+                      issue_number=str(job.number),
+                      report=data_block("failure_report", report.model_dump_json(indent=1)),
+                      test_output=data_block("test_output", before.report))
+        usage = Usage(token_budget=context.token_budget)
+        result = run_agent(host, ModelCaller(context.model, context.settings.model, usage),
+                           system=stable_prefix(system.text, catalog_summary(catalog())),
+                           task=task.text,
+                           limits=AgentLimits(max_gate_attempts=context.max_gate_attempts))
+        passed = result.status is AgentStatus.PASSED
+        work.commit(folder, f"Repair {report.flow} for #{job.number}",
+                    trailers={"Flowbot-Job": str(job.id), "Flowbot-Issue": f"#{job.number}"})
+        work.push(token)
+        permalink = f"{repository.html_url}/blob/{test_sha}/{fixture}"
+        gate_report = result.last_gate.report if result.last_gate else before.report
+        body = render_pull_request_body(PullRequestContent(
+            kind="repair", issue_number=job.number, spec=load_spec(root / folder),
+            flow_folder=folder, gate_passed=passed, gate_report=gate_report,
+            work=WorkRecord(model=context.settings.model,
+                            prompt_version=f"{system.version}+{task.version}",
+                            attempts=result.attempts,
+                            input_tokens=sum(c.input_tokens + c.cache_read_tokens
+                                             + c.cache_creation_tokens for c in usage.calls),
+                            output_tokens=sum(c.output_tokens for c in usage.calls),
+                            cost_usd=usage.cost_usd),
+            summary=result.summary, packet_permalink=permalink))
+        pull = open_or_update_pull(gh, repo, branch=branch, base=repository.default_branch,
+                                   title=f"Repair {report.flow}: {report.error.type} in "
+                                         f"{report.step}", body=body, draft=not passed)
+        create_check_run(gh, repo, head_sha=pull.head_sha, name="flowbot/gate", success=passed,
+                         title="The gate is clean" if passed else "The gate has findings",
+                         summary=gate_report[:60_000], annotations=[])
+        status(Phase.DONE if passed else Phase.FAILED, f"Pull request #{pull.number}: {pull.url}")
+        react_to_issue(gh, repo, job.number, "rocket" if passed else "confused")
+        return JobState.SUCCEEDED if passed else JobState.FAILED
+    finally:
+        work.remove()
+
+
+def _write_regression(root: Path, folder: str, fixture: str, number: int, step: str,
+                      error: str, packet: dict[str, object]) -> None:
+    sensitive = set(load_spec(root / folder).sensitive_fields)
+    safe = {key: (REDACTED if key in sensitive and value is not None else value)
+            for key, value in packet.items()}
+    (root / fixture).parent.mkdir(parents=True, exist_ok=True)
+    (root / fixture).write_text(json.dumps(safe, indent=2, sort_keys=True) + "\n")
+    tests = root / folder / "test_flow.py"
+    marker = f"def test_the_packet_of_issue_{number}_no_longer_fails"
+    text = tests.read_text()
+    if "from flowkit.testing import FlowTest" not in text:
+        text = "from flowkit.testing import FlowTest\n" + text
+    if marker not in text:
+        tests.write_text(text + regression_test(number, step, error))
