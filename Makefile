@@ -54,6 +54,6 @@ typecheck: venv
 pytest: venv services
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-## demo: the showcase against local simulators (the end-to-end demo is not built yet)
-demo: venv
-	$(BIN)/flowbot showcase
+## demo: the whole loop on this machine: issue → PR, /revise → commit, failure → repair PR
+demo: venv services
+	$(BIN)/flowbot demo

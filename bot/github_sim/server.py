@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any
 import jwt
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from bot.github_sim.git_http import basic_password, serve_git
+from bot.github_sim.page import render_page
 from bot.github_sim.render import (
     check_json,
     comment_json,
@@ -72,6 +73,11 @@ def build_app(sim: GitHubSimulator) -> FastAPI:
         if found is None:
             raise _fail(404, "Not Found")
         return found
+
+    @app.get("/", response_class=HTMLResponse)
+    def page() -> str:
+        """A read-only page for people: issues, pull requests, comments, diffs."""
+        return render_page(world)
 
     @app.get("/app")
     def get_app(request: Request) -> dict[str, Any]:

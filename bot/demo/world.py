@@ -1,0 +1,102 @@
+"""The demo's world: a GitHub simulator with the demo repository, the model, the app."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from bot.github_sim import GitHubSimulator
+from bot.github_sim.state import Repository
+from bot.messages_sim import MessagesSimulator
+from bot.service import Service, build_service
+from bot.settings import load_settings
+from bot.store import Job, JobState
+from bot.webhooks import WEBHOOK_PATH
+from connectors.core.serving import serve_on_loopback
+
+PROJECT = Path(__file__).resolve().parents[2]
+SCENARIO = Path(__file__).resolve().parent / "scenario"
+DEMO_PARTS = ("connectors", "flowkit", "flows")
+WEBHOOK_SECRET = "demo-webhook-secret"  # noqa: S105 - the demo's own, for its own simulator
+SCRIPTED_KEY = "sk-ant-demo-scripted-not-a-real-key"
+
+
+@dataclass
+class DemoWorld:
+    """Everything the stories act on."""
+
+    github: GitHubSimulator
+    repository: Repository
+    service: Service
+    model: MessagesSimulator | None
+    """The Messages API simulator, or None when the model is Claude."""
+    private_key_pem: str
+    scratch: Path
+
+    def wait_for_jobs(self, timeout: float = 240) -> list[Job]:
+        """Every job, once none is queued or running."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.service.sessions() as session:
+                jobs = list(session.query(Job).order_by(Job.id))
+            if jobs and all(job.state not in (JobState.QUEUED, JobState.RUNNING)
+                            for job in jobs):
+                return jobs
+            time.sleep(0.2)
+        raise TimeoutError(f"the jobs did not finish in {timeout:.0f} s")
+
+
+def _key() -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
+
+
+def _content(scratch: Path) -> Path:
+    content = scratch / "demo-repository"
+    for part in DEMO_PARTS:
+        shutil.copytree(PROJECT / part, content / part,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(PROJECT / "pyproject.toml", content / "pyproject.toml")
+    return content
+
+
+@contextmanager
+def demo_world(scratch: Path, *, anthropic_key: str | None = None) -> Iterator[DemoWorld]:
+    """Start everything in `scratch` (world-readable: the sandbox runs as nobody)."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    scratch.chmod(0o755)
+    key = _key()
+    github = GitHubSimulator(scratch / "github", private_key_pem=key,
+                             webhook_secret=WEBHOOK_SECRET)
+    model = None if anthropic_key else MessagesSimulator()
+    with ExitStack() as stack:
+        github_url = stack.enter_context(github.serve())
+        model_url = stack.enter_context(model.serve()) if model else None
+        repository = github.create_repository(
+            "acme", "integrations", content=_content(scratch),
+            permissions={"maintainer": "write", "stranger": "read"})
+        data = scratch / "app"
+        data.mkdir(exist_ok=True)
+        data.chmod(0o755)
+        environment = {"GITHUB_APP_ID": str(github.world.app_id), "GITHUB_PRIVATE_KEY": key,
+                       "GITHUB_WEBHOOK_SECRET": WEBHOOK_SECRET, "GITHUB_API_URL": github_url,
+                       "ANTHROPIC_API_KEY": anthropic_key or SCRIPTED_KEY,
+                       "FLOWBOT_DATA_DIR": str(data), "LOG_LEVEL": "WARNING"}
+        if model_url:
+            environment["ANTHROPIC_BASE_URL"] = model_url
+        service = build_service(load_settings(environment))
+        consumer = service.queue.huey.create_consumer(workers=1, worker_type="thread",
+                                                      periodic=False)
+        app_url = stack.enter_context(serve_on_loopback(service.app))
+        github.webhook_url = app_url + WEBHOOK_PATH
+        consumer.start()
+        stack.callback(consumer.stop, graceful=True)
+        yield DemoWorld(github, repository, service, model, key, scratch)
