@@ -11,6 +11,7 @@ from bot.agent.model import client as model_client
 from bot.github_api import AppIdentity, app_client
 from bot.jobs.context import JobContext
 from bot.jobs.generate import generate
+from bot.jobs.help import help_reply
 from bot.jobs.repair import repair
 from bot.jobs.revise import revise
 from bot.logging import configure_logging
@@ -56,3 +57,4 @@ def _register_handlers(settings: AppSettings, queue: JobQueue) -> None:
     queue.register("generate")(lambda job: generate(job, context))
     queue.register("revise")(lambda job: revise(job, context))
     queue.register("repair")(lambda job: repair(job, context))
+    queue.register("help")(lambda job: help_reply(job, context))

@@ -69,6 +69,11 @@ def test_an_issue_becomes_a_pr_a_revise_a_commit_and_a_failure_a_repair_pr(
     assert any(r.startswith("Done in ") and "phone" in r for r in replies)
     assert any("only people with write access" in r for r in replies)
 
+    world.github.comment(repository, pull.number, "/frobnicate now", author="maintainer")
+    world.wait_for_jobs()
+    assert any(c.body.startswith("I do not know `/frobnicate`.")
+               for c in repository.comments.values() if c.author == world.github.bot_login)
+
     repaired = story_repair(world, pull)
 
     assert repaired.ok, repaired.lines

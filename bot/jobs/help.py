@@ -1,0 +1,27 @@
+"""The help job: `/help`, or a command flowbot does not know, gets the list of commands."""
+
+from __future__ import annotations
+
+from bot.github_api import installation_client
+from bot.issue_ops import Repo, comment
+from bot.jobs.context import JobContext
+from bot.store import Job, JobState
+
+HELP = """flowbot's commands, at the start of a line in a comment on its pull requests:
+
+- `/revise <what to change>` — make that change on this pull request's branch, run the gate,
+  and push a new commit
+- `/help` — this list
+
+Only people with write access can steer flowbot."""
+
+
+def help_reply(job: Job, context: JobContext) -> JobState:
+    """Answer with the list of commands (naming the unknown one, if that is what was sent)."""
+    assert job.installation_id is not None
+    owner, name = job.repository.split("/", 1)
+    gh = installation_client(context.github, job.installation_id)
+    asked = str(job.request.get("command", "help"))
+    opening = "" if asked == "help" else f"I do not know `/{asked}`. "
+    comment(gh, Repo(owner, name), job.number, opening + HELP)
+    return JobState.SUCCEEDED
