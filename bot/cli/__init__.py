@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import connectors, demo, run, serve, showcase, simulate, spec, validate
+from bot.cli import (
+    connectors,
+    demo,
+    register,
+    run,
+    serve,
+    showcase,
+    simulate,
+    spec,
+    validate,
+)
 
 app = typer.Typer(
     name="flowbot",
@@ -17,6 +27,7 @@ app.add_typer(connectors.app, name="connectors")
 app.command("simulate")(simulate.simulate)
 app.command("showcase")(showcase.showcase)
 app.command("demo")(demo.demo)
+app.command("register")(register.register)
 app.command("validate")(validate.validate)
 app.command("run")(run.run)
 app.add_typer(run.failures_app, name="failures")
