@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import FastAPI
+from githubkit import AppAuthStrategy, GitHub
+from huey import crontab
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.agent.model import client as model_client
@@ -13,9 +15,11 @@ from bot.jobs.context import JobContext
 from bot.jobs.generate import generate
 from bot.jobs.help import help_reply
 from bot.jobs.repair import repair
+from bot.jobs.resume import resume
 from bot.jobs.revise import revise
 from bot.logging import configure_logging
 from bot.queue import JobQueue, make_huey
+from bot.reconciler import Reconciled, reconcile
 from bot.settings import AppSettings
 from bot.store import open_app_store
 from bot.webhooks import create_app
@@ -29,6 +33,11 @@ class Service:
     sessions: sessionmaker[Session]
     queue: JobQueue
     app: FastAPI
+    github: GitHub[AppAuthStrategy]
+
+    def reconcile(self) -> Reconciled:
+        """One reconciler pass (at start-up; the queue runs one every ten minutes)."""
+        return reconcile(self.queue, self.github)
 
 
 def build_service(settings: AppSettings) -> Service:
@@ -40,15 +49,18 @@ def build_service(settings: AppSettings) -> Service:
         settings.anthropic_api_key.get_secret_value() if settings.anthropic_api_key else ""])
     sessions = open_app_store(settings.database)
     queue = JobQueue(make_huey(settings), sessions)
-    _register_handlers(settings, queue)
-    app = create_app(settings, sessions, queue, app_login=settings.bot_login)
-    return Service(settings, sessions, queue, app)
-
-
-def _register_handlers(settings: AppSettings, queue: JobQueue) -> None:
-    """The job handlers, bound to the app's GitHub client and the model."""
     github = app_client(AppIdentity(settings.github_app_id, settings.private_key(),
                                     settings.github_api_url))
+    _register_handlers(settings, queue, github)
+    queue.huey.periodic_task(crontab(minute="*/10"), name="reconcile")(
+        lambda: reconcile(queue, github))
+    app = create_app(settings, sessions, queue, app_login=settings.bot_login)
+    return Service(settings, sessions, queue, app, github)
+
+
+def _register_handlers(settings: AppSettings, queue: JobQueue,
+                       github: GitHub[AppAuthStrategy]) -> None:
+    """The job handlers, bound to the app's GitHub client and the model."""
     api_key = settings.anthropic_api_key
     if api_key is None:
         return  # generate jobs then fail with "no handler"; `flowbot serve` warns at start
@@ -58,3 +70,4 @@ def _register_handlers(settings: AppSettings, queue: JobQueue) -> None:
     queue.register("revise")(lambda job: revise(job, context))
     queue.register("repair")(lambda job: repair(job, context))
     queue.register("help")(lambda job: help_reply(job, context))
+    queue.register("resume")(lambda job: resume(job, context))

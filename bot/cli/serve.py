@@ -21,7 +21,15 @@ def _service() -> Service:
     if settings.anthropic_api_key is None:
         typer.echo("warning: ANTHROPIC_API_KEY is not set: generate jobs will fail with "
                    "'no handler' until it is", err=True)
-    return build_service(settings)
+    service = build_service(settings)
+    try:
+        found = service.reconcile()
+        typer.echo(f"reconciled: {len(found.created)} missed request(s) queued, "
+                   f"{len(found.requeued)} stalled job(s) requeued", err=True)
+    except Exception as error:  # GitHub unreachable at start: the periodic pass retries
+        typer.echo(f"warning: the start-up reconcile failed ({type(error).__name__}); the "
+                   "periodic one will try again", err=True)
+    return service
 
 
 def _consumer(service: Service, workers: int) -> Consumer:
