@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import secrets
 import shutil
 import subprocess
 import uuid
@@ -44,9 +45,11 @@ class GitHubSimulator:
     """The simulated GitHub; see the module docstring."""
 
     def __init__(self, projects: Path, *, private_key_pem: str, webhook_secret: str,
-                 app_id: int = 4242, app_slug: str = "flowbot") -> None:
+                 app_id: int | None = None, app_slug: str = "flowbot") -> None:
+        """`app_id` defaults to a fresh random one: githubkit caches installation tokens per
+        app and installation in the process, so two simulators must not share an app id."""
         self.projects = projects
-        self.world = World(app_id=app_id, app_slug=app_slug)
+        self.world = World(app_id=app_id or secrets.randbelow(10**8) + 10**6, app_slug=app_slug)
         key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
         self.public_key = key.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
