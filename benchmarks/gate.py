@@ -27,12 +27,26 @@ from flowkit.validator import STATIC_STAGES, flow_folders, validate_flow
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 CORPUS = REPOSITORY / "tests" / "validator" / "corpus"
+BASE_FLOW = REPOSITORY / "flows" / "shopify_orders_to_hubspot_deals"
+"""Every corpus case is this example flow with one slip: the case keeps only what differs."""
+
+
+def corpus_flow(case: Path, destination: Path) -> Path:
+    """A corpus case as a whole flow folder: the base flow, the case's files written over it,
+    the files its `expected.json` says to remove removed."""
+    shutil.copytree(BASE_FLOW, destination, ignore=shutil.ignore_patterns("__pycache__"))
+    if (case / "flow").is_dir():
+        shutil.copytree(case / "flow", destination, dirs_exist_ok=True)
+    for name in json.loads((case / "expected.json").read_text()).get("remove", []):
+        (destination / name).unlink()
+    return destination
 
 
 def _checkouts(scratch: Path) -> list[Path]:
     """One scratch checkout per flow (examples and corpus), each holding just that flow."""
-    flows = flow_folders(REPOSITORY) + sorted(case / "flow" for case in CORPUS.iterdir()
-                                              if (case / "flow").is_dir())
+    cases = sorted(case for case in CORPUS.iterdir() if (case / "expected.json").is_file())
+    flows = flow_folders(REPOSITORY) + [corpus_flow(case, scratch / "cases" / case.name)
+                                         for case in cases]
     folders = []
     for index, flow in enumerate(flows):
         root = scratch / f"checkout-{index}"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.gate import corpus_flow
 from flowkit.spec import load_spec
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -30,6 +31,12 @@ def checkout_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "flows").mkdir()
     (root / "flows" / "__init__.py").write_text("")
     return root
+
+
+def checkout_with_case(template: Path, destination: Path, case: Path) -> Path:
+    """A checkout at `destination` holding the corpus case's flow under flows/."""
+    return checkout_with(template, destination,
+                         corpus_flow(case, destination.parent / f"{case.name}-flow"))
 
 
 def checkout_with(template: Path, destination: Path, flow: Path) -> Path:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from bot.cli import app
-from tests.validator.conftest import REPOSITORY, checkout_with
+from tests.validator.conftest import REPOSITORY, checkout_with, checkout_with_case
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 runner = CliRunner()
@@ -24,8 +24,8 @@ def test_the_example_flows_are_clean_and_exit_zero() -> None:
 
 def test_a_made_up_operation_exits_one_with_the_nearest_real_names(
         checkout_template: Path, tmp_path: Path) -> None:
-    folder = checkout_with(checkout_template, tmp_path / "checkout",
-                           CORPUS / "hallucinated_operation" / "flow")
+    folder = checkout_with_case(checkout_template, tmp_path / "checkout",
+                                CORPUS / "hallucinated_operation")
 
     result = runner.invoke(app, ["validate", str(folder), "--static-only", "--json",
                                  "--root", str(tmp_path / "checkout")])

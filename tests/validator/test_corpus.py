@@ -9,7 +9,7 @@ import pytest
 
 from flowkit.sandbox import SandboxLimits
 from flowkit.validator import RULES, flow_folders, validate_flow
-from tests.validator.conftest import REPOSITORY, checkout_with
+from tests.validator.conftest import REPOSITORY, checkout_with_case
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 CASES = sorted(path.name for path in CORPUS.iterdir() if (path / "expected.json").is_file())
@@ -33,7 +33,7 @@ def test_the_corpus_is_large_and_covers_every_static_stage() -> None:
 @pytest.mark.parametrize("case", STATIC)
 def test_a_broken_flow_is_caught_by_its_stage_and_rule(case: str, checkout_template: Path,
                                                        tmp_path: Path) -> None:
-    folder = checkout_with(checkout_template, tmp_path / "checkout", CORPUS / case / "flow")
+    folder = checkout_with_case(checkout_template, tmp_path / "checkout", CORPUS / case)
 
     report = validate_flow(folder, last_stage=4)
 
@@ -51,7 +51,7 @@ def test_a_broken_flow_is_caught_by_its_stage_and_rule(case: str, checkout_templ
 @pytest.mark.parametrize("case", SANDBOXED)
 def test_a_flow_whose_tests_or_types_fail_is_caught_in_the_sandbox(
         case: str, checkout_template: Path, tmp_path: Path, bwrap_path: str) -> None:
-    folder = checkout_with(checkout_template, tmp_path / "checkout", CORPUS / case / "flow")
+    folder = checkout_with_case(checkout_template, tmp_path / "checkout", CORPUS / case)
 
     report = validate_flow(folder, limits=QUICK)
 
