@@ -38,8 +38,12 @@ from flowkit.spec import SpecError, load_spec
 NEEDS_INFO, NEEDS_HUMAN = "needs-info", "needs-human"
 
 
-def generate(job: Job, context: JobContext) -> JobState:
-    """Run the generate job for `job`; the state it ends in."""
+QUESTIONS_OPENING = "Before I write this flow, I need to know:"
+
+
+def generate(job: Job, context: JobContext, *, answers: str = "") -> JobState:
+    """Run the generate job for `job`; the state it ends in. `answers` carries the questions
+    the model asked and the author's replies, when the job resumes after `needs-info`."""
     owner, name = job.repository.split("/", 1)
     repo = Repo(owner, name)
     assert job.installation_id is not None
@@ -65,11 +69,12 @@ def generate(job: Job, context: JobContext) -> JobState:
     folder = f"flows/{slug(issue.title).replace('-', '_')}"
     try:
         result, usage, version = _agent(job, context, work.path, folder, issue.title,
-                                        issue.body or "", issue.user.login if issue.user else "")
+                                        issue.body or "", issue.user.login if issue.user else "",
+                                        answers)
         if result.status is AgentStatus.ASKED:
             questions = "\n".join(f"{i}. {q}" for i, q in enumerate(result.questions, 1))
-            comment(gh, repo, job.number, "Before I write this flow, I need to know:\n\n"
-                    f"{questions}\n\nReply here and I will continue.")
+            comment(gh, repo, job.number, f"{QUESTIONS_OPENING}\n\n{questions}\n\nReply "
+                                          "here and I will continue.")
             add_labels(gh, repo, job.number, [NEEDS_INFO])
             status(Phase.WAITING, "Waiting for answers to the questions above.")
             return JobState.WAITING
@@ -92,11 +97,11 @@ def generate(job: Job, context: JobContext) -> JobState:
 
 
 def _agent(job: Job, context: JobContext, root: Path, folder: str, title: str, body: str,
-           author: str) -> tuple[AgentResult, Usage, str]:
+           author: str, answers: str) -> tuple[AgentResult, Usage, str]:
     system = render("system", PROMPTS)
     task = render("generate", PROMPTS, flow_folder=folder, issue_number=str(job.number),
                   issue_title=title.replace("\n", " ")[:200],
-                  request=data_block("issue_body", body, author=author), context="")
+                  request=data_block("issue_body", body, author=author), context=answers)
     usage = Usage(token_budget=context.token_budget)
     caller = ModelCaller(context.model, context.settings.model, usage)
     try:
