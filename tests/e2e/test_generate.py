@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -19,14 +17,8 @@ from bot.demo.stories import (
     story_repair,
     story_revise,
 )
-from bot.demo.world import SCRIPTED_KEY, DemoWorld, demo_world
+from bot.demo.world import SCRIPTED_KEY, DemoWorld
 from bot.store import Job, JobState
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[DemoWorld]:
-    with demo_world(tmp_path / "demo") as started:
-        yield started
 
 
 @pytest.mark.sandbox

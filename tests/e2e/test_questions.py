@@ -3,23 +3,15 @@ follows. (The model's side is scripted.)"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from bot.demo.stories import INTENT, TITLE, generate_turns
-from bot.demo.world import DemoWorld, demo_world
+from bot.demo.world import DemoWorld
 from bot.messages_sim import tool_reply
 from bot.store import JobState
 
 QUESTION = "Customers without an email cannot be matched: skip them, or keep them for a person?"
 
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[DemoWorld]:
-    with demo_world(tmp_path / "demo") as started:
-        yield started
 
 
 @pytest.mark.sandbox

@@ -3,21 +3,13 @@ whose worker died, from GitHub's own state — and makes nothing twice."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.demo.stories import INTENT, TITLE, generate_turns
-from bot.demo.world import DemoWorld, demo_world
+from bot.demo.world import DemoWorld
 from bot.store import Job, JobState
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[DemoWorld]:
-    with demo_world(tmp_path / "demo") as started:
-        yield started
 
 
 @pytest.mark.sandbox
