@@ -1,0 +1,75 @@
+"""The ways a job ends without a clean flow, end to end: a model that never gets past the gate
+(a draft PR labelled needs-human), and a failure report that does not reproduce (an honest
+comment, no PR). The model's side is scripted."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import SecretStr
+
+from bot.demo.stories import FOLDER, INTENT, TITLE, scenario
+from bot.demo.world import DemoWorld
+from bot.github_api import AppIdentity, app_client, installation_token
+from bot.messages_sim import tool_reply
+from bot.store import JobState
+from connectors.shopify.simulator import ShopifySimulator
+from flowkit.engine import to_jsonable
+from flowkit.runtime.filing import file_issue
+from flowkit.runtime.store import FailedMessage
+
+
+@pytest.mark.sandbox
+def test_a_model_that_never_passes_the_gate_gets_a_draft_pr_for_a_person(
+        world: DemoWorld, bwrap_path: str) -> None:
+    assert world.model is not None
+    files = {"spec.yaml": "spec.yaml", "flow.py": "flow_attempt_1.py",
+             "test_flow.py": "test_flow.py", "fixtures/customer.json": "fixtures/customer.json"}
+    world.model.script.add(*[tool_reply("write_file", {"path": f"{FOLDER}/{target}",
+                                                       "content": scenario(source)})
+                             for target, source in files.items()],
+                           *[tool_reply("run_gate", {}) for _ in range(4)])
+    issue = world.github.open_issue(world.repository, TITLE, INTENT, author="maintainer",
+                                    labels=["integration-request"])
+
+    [job] = world.wait_for_jobs()
+
+    assert job.state == JobState.FAILED
+    [pull] = [i for i in world.repository.issues.values() if i.pull is not None]
+    assert pull.pull is not None
+    assert pull.pull.draft
+    assert "needs-human" in pull.labels
+    assert "❌ the gate still fails" in pull.body
+    assert "FK302" in pull.body
+    assert "4 gate attempts" in pull.body
+    [check] = world.repository.checks.values()
+    assert check.conclusion == "failure"
+    assert {content for _, content in issue.reactions} == {"eyes", "confused"}
+    assert world.model.violations == []
+
+
+@pytest.mark.sandbox
+def test_a_failure_that_does_not_reproduce_gets_an_honest_comment_and_no_pr(
+        world: DemoWorld, bwrap_path: str) -> None:
+    shop = ShopifySimulator(orders=1, customers=1, products=1)
+    with shop.connect() as connector:
+        order = next(iter(connector.orders.list()))
+    failure = FailedMessage(
+        id=1, flow="shopify-orders-to-hubspot-deals", version="main", run_id="r1",
+        packet_key=order.id, identity=order.id, unit="to_deal", error_type="ValueError",
+        message="a failure this packet does not cause", traceback="",
+        packet=to_jsonable(order), unit_input={"value": {}}, created_at=datetime.now(UTC))
+    identity = AppIdentity(world.github.world.app_id, SecretStr(world.private_key_pem),
+                           world.github.base_url)
+    token = installation_token(app_client(identity), world.github.world.installation_id)
+
+    file_issue(failure, repository=world.repository.full_name, token=token,
+               api_url=world.github.base_url)
+    [job] = world.wait_for_jobs()
+
+    assert job.kind == "repair"
+    assert job.state == JobState.FAILED
+    assert not [i for i in world.repository.issues.values() if i.pull is not None]
+    said = [c.body for c in world.repository.comments.values() if c.number == job.number]
+    assert any(body.startswith("I could not reproduce this failure") for body in said)
