@@ -6,6 +6,7 @@ recorded from a model), and the real gate in the real sandbox."""
 from __future__ import annotations
 
 import re
+import subprocess
 import time
 
 import pytest
@@ -17,7 +18,7 @@ from bot.demo.stories import (
     story_repair,
     story_revise,
 )
-from bot.demo.world import SCRIPTED_KEY, DemoWorld
+from bot.demo.world import SCRIPTED_KEY, WEBHOOK_SECRET, DemoWorld
 from bot.store import Job, JobState
 
 
@@ -87,3 +88,20 @@ def test_an_issue_becomes_a_pr_a_revise_a_commit_and_a_failure_a_repair_pr(
     with world.service.sessions() as session:
         states = {job.kind: job.state for job in session.query(Job)}
     assert states["generate"] == states["repair"] == JobState.SUCCEEDED
+    _no_secret_anywhere(world)
+
+
+def _no_secret_anywhere(world: DemoWorld) -> None:
+    """No secret in a prompt, a comment, a PR body, a commit or a file the app pushed."""
+    secrets = [WEBHOOK_SECRET, SCRIPTED_KEY, *world.github.world.tokens,
+               world.private_key_pem.splitlines()[1]]
+    assert world.model is not None
+    history = subprocess.run(["git", "--git-dir", str(world.repository.path), "log", "--all",
+                              "-p"], capture_output=True, text=True, check=True).stdout
+    places = {"prompts": " ".join(str(call.body) for call in world.model.calls),
+              "comments": " ".join(c.body for c in world.repository.comments.values()),
+              "issues and PRs": " ".join(i.body for i in world.repository.issues.values()),
+              "git history": history}
+    for where, text in places.items():
+        for secret in secrets:
+            assert secret not in text, f"a secret appears in the {where}"
