@@ -15,6 +15,7 @@ from bot.agent.loop import AgentLimits, AgentResult, AgentStatus, run_agent, sta
 from bot.agent.model import BudgetExhausted, ModelCaller, Usage
 from bot.agent.prompts import PROMPTS, render
 from bot.agent.sanitize import data_block
+from bot.agent.tools import GateRun
 from bot.github_api import InstallationClient, installation_client, installation_token
 from bot.issue_ops import (
     Repo,
@@ -30,6 +31,7 @@ from bot.issue_ops import (
 from bot.jobs.context import WRITERS, JobContext
 from bot.pr_body import PullRequestContent, WorkRecord, render_pull_request_body
 from bot.repo import branch_name, checkout, slug
+from bot.repo_config import CONFIG_PATH, RepoConfig, RepoConfigError, load_repo_config
 from bot.status_comment import Phase, Status
 from bot.store import Job, JobState
 from connectors.registry import catalog
@@ -68,9 +70,19 @@ def generate(job: Job, context: JobContext, *, answers: str = "") -> JobState:
                     job_id=job.id)
     folder = f"flows/{slug(issue.title).replace('-', '_')}"
     try:
+        try:
+            config = load_repo_config(work.path)
+        except RepoConfigError as error:
+            comment(gh, repo, job.number, error.comment)
+            status(Phase.FAILED, f"`{CONFIG_PATH}` is not valid; see the comment above.")
+            return JobState.FAILED
+        if config.allowed_connectors is not None:
+            answers += ("\nThis repository allows only these connectors: "
+                        f"{', '.join(config.allowed_connectors)}.")
         result, usage, version = _agent(job, context, work.path, folder, issue.title,
                                         issue.body or "", issue.user.login if issue.user else "",
-                                        answers)
+                                        answers, config)
+        result = _within_allowed(result, work.path / folder, config)
         if result.status is AgentStatus.ASKED:
             questions = "\n".join(f"{i}. {q}" for i, q in enumerate(result.questions, 1))
             comment(gh, repo, job.number, f"{QUESTIONS_OPENING}\n\n{questions}\n\nReply "
@@ -88,35 +100,62 @@ def generate(job: Job, context: JobContext, *, answers: str = "") -> JobState:
             status(Phase.FAILED, "The model wrote nothing to review.")
             react_to_issue(gh, repo, job.number, "confused")
             return JobState.FAILED
+        if result.status is not AgentStatus.PASSED and not config.draft_on_failure:
+            report = result.last_gate.report if result.last_gate else "(no gate run)"
+            comment(gh, repo, job.number, "The gate still fails after the last attempt, and "
+                    f"this repository asks for no draft PR. The last report:\n\n```text\n"
+                    f"{report[:3000]}\n```")
+            status(Phase.FAILED, "The gate still fails; see the comment above.")
+            react_to_issue(gh, repo, job.number, "confused")
+            return JobState.FAILED
         work.push(token)
+        reviewers = [issue.user.login] if issue.user else []
         return _pull_request(gh, repo, job, work.path, folder, branch, repository.default_branch,
                              result, usage, version, context,
-                             issue_author=issue.user.login if issue.user else None)
+                             reviewers=[*reviewers, *config.reviewers])
     finally:
         work.remove()
 
 
+def _within_allowed(result: AgentResult, folder: Path, config: RepoConfig) -> AgentResult:
+    """The result, failed if the spec uses a connector the repository does not allow."""
+    if config.allowed_connectors is None or result.status is not AgentStatus.PASSED:
+        return result
+    try:
+        spec = load_spec(folder)
+    except SpecError:
+        return result
+    used = {spec.source.connector, spec.target.connector} - set(config.allowed_connectors)
+    if not used:
+        return result
+    report = (f"the spec uses {', '.join(sorted(used))}, which this repository's "
+              f"{CONFIG_PATH} does not allow")
+    return AgentResult(AgentStatus.GAVE_UP, result.attempts, result.turns,
+                       last_gate=GateRun(False, report))
+
+
 def _agent(job: Job, context: JobContext, root: Path, folder: str, title: str, body: str,
-           author: str, answers: str) -> tuple[AgentResult, Usage, str]:
+           author: str, answers: str,
+           config: RepoConfig) -> tuple[AgentResult, Usage, str]:
     system = render("system", PROMPTS)
     task = render("generate", PROMPTS, flow_folder=folder, issue_number=str(job.number),
                   issue_title=title.replace("\n", " ")[:200],
                   request=data_block("issue_body", body, author=author), context=answers)
-    usage = Usage(token_budget=context.token_budget)
+    usage = Usage(token_budget=config.token_budget)
     caller = ModelCaller(context.model, context.settings.model, usage)
     try:
         result = run_agent(CheckoutHost(root, folder), caller,
                            system=stable_prefix(system.text, catalog_summary(catalog())),
                            task=task.text,
-                           limits=AgentLimits(max_gate_attempts=context.max_gate_attempts))
+                           limits=AgentLimits(max_gate_attempts=config.max_gate_attempts))
     except BudgetExhausted:
-        result = AgentResult(AgentStatus.GAVE_UP, attempts=context.max_gate_attempts, turns=0)
+        result = AgentResult(AgentStatus.GAVE_UP, attempts=config.max_gate_attempts, turns=0)
     return result, usage, f"{system.version}+{task.version}"
 
 
 def _pull_request(gh: InstallationClient, repo: Repo, job: Job, root: Path, folder: str,
                   branch: str, base: str, result: AgentResult, usage: Usage, version: str,
-                  context: JobContext, *, issue_author: str | None) -> JobState:
+                  context: JobContext, *, reviewers: list[str]) -> JobState:
     passed = result.status is AgentStatus.PASSED
     report = result.last_gate.report if result.last_gate else "(the gate did not run)"
     work = WorkRecord(model=context.settings.model, prompt_version=version,
@@ -148,8 +187,8 @@ def _pull_request(gh: InstallationClient, repo: Repo, job: Job, root: Path, fold
                           "annotation_level": "failure",
                           "message": f"{f['rule']} {f['message']}"[:60_000]}
                          for f in findings])
-    if issue_author:
-        request_reviews(gh, repo, pull.number, [issue_author])
+    if reviewers:
+        request_reviews(gh, repo, pull.number, reviewers)
     if not passed:
         add_labels(gh, repo, pull.number, [NEEDS_HUMAN])
     upsert_status_comment(gh, repo, Status(

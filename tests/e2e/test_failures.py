@@ -4,7 +4,9 @@ comment, no PR). The model's side is scripted."""
 
 from __future__ import annotations
 
+import subprocess
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -73,3 +75,24 @@ def test_a_failure_that_does_not_reproduce_gets_an_honest_comment_and_no_pr(
     assert not [i for i in world.repository.issues.values() if i.pull is not None]
     said = [c.body for c in world.repository.comments.values() if c.number == job.number]
     assert any(body.startswith("I could not reproduce this failure") for body in said)
+
+
+def test_an_invalid_repository_config_gets_a_comment_saying_what_and_where(
+        world: DemoWorld, tmp_path: Path) -> None:
+    clone = tmp_path / "clone"
+    git = ["git", "-c", "user.name=maintainer", "-c", "user.email=m@example.com"]
+    subprocess.run([*git, "clone", "-q", str(world.repository.path), str(clone)], check=True)
+    (clone / ".github").mkdir()
+    (clone / ".github" / "flowbot.yml").write_text("max_gate_attempts: 3\nreviewer: octocat\n")
+    subprocess.run([*git, "-C", str(clone), "add", ".github"], check=True)
+    subprocess.run([*git, "-C", str(clone), "commit", "-q", "-m", "flowbot config"], check=True)
+    subprocess.run([*git, "-C", str(clone), "push", "-q", "origin", "main"], check=True)
+
+    issue = world.github.open_issue(world.repository, TITLE, INTENT, author="maintainer",
+                                    labels=["integration-request"])
+    [job] = world.wait_for_jobs()
+
+    assert job.state == JobState.FAILED
+    said = [c.body for c in world.repository.comments.values() if c.number == issue.number]
+    assert any("`reviewer` is not a setting" in body and "(line 2)" in body for body in said)
+    assert not [i for i in world.repository.issues.values() if i.pull is not None]
