@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from bot.agent.catalog_view import catalog_summary
 from bot.agent.host import CheckoutHost
 from bot.agent.loop import AgentLimits, AgentStatus, run_agent, stable_prefix
-from bot.agent.model import ModelCaller, Usage, client
+from bot.agent.model import BudgetExhausted, ModelCaller, Usage, client
 from bot.messages_sim import Error, MessagesSimulator, Reply, tool_reply
 from connectors.registry import catalog
 
@@ -130,3 +130,21 @@ def test_a_model_that_never_gets_it_right_stops_at_the_attempt_limit(
     assert result.last_gate is not None
     assert "FK302" in result.last_gate.report
     assert sim.violations == []
+
+
+def test_the_token_budget_stops_the_loop_before_a_call_it_cannot_afford(
+        checkout: Path, simulator: tuple[MessagesSimulator, str]) -> None:
+    sim, base_url = simulator
+    sim.script.add(*[tool_reply("list_files", {"path": "flows"}) for _ in range(5)])
+    usage = Usage(token_budget=10_000)
+    caller = ModelCaller(client(API_KEY, base_url=base_url), "claude-sonnet-5-5", usage)
+
+    with pytest.raises(BudgetExhausted, match="budget of 10,000 tokens is spent"):
+        run_agent(CheckoutHost(checkout, FOLDER), caller,
+                  system=stable_prefix("You write flows.", catalog_summary(catalog())),
+                  task="Sync customers")
+
+    spent_before_last = sum(c.input_tokens + c.output_tokens + c.cache_creation_tokens
+                            + c.cache_read_tokens for c in usage.calls[:-1])
+    assert spent_before_last < 10_000 <= usage.tokens  # the last call was affordable when made
+    assert len(sim.calls) == len(usage.calls) < 5  # and no call was made after the budget went
