@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import AppSettings
@@ -39,6 +40,11 @@ def queue_reachable(huey: Huey) -> str | None:
     return None
 
 
+def lock_name(repository: str, number: int) -> str:
+    """The Huey lock that keeps two jobs on one issue from running at once."""
+    return f"issue:{repository}#{number}"
+
+
 @dataclass
 class JobQueue:
     """The Huey task that runs jobs, bound to the store and the handlers."""
@@ -57,6 +63,16 @@ class JobQueue:
             return handler
         return add
 
+    def release_locks(self) -> int:
+        """Drop the issue locks of unfinished jobs (a killed worker leaves them held: Huey's
+        locks do not expire); how many were held. Start workers one at a time."""
+        with self.sessions() as session:
+            pairs = session.execute(select(Job.repository, Job.number).where(
+                Job.state.in_([JobState.QUEUED.value, JobState.RUNNING.value])).distinct()).all()
+        if not pairs:
+            return 0
+        return len(self.huey.flush_locks(*(lock_name(repo, number) for repo, number in pairs)))
+
     def enqueue(self, job_id: int) -> None:
         """Put a stored job on the queue."""
         self.task(job_id)
@@ -66,7 +82,7 @@ class JobQueue:
             job = session.get(Job, job_id)
             if job is None:
                 return "missing"
-            lock = f"issue:{job.repository}#{job.number}"
+            lock = lock_name(job.repository, job.number)
         # a job on the same issue holds the lock: TaskLockedException, and Huey retries later
         with self.huey.lock_task(lock):
             return self._work(job_id)

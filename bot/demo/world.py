@@ -39,6 +39,8 @@ class DemoWorld:
     """The Messages API simulator, or None when the model is Claude."""
     private_key_pem: str
     scratch: Path
+    environment: dict[str, str]
+    """The app's configuration, for a worker in another process."""
 
     def wait_for_jobs(self, timeout: float = 240) -> list[Job]:
         """Every job, once none is queued or running."""
@@ -69,8 +71,10 @@ def _content(scratch: Path) -> Path:
 
 
 @contextmanager
-def demo_world(scratch: Path, *, anthropic_key: str | None = None) -> Iterator[DemoWorld]:
-    """Start everything in `scratch` (world-readable: the sandbox runs as nobody)."""
+def demo_world(scratch: Path, *, anthropic_key: str | None = None,
+               worker: bool = True) -> Iterator[DemoWorld]:
+    """Start everything in `scratch` (world-readable: the sandbox runs as nobody); without
+    `worker`, jobs wait for a worker started some other way (`DemoWorld.environment`)."""
     scratch.mkdir(parents=True, exist_ok=True)
     scratch.chmod(0o755)
     key = _key()
@@ -93,10 +97,11 @@ def demo_world(scratch: Path, *, anthropic_key: str | None = None) -> Iterator[D
         if model_url:
             environment["ANTHROPIC_BASE_URL"] = model_url
         service = build_service(load_settings(environment))
-        consumer = service.queue.huey.create_consumer(workers=1, worker_type="thread",
-                                                      periodic=False)
         app_url = stack.enter_context(serve_on_loopback(service.app))
         github.webhook_url = app_url + WEBHOOK_PATH
-        consumer.start()
-        stack.callback(consumer.stop, graceful=True)
-        yield DemoWorld(github, repository, service, model, key, scratch)
+        if worker:
+            consumer = service.queue.huey.create_consumer(workers=1, worker_type="thread",
+                                                          periodic=False)
+            consumer.start()
+            stack.callback(consumer.stop, graceful=True)
+        yield DemoWorld(github, repository, service, model, key, scratch, environment)

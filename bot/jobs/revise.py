@@ -29,12 +29,13 @@ def revise(job: Job, context: JobContext) -> JobState:
     repo = Repo(owner, name)
     assert job.installation_id is not None
     gh = installation_client(context.github, job.installation_id)
-    comment_id = int(job.request["comment_id"])
+    comment_id = job.request.get("comment_id")
     if permission_of(gh, repo, job.sender) not in WRITERS:
         comment(gh, repo, job.number, f"@{job.sender} thanks — only people with write access "
                                       "can steer flowbot's pull requests.")
         return JobState.SUCCEEDED
-    react_to_comment(gh, repo, comment_id, "eyes")
+    if comment_id is not None:
+        react_to_comment(gh, repo, int(comment_id), "eyes")
     pull = gh.rest.pulls.get(owner, name, job.number).parsed_data
     branch = pull.head.ref
     if not branch.startswith(BRANCH_PREFIX):
@@ -62,7 +63,8 @@ def revise(job: Job, context: JobContext) -> JobState:
             comment(gh, repo, job.number, f"I could not make that change pass the gate in "
                     f"{result.attempts} attempt(s); nothing was pushed. The last report:\n\n"
                     f"```text\n{report[:3000]}\n```")
-            react_to_comment(gh, repo, comment_id, "confused")
+            if comment_id is not None:
+                react_to_comment(gh, repo, int(comment_id), "confused")
             return JobState.FAILED
         sha = work.commit(folder, f"Revise {folder.split('/')[-1]}: "
                                   f"{str(job.request.get('text', ''))[:60]}",
@@ -74,7 +76,8 @@ def revise(job: Job, context: JobContext) -> JobState:
             work.push(token)
             comment(gh, repo, job.number, f"Done in {sha[:7]}: {result.summary}\n\nThe gate is "
                                           f"clean ({result.attempts} attempt(s)).")
-        react_to_comment(gh, repo, comment_id, "rocket")
+        if comment_id is not None:
+            react_to_comment(gh, repo, int(comment_id), "rocket")
         return JobState.SUCCEEDED
     finally:
         work.remove()
