@@ -71,15 +71,15 @@ def _content(scratch: Path) -> Path:
 
 
 @contextmanager
-def demo_world(scratch: Path, *, anthropic_key: str | None = None,
-               worker: bool = True) -> Iterator[DemoWorld]:
+def demo_world(scratch: Path, *, anthropic_key: str | None = None, worker: bool = True,
+               validate: bool = False) -> Iterator[DemoWorld]:
     """Start everything in `scratch` (world-readable: the sandbox runs as nobody); without
     `worker`, jobs wait for a worker started some other way (`DemoWorld.environment`)."""
     scratch.mkdir(parents=True, exist_ok=True)
     scratch.chmod(0o755)
     key = _key()
     github = GitHubSimulator(scratch / "github", private_key_pem=key,
-                             webhook_secret=WEBHOOK_SECRET)
+                             webhook_secret=WEBHOOK_SECRET, validate=validate)
     model = None if anthropic_key else MessagesSimulator()
     with ExitStack() as stack:
         github_url = stack.enter_context(github.serve())

@@ -45,7 +45,8 @@ class GitHubSimulator:
     """The simulated GitHub; see the module docstring."""
 
     def __init__(self, projects: Path, *, private_key_pem: str, webhook_secret: str,
-                 app_id: int | None = None, app_slug: str = "flowbot") -> None:
+                 app_id: int | None = None, app_slug: str = "flowbot",
+                 validate: bool = False) -> None:
         """`app_id` defaults to a fresh random one: githubkit caches installation tokens per
         app and installation in the process, so two simulators must not share an app id."""
         self.projects = projects
@@ -57,7 +58,15 @@ class GitHubSimulator:
         self.webhook_url: str | None = None
         self.base_url = "http://github.invalid"
         self.deliveries: list[SentDelivery] = []
-        self.app = build_app(self)
+        self.app: Any = build_app(self)
+        self.conformance: Any = None
+        """With `validate`, every REST exchange checked against GitHub's OpenAPI description
+        (`conformance.problems`); needs the dev dependency openapi-core."""
+        if validate:
+            from bot.github_sim.conformance import Conformance, ValidatingApp
+
+            self.conformance = Conformance()
+            self.app = ValidatingApp(self.app, self.conformance)
 
     @property
     def bot_login(self) -> str:

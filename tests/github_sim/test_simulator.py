@@ -8,6 +8,7 @@ import os
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
 from githubkit import AppAuthStrategy, GitHub
 from githubkit.exception import RequestFailed
@@ -15,6 +16,7 @@ from pydantic import SecretStr
 
 from bot.github_api import AppIdentity, installation_client, installation_token
 from bot.github_sim import GitHubSimulator
+from bot.github_sim.conformance import Conformance
 from bot.issue_ops import (
     Repo,
     add_labels,
@@ -28,7 +30,6 @@ from bot.issue_ops import (
     upsert_status_comment,
 )
 from bot.status_comment import Phase, Status
-from tests.github_sim.conformance import Conformance
 
 ACME = Repo("acme", "flows")
 
@@ -122,3 +123,21 @@ def test_a_wrong_token_or_jwt_is_refused(github: GitHubSimulator, tmp_path: Path
 
     assert refused.value.response.status_code == 401
     assert clone.returncode != 0
+
+
+def test_the_validating_wrapper_catches_a_request_outside_githubs_description(
+        tmp_path: Path, app_key: str) -> None:
+    github = GitHubSimulator(tmp_path / "gh", private_key_pem=app_key, webhook_secret="s",
+                             validate=True)
+    with github.serve():
+        repository = github.create_repository("acme", "flows")
+        github.add_issue(repository, "t", "b", author="maintainer")
+        token = github.world.mint_token()[0]
+        answer = httpx.post(f"{github.base_url}/repos/acme/flows/issues/1/comments",
+                            json={"text": "no body field"},
+                            headers={"Authorization": f"token {token}"})
+
+    assert answer.status_code == 422
+    assert github.conformance is not None
+    assert len(github.conformance.problems) == 1
+    assert "POST /repos/acme/flows/issues/1/comments" in github.conformance.problems[0]

@@ -1,9 +1,14 @@
-"""Every request githubkit sends and every answer the simulator gives, checked against GitHub's
-published OpenAPI description (trimmed to the operations served; see scripts/)."""
+"""Every request a client sends and every answer the simulator gives, checked against GitHub's
+published OpenAPI description (trimmed to the operations served; see scripts/).
+
+Two ways in: an httpx response hook for a client under test (`Conformance.hooks()`), and an
+ASGI wrapper around the simulator that checks every exchange it serves
+(`GitHubSimulator(validate=True)`), so a whole app can be held to the description. Needs the
+dev dependency openapi-core.
+"""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -12,6 +17,7 @@ from urllib.parse import parse_qsl
 import httpx
 from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from bot.github_sim.templates import description
@@ -104,6 +110,43 @@ class Conformance:
         return {"response": [self]}
 
 
-def loads(response: httpx.Response) -> Any:
-    """The JSON of a response."""
-    return json.loads(response.content)
+class ValidatingApp:
+    """An ASGI wrapper that checks each REST exchange of the app it wraps (git and the page are
+    not REST, and are passed through)."""
+
+    def __init__(self, app: ASGIApp, conformance: Conformance) -> None:
+        self.app = app
+        self.conformance = conformance
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path == "/" or ".git/" in path:
+            await self.app(scope, receive, send)
+            return
+        sent: list[bytes] = []
+        answer: dict[str, Any] = {}
+        answered: list[bytes] = []
+
+        async def listen() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                sent.append(message.get("body", b""))
+            return message
+
+        async def speak(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                answer.update(status=message["status"], headers=message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                answered.append(message.get("body", b""))
+            await send(message)
+
+        await self.app(scope, listen, speak)
+        query = scope.get("query_string", b"").decode()
+        url = f"http://simulator{path}" + (f"?{query}" if query else "")
+        request = httpx.Request(scope["method"], url, content=b"".join(sent),
+                                headers=[(k.decode(), v.decode()) for k, v in scope["headers"]])
+        response = httpx.Response(answer.get("status", 500), content=b"".join(answered),
+                                  headers=[(k.decode(), v.decode())
+                                           for k, v in answer.get("headers", [])],
+                                  request=request)
+        self.conformance(response)
