@@ -24,9 +24,24 @@ from typing import Any
 import httpx
 from cryptography.hazmat.primitives import serialization
 
-from bot.github_sim.render import comment_json, issue_json, label_json, repository_json
+from bot.github_sim.render import (
+    comment_json,
+    issue_json,
+    label_json,
+    pull_json,
+    repository_json,
+)
 from bot.github_sim.server import build_app
-from bot.github_sim.state import Comment, Issue, Pull, Repository, World, now
+from bot.github_sim.state import (
+    Comment,
+    Issue,
+    Pull,
+    Repository,
+    Review,
+    ReviewComment,
+    World,
+    now,
+)
 from bot.github_sim.templates import user
 from connectors.core.serving import serve_on_loopback
 
@@ -169,6 +184,29 @@ class GitHubSimulator:
             "comment": comment_json(self.world, repository, comment, self.base_url),
             "sender": self._user(author)})
         return comment
+
+    def review(self, repository: Repository, number: int, body: str, *, author: str,
+               comments: list[tuple[str, int, str]]) -> Review:
+        """A person requests changes on a pull request, with inline comments (path, line,
+        text)."""
+        with self.world.lock:
+            review = Review(self.world.next_id(), number, author, "changes_requested", body,
+                            [ReviewComment(self.world.next_id(), path, line, text)
+                             for path, line, text in comments])
+            repository.reviews[review.id] = review
+        issue = repository.issues[number]
+        person = self._user(author)
+        self.send("pull_request_review", {
+            "action": "submitted",
+            "review": {"id": review.id, "node_id": f"PRR_{review.id}", "user": person,
+                       "body": body, "state": "changes_requested",
+                       "submitted_at": None, "commit_id": repository.sha(
+                           issue.pull.head) if issue.pull else None},
+            "pull_request": pull_json(self.world, repository, issue, self.base_url),
+            "repository": repository_json(self.world, repository, self.base_url),
+            "installation": {"id": self.world.installation_id, "node_id": "IN_1"},
+            "sender": person})
+        return review
 
     def _user(self, login: str) -> dict[str, Any]:
         person = self.world.user(login, bot=login.endswith("[bot]"))

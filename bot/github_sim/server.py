@@ -28,6 +28,12 @@ if TYPE_CHECKING:
 DOCS = "https://docs.github.com/rest"
 
 
+def _without(data: dict[str, Any], key: str) -> dict[str, Any]:
+    """`data` without `key` (a field GitHub omits rather than sends as null)."""
+    data.pop(key, None)
+    return data
+
+
 def _fail(status: int, message: str) -> HTTPException:
     return HTTPException(status, detail=message)
 
@@ -334,6 +340,31 @@ def build_app(sim: GitHubSimulator) -> FastAPI:
                 if login not in issue.pull.requested_reviewers:
                     issue.pull.requested_reviewers.append(login)
         return pull_json(world, repository, issue, host(request))
+
+    @app.get("/repos/{owner}/{name}/pulls/{number}/reviews/{review_id}/comments")
+    def review_comments(owner: str, name: str, number: int, review_id: int,
+                        request: Request) -> list[dict[str, Any]]:
+        installation(request)
+        repository = repo(owner, name)
+        issue = issue_of(repository, number)
+        review = repository.reviews.get(review_id)
+        if review is None or review.number != number or issue.pull is None:
+            raise _fail(404, "Not Found")
+        author = world.user(review.author)
+        sha = repository.sha(issue.pull.head) or ""
+        api = f"{host(request)}/repos/{repository.full_name}"
+        return [_without(example("review-comment-items", id=c.id, node_id=f"PRRC_{c.id}",
+                                 body=c.body, path=c.path, line=c.line,
+                                 diff_hunk=f"@@ -1 +{c.line} @@",
+                                 pull_request_review_id=review.id, commit_id=sha,
+                                 original_commit_id=sha,
+                                 user=user(author.login, author.id, host=host(request)),
+                                 url=f"{api}/pulls/comments/{c.id}",
+                                 pull_request_url=f"{api}/pulls/{number}",
+                                 html_url=f"https://github.example/{repository.full_name}"
+                                          f"/pull/{number}#discussion_r{c.id}"),
+                         "in_reply_to_id")
+                for c in review.comments]
 
     @app.post("/repos/{owner}/{name}/check-runs", status_code=201)
     async def create_check(owner: str, name: str, request: Request) -> dict[str, Any]:

@@ -71,6 +71,28 @@ class Pull:
 
 
 @dataclass
+class ReviewComment:
+    """An inline comment of a review."""
+
+    id: int
+    path: str
+    line: int
+    body: str
+
+
+@dataclass
+class Review:
+    """A pull request review."""
+
+    id: int
+    number: int
+    author: str
+    state: str
+    body: str
+    comments: list[ReviewComment] = field(default_factory=list)
+
+
+@dataclass
 class CheckRun:
     """A check run on a commit."""
 
@@ -93,6 +115,7 @@ class Repository:
     issues: dict[int, Issue] = field(default_factory=dict)
     comments: dict[int, Comment] = field(default_factory=dict)
     checks: dict[int, CheckRun] = field(default_factory=dict)
+    reviews: dict[int, Review] = field(default_factory=dict)
     permissions: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -7,13 +7,17 @@ commit and answers the command with what changed.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from githubkit_schemas.latest.models import ReviewComment
+
 from bot.agent.catalog_view import catalog_summary
 from bot.agent.host import CheckoutHost
 from bot.agent.loop import AgentLimits, AgentStatus, run_agent, stable_prefix
 from bot.agent.model import ModelCaller, Usage
 from bot.agent.prompts import PROMPTS, render
 from bot.agent.sanitize import data_block
-from bot.github_api import installation_client, installation_token
+from bot.github_api import InstallationClient, installation_client, installation_token
 from bot.issue_ops import Repo, comment, permission_of, react_to_comment
 from bot.jobs.context import WRITERS, JobContext
 from bot.repo import checkout
@@ -21,6 +25,20 @@ from bot.store import Job, JobState
 from connectors.registry import catalog
 
 BRANCH_PREFIX = "flowbot/"
+
+
+def _review_comments(gh: InstallationClient, repo: Repo, job: Job) -> str:
+    """The inline comments of the review that started the job, as delimited data."""
+    review_id = job.request.get("review_id")
+    if review_id is None:
+        return ""
+    comments: Iterator[ReviewComment] = gh.rest.paginate(
+        gh.rest.pulls.list_comments_for_review, owner=repo.owner, repo=repo.name,
+        pull_number=job.number, review_id=int(review_id), per_page=100)
+    blocks = [data_block("review_comment", f"{c.path} line {c.line or c.original_line or '?'}"
+                         f":\n{c.body}\n\n{c.diff_hunk}", author=c.user.login if c.user else None)
+              for c in comments]
+    return ("The review's comments on lines of the diff:\n" + "\n".join(blocks)) if blocks else ""
 
 
 def revise(job: Job, context: JobContext) -> JobState:
@@ -51,7 +69,8 @@ def revise(job: Job, context: JobContext) -> JobState:
         system = render("system", PROMPTS)
         task = render("revise", PROMPTS, flow_folder=folder, pull_number=str(job.number),
                       request=data_block("revise_command", str(job.request.get("text", "")),
-                                         author=job.sender), review_comments="")
+                                         author=job.sender),
+                      review_comments=_review_comments(gh, repo, job))
         caller = ModelCaller(context.model, context.settings.model,
                              Usage(token_budget=context.token_budget))
         result = run_agent(CheckoutHost(work.path, folder), caller,

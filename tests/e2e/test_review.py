@@ -1,0 +1,39 @@
+"""A review that requests changes, with inline comments, steers a revise job: the comments reach
+the model as data with their path and line, and a new commit follows. (The model is scripted.)"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.demo.stories import FOLDER, scenario, story_generate
+from bot.demo.world import DemoWorld
+from bot.messages_sim import tool_reply
+from bot.store import JobState
+
+
+@pytest.mark.sandbox
+def test_a_change_request_review_becomes_a_commit(world: DemoWorld, bwrap_path: str) -> None:
+    assert world.model is not None
+    generated = story_generate(world)
+    assert generated.ok, generated.lines
+    pull = generated.pull
+    assert pull is not None
+    assert pull.pull is not None
+    before = world.repository.sha(pull.pull.head)
+    world.model.script.add(
+        tool_reply("write_file", {"path": f"{FOLDER}/spec.yaml",
+                                  "content": scenario("spec_revised.yaml")}),
+        tool_reply("write_file", {"path": f"{FOLDER}/flow.py",
+                                  "content": scenario("flow_revised.py")}),
+        tool_reply("finish", {"summary": "The phone is copied too."}))
+
+    world.github.review(world.repository, pull.number, "Almost there.", author="maintainer",
+                        comments=[(f"{FOLDER}/flow.py", 24, "Copy the customer's phone too.")])
+    revise = [job for job in world.wait_for_jobs() if job.kind == "revise"][-1]
+
+    assert revise.state == JobState.SUCCEEDED, revise.error
+    assert world.repository.sha(pull.pull.head) != before
+    request = str(world.model.calls[-1].body["messages"][0]["content"])
+    assert '<untrusted kind="review_comment" author="maintainer">' in request
+    assert f"{FOLDER}/flow.py line 24:" in request
+    assert "Copy the customer's phone too." in request
