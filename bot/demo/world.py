@@ -72,7 +72,7 @@ def _content(scratch: Path) -> Path:
 
 @contextmanager
 def demo_world(scratch: Path, *, anthropic_key: str | None = None, worker: bool = True,
-               validate: bool = False) -> Iterator[DemoWorld]:
+               validate: bool = False, log_level: str = "WARNING") -> Iterator[DemoWorld]:
     """Start everything in `scratch` (world-readable: the sandbox runs as nobody); without
     `worker`, jobs wait for a worker started some other way (`DemoWorld.environment`)."""
     scratch.mkdir(parents=True, exist_ok=True)
@@ -93,7 +93,7 @@ def demo_world(scratch: Path, *, anthropic_key: str | None = None, worker: bool 
         environment = {"GITHUB_APP_ID": str(github.world.app_id), "GITHUB_PRIVATE_KEY": key,
                        "GITHUB_WEBHOOK_SECRET": WEBHOOK_SECRET, "GITHUB_API_URL": github_url,
                        "ANTHROPIC_API_KEY": anthropic_key or SCRIPTED_KEY,
-                       "FLOWBOT_DATA_DIR": str(data), "LOG_LEVEL": "WARNING"}
+                       "FLOWBOT_DATA_DIR": str(data), "LOG_LEVEL": log_level}
         if model_url:
             environment["ANTHROPIC_BASE_URL"] = model_url
         service = build_service(load_settings(environment))
