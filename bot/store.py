@@ -11,8 +11,10 @@ import enum
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text, create_engine, event, text
+from sqlalchemy import JSON, DateTime, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from flowkit.runtime.store import store_engine
 
 
 def _now() -> datetime:
@@ -77,21 +79,9 @@ class Job(Base):
 
 def open_app_store(url: str) -> sessionmaker[Session]:
     """Connect to the app's database and create its tables when missing."""
-    engine = create_engine(url, pool_pre_ping=True,
-                           **({"connect_args": {"check_same_thread": False, "timeout": 30}}
-                              if url.startswith("sqlite") else {}))
-    if url.startswith("sqlite"):
-        event.listen(engine, "connect", _sqlite_wal)
+    engine = store_engine(url)
     Base.metadata.create_all(engine)
     return sessionmaker(engine, expire_on_commit=False)
-
-
-def _sqlite_wal(connection: Any, _record: Any) -> None:
-    """Write-ahead logging, synced at checkpoints: commits cost microseconds, not an fsync."""
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
 
 
 def reachable(sessions: sessionmaker[Session]) -> str | None:

@@ -43,3 +43,15 @@ class Context:
         if self.packet_key is None:
             raise RuntimeError("idempotency_key() is only available while a packet is processed")
         return idempotency_key(self.flow, self.packet_key, *parts)
+
+
+def later(first: CursorValue | None, second: CursorValue | None) -> CursorValue | None:
+    """The later of two cursors (None counts as earliest)."""
+    if first is None:
+        return second
+    if second is None:
+        return first
+    try:
+        return first if first >= second else second  # type: ignore[operator]
+    except TypeError:
+        return first if str(first) >= str(second) else second

@@ -29,7 +29,7 @@ from connectors.core.clock import ManualClock
 from connectors.core.connector import Connector
 from connectors.core.simulator import Simulator
 from connectors.registry import simulator_class
-from flowkit.context import Context, CursorValue
+from flowkit.context import Context, CursorValue, later
 from flowkit.engine import Outcome, Packet, PacketResult, coerce, process, read_packets
 from flowkit.errors import FlowDefinitionError
 from flowkit.flow import Flow
@@ -156,9 +156,7 @@ class FlowTest:
             context = Context(flow=self.flow.name, run_id=f"test-{uuid.uuid4().hex[:8]}",
                               cursor=cursor)
             report.results.append(process(self.flow, packet, context, self._connectors))
-            if packet.cursor is not None and (report.cursor is None or
-                                              _after(packet.cursor, report.cursor)):
-                report.cursor = packet.cursor
+            report.cursor = later(report.cursor, packet.cursor)
         return report
 
     def replay(self, packet: dict[str, Any], *, key: str | None = None) -> PacketResult:
@@ -175,9 +173,3 @@ class FlowTest:
         context = Context(flow=self.flow.name, run_id="test-source", cursor=cursor)
         return read_packets(self.flow, context, self._connectors)
 
-
-def _after(candidate: CursorValue, current: CursorValue) -> bool:
-    try:
-        return bool(candidate > current)  # type: ignore[operator]
-    except TypeError:
-        return str(candidate) > str(current)

@@ -57,18 +57,6 @@ def cursor_value(stored: dict[str, Any] | None) -> CursorValue | None:
     return str(stored["value"])
 
 
-def later(first: CursorValue | None, second: CursorValue | None) -> CursorValue | None:
-    """The later of two cursors (None counts as earliest)."""
-    if first is None:
-        return second
-    if second is None:
-        return first
-    try:
-        return first if first >= second else second  # type: ignore[operator]
-    except TypeError:
-        return first if str(first) >= str(second) else second
-
-
 def target_reference(written: Any) -> str | None:
     """A short reference to what the sink wrote (its id), for the ledger and the audit."""
     if written is None:

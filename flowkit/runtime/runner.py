@@ -23,14 +23,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.core.connector import Connector
-from flowkit.context import Context, CursorValue
+from flowkit.context import Context, CursorValue, later
 from flowkit.engine import Outcome, Packet, PacketResult, process, read_packets, to_jsonable
 from flowkit.flow import Flow
 from flowkit.runtime.packets import (
     cursor_json,
     cursor_value,
     identity,
-    later,
     redacted,
     target_reference,
 )
