@@ -11,21 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.jobs.work import WorkRecord
 from flowkit.spec import FlowSpec
 
 PR_MARKER = "<!-- flowbot:pull-request -->"
-
-
-@dataclass(frozen=True)
-class WorkRecord:
-    """How the job got its result."""
-
-    model: str
-    prompt_version: str
-    attempts: int
-    input_tokens: int
-    output_tokens: int
-    cost_usd: float
 
 
 @dataclass(frozen=True)

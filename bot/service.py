@@ -51,7 +51,7 @@ def build_service(settings: AppSettings) -> Service:
     queue = JobQueue(make_huey(settings), sessions)
     github = app_client(AppIdentity(settings.github_app_id, settings.private_key(),
                                     settings.github_api_url))
-    _register_handlers(settings, queue, github)
+    _register_handlers(settings, queue, github, sessions)
     queue.huey.periodic_task(crontab(minute="*/10"), name="reconcile")(
         lambda: reconcile(queue, github))
     app = create_app(settings, sessions, queue, app_login=settings.bot_login)
@@ -59,13 +59,13 @@ def build_service(settings: AppSettings) -> Service:
 
 
 def _register_handlers(settings: AppSettings, queue: JobQueue,
-                       github: GitHub[AppAuthStrategy]) -> None:
+                       github: GitHub[AppAuthStrategy], sessions: sessionmaker[Session]) -> None:
     """The job handlers, bound to the app's GitHub client and the model."""
     api_key = settings.anthropic_api_key
     if api_key is None:
         return  # generate jobs then fail with "no handler"; `flowbot serve` warns at start
-    context = JobContext(settings, github, model_client(api_key,
-                                                         base_url=settings.anthropic_base_url))
+    context = JobContext(settings, github,
+                         model_client(api_key, base_url=settings.anthropic_base_url), sessions)
     queue.register("generate")(lambda job: generate(job, context))
     queue.register("revise")(lambda job: revise(job, context))
     queue.register("repair")(lambda job: repair(job, context))

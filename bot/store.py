@@ -73,6 +73,9 @@ class Job(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     delivery_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    work: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    """How the model did it, once it has worked: model, prompt version, gate attempts, whether
+    the gate passed, tokens and cost (`bot.jobs.work.WorkRecord`)."""
     created_at: Mapped[datetime] = mapped_column(default=_now)
     updated_at: Mapped[datetime] = mapped_column(default=_now, onupdate=_now)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.pr_body import PR_MARKER, PullRequestContent, WorkRecord, render_pull_request_body
+from bot.jobs.work import WorkRecord
+from bot.pr_body import PR_MARKER, PullRequestContent, render_pull_request_body
 from flowkit.spec import load_spec
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "flows" / "shopify_orders_to_hubspot_deals"

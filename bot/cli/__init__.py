@@ -7,6 +7,7 @@ import typer
 from bot.cli import (
     connectors,
     demo,
+    eval,
     register,
     run,
     serve,
@@ -27,6 +28,8 @@ app.add_typer(connectors.app, name="connectors")
 app.command("simulate")(simulate.simulate)
 app.command("showcase")(showcase.showcase)
 app.command("demo")(demo.demo)
+app.command("eval")(eval.evaluate)
+app.command("eval-check")(eval.check)
 app.command("register")(register.register)
 app.command("validate")(validate.validate)
 app.command("run")(run.run)

@@ -61,7 +61,9 @@ def _key() -> str:
                              serialization.NoEncryption()).decode()
 
 
-def _content(scratch: Path) -> Path:
+def repository_content(scratch: Path) -> Path:
+    """A folder with what the demo repository holds: this project's connectors, flow kit and
+    flows, and its pyproject (so the gate checks flows against the real library)."""
     content = scratch / "demo-repository"
     for part in DEMO_PARTS:
         shutil.copytree(PROJECT / part, content / part,
@@ -71,10 +73,12 @@ def _content(scratch: Path) -> Path:
 
 
 @contextmanager
-def demo_world(scratch: Path, *, anthropic_key: str | None = None, worker: bool = True,
-               validate: bool = False, log_level: str = "WARNING") -> Iterator[DemoWorld]:
+def demo_world(scratch: Path, *, anthropic_key: str | None = None, model_name: str | None = None,
+               worker: bool = True, validate: bool = False,
+               log_level: str = "WARNING") -> Iterator[DemoWorld]:
     """Start everything in `scratch` (world-readable: the sandbox runs as nobody); without
-    `worker`, jobs wait for a worker started some other way (`DemoWorld.environment`)."""
+    `worker`, jobs wait for a worker started some other way (`DemoWorld.environment`).
+    `model_name` is the app's FLOWBOT_MODEL (its default when None)."""
     scratch.mkdir(parents=True, exist_ok=True)
     scratch.chmod(0o755)
     key = _key()
@@ -85,7 +89,7 @@ def demo_world(scratch: Path, *, anthropic_key: str | None = None, worker: bool 
         github_url = stack.enter_context(github.serve())
         model_url = stack.enter_context(model.serve()) if model else None
         repository = github.create_repository(
-            "acme", "integrations", content=_content(scratch),
+            "acme", "integrations", content=repository_content(scratch),
             permissions={"maintainer": "write", "stranger": "read"})
         data = scratch / "app"
         data.mkdir(exist_ok=True)
@@ -96,6 +100,8 @@ def demo_world(scratch: Path, *, anthropic_key: str | None = None, worker: bool 
                        "FLOWBOT_DATA_DIR": str(data), "LOG_LEVEL": log_level}
         if model_url:
             environment["ANTHROPIC_BASE_URL"] = model_url
+        if model_name:
+            environment["FLOWBOT_MODEL"] = model_name
         service = build_service(load_settings(environment))
         app_url = stack.enter_context(serve_on_loopback(service.app))
         github.webhook_url = app_url + WEBHOOK_PATH

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import anthropic
 from githubkit import AppAuthStrategy, GitHub
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import AppSettings
 
@@ -19,5 +20,7 @@ class JobContext:
     settings: AppSettings
     github: GitHub[AppAuthStrategy]
     model: anthropic.Anthropic
+    sessions: sessionmaker[Session]
+    """The app's store, where jobs keep their work records."""
     max_gate_attempts: int = 4
     token_budget: int = 400_000

@@ -29,7 +29,8 @@ from bot.issue_ops import (
     upsert_status_comment,
 )
 from bot.jobs.context import WRITERS, JobContext
-from bot.pr_body import PullRequestContent, WorkRecord, render_pull_request_body
+from bot.jobs.work import WorkRecord, record_work
+from bot.pr_body import PullRequestContent, render_pull_request_body
 from bot.repo import branch_name, checkout, slug
 from bot.repo_config import CONFIG_PATH, RepoConfig, RepoConfigError, load_repo_config
 from bot.status_comment import Phase, Status
@@ -83,6 +84,9 @@ def generate(job: Job, context: JobContext, *, answers: str = "") -> JobState:
                                         issue.body or "", issue.user.login if issue.user else "",
                                         answers, config)
         result = _within_allowed(result, work.path / folder, config)
+        record_work(context.sessions, job.id, WorkRecord.of(
+            context.settings.model, version, result.attempts, usage,
+            gate_passed=result.status is AgentStatus.PASSED))
         if result.status is AgentStatus.ASKED:
             questions = "\n".join(f"{i}. {q}" for i, q in enumerate(result.questions, 1))
             comment(gh, repo, job.number, f"{QUESTIONS_OPENING}\n\n{questions}\n\nReply "
@@ -158,12 +162,8 @@ def _pull_request(gh: InstallationClient, repo: Repo, job: Job, root: Path, fold
                   context: JobContext, *, reviewers: list[str]) -> JobState:
     passed = result.status is AgentStatus.PASSED
     report = result.last_gate.report if result.last_gate else "(the gate did not run)"
-    work = WorkRecord(model=context.settings.model, prompt_version=version,
-                      attempts=result.attempts,
-                      input_tokens=sum(c.input_tokens + c.cache_read_tokens
-                                       + c.cache_creation_tokens for c in usage.calls),
-                      output_tokens=sum(c.output_tokens for c in usage.calls),
-                      cost_usd=usage.cost_usd)
+    work = WorkRecord.of(context.settings.model, version, result.attempts, usage,
+                         gate_passed=passed)
     try:
         spec = load_spec(root / folder)
     except SpecError:

@@ -30,7 +30,8 @@ from bot.issue_ops import (
     upsert_status_comment,
 )
 from bot.jobs.context import WRITERS, JobContext
-from bot.pr_body import PullRequestContent, WorkRecord, render_pull_request_body
+from bot.jobs.work import WorkRecord, record_work
+from bot.pr_body import PullRequestContent, render_pull_request_body
 from bot.repo import checkout
 from bot.status_comment import Phase, Status
 from bot.store import Job, JobState
@@ -125,6 +126,9 @@ def repair(job: Job, context: JobContext) -> JobState:
                            task=task.text,
                            limits=AgentLimits(max_gate_attempts=context.max_gate_attempts))
         passed = result.status is AgentStatus.PASSED
+        work_record = WorkRecord.of(context.settings.model, f"{system.version}+{task.version}",
+                                    result.attempts, usage, gate_passed=passed)
+        record_work(context.sessions, job.id, work_record)
         work.commit(folder, f"Repair {report.flow} for #{job.number}",
                     trailers={"Flowbot-Job": str(job.id), "Flowbot-Issue": f"#{job.number}"})
         work.push(token)
@@ -133,13 +137,7 @@ def repair(job: Job, context: JobContext) -> JobState:
         body = render_pull_request_body(PullRequestContent(
             kind="repair", issue_number=job.number, spec=load_spec(root / folder),
             flow_folder=folder, gate_passed=passed, gate_report=gate_report,
-            work=WorkRecord(model=context.settings.model,
-                            prompt_version=f"{system.version}+{task.version}",
-                            attempts=result.attempts,
-                            input_tokens=sum(c.input_tokens + c.cache_read_tokens
-                                             + c.cache_creation_tokens for c in usage.calls),
-                            output_tokens=sum(c.output_tokens for c in usage.calls),
-                            cost_usd=usage.cost_usd),
+            work=work_record,
             summary=result.summary, packet_permalink=permalink))
         pull = open_or_update_pull(gh, repo, branch=branch, base=repository.default_branch,
                                    title=f"Repair {report.flow}: {report.error.type} in "

@@ -44,11 +44,17 @@ def tool_reply(name: str, tool_input: dict[str, Any], *, thought: str = "") -> R
     return Reply(blocks, stop_reason="tool_use")
 
 
+Policy = Callable[[dict[str, Any]], Reply | Error]
+"""A scripted model that answers every request from the conversation so far."""
+
+
 @dataclass
 class Script:
-    """Turns consumed in order; running out is an error the test sees."""
+    """Turns consumed in order, then the policy if there is one; running out of both is an
+    error the test sees."""
 
     turns: list[Turn] = field(default_factory=list)
+    policy: Policy | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, *turns: Turn) -> Script:
@@ -60,4 +66,4 @@ class Script:
     def next_turn(self) -> Turn | None:
         """The next turn, or None when the script is used up."""
         with self._lock:
-            return self.turns.pop(0) if self.turns else None
+            return self.turns.pop(0) if self.turns else self.policy

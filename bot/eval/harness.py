@@ -1,0 +1,155 @@
+"""Running the eval: each task's issue is filed, the generate job answers, acceptance judges.
+
+A task is solved when the generate job opened a pull request whose gate passed and the task's
+acceptance tests pass on the flow at that pull request's head. Tasks run one after another in
+one local world, each on its own issue and branch, so the tokens, cost and wall time of a task
+are its own job's.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from git import Repo as GitRepo
+
+from bot.demo.world import DemoWorld
+from bot.eval.acceptance import AcceptanceResult, run_acceptance
+from bot.eval.task import Task
+from bot.github_sim.state import Issue
+from bot.messages_sim.script import Policy
+from bot.store import Job, JobState
+
+AUTHOR = "maintainer"
+LABEL = "integration-request"
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """How one task went."""
+
+    task: str
+    solved: bool
+    outcome: str
+    """In words: solved, or why not (no pull request, the gate failed, acceptance failed…)."""
+    gate_passed: bool
+    attempts: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+    wall_s: float
+    acceptance_passed: int = 0
+    acceptance_failed: int = 0
+    failures: list[str] = field(default_factory=list)
+    pull_number: int | None = None
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    """Every task's result, and who answered."""
+
+    model: str
+    scripted: str | None
+    """The scripted model's name, when no real model answered."""
+    results: list[TaskResult]
+
+    @property
+    def pass_at_1(self) -> float:
+        """The share of tasks solved at the first (and only) try."""
+        return sum(r.solved for r in self.results) / len(self.results) if self.results else 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as one JSON object."""
+        return {"model": self.model, "scripted": self.scripted,
+                "tasks": [asdict(result) for result in self.results],
+                "solved": sum(r.solved for r in self.results), "total": len(self.results),
+                "pass_at_1": round(self.pass_at_1, 4),
+                "tokens": sum(r.input_tokens + r.output_tokens for r in self.results),
+                "cost_usd": round(sum(r.cost_usd for r in self.results), 6),
+                "wall_s": round(sum(r.wall_s for r in self.results), 2)}
+
+
+def _pull_for(world: DemoWorld, issue: Issue) -> Issue | None:
+    prefix = f"flowbot/{issue.number}-"
+    for candidate in world.repository.issues.values():
+        if candidate.pull is not None and candidate.pull.head.startswith(prefix):
+            return candidate
+    return None
+
+
+def _job_for(world: DemoWorld, issue: Issue, timeout: float) -> Job:
+    jobs = [job for job in world.wait_for_jobs(timeout)
+            if job.kind == "generate" and job.number == issue.number]
+    if not jobs:
+        raise RuntimeError(f"no generate job started for issue #{issue.number}; is the "
+                           f"{LABEL} label wired to the app?")
+    return jobs[-1]
+
+
+def _judge(world: DemoWorld, task: Task, pull: Issue, scratch: Path) -> AcceptanceResult:
+    """The acceptance tests on a fresh clone of the pull request's head."""
+    assert pull.pull is not None
+    checkout = scratch / task.id
+    GitRepo.clone_from(str(world.repository.path), checkout, branch=pull.pull.head, depth=1)
+    return run_acceptance(checkout, task.flow_folder, task.acceptance)
+
+
+def _outcome(job: Job, pull: Issue | None, gate_passed: bool,
+             acceptance: AcceptanceResult | None) -> str:
+    if job.state == JobState.WAITING:
+        return "asked questions instead of answering"
+    if pull is None:
+        return f"no pull request ({job.error or job.state})"
+    if not gate_passed:
+        return "the gate still failed after the last attempt"
+    if acceptance is None or acceptance.problem:
+        return f"acceptance could not run: {acceptance.problem if acceptance else '?'}"
+    if not acceptance.ok:
+        return f"acceptance failed ({acceptance.failed} of " \
+               f"{acceptance.passed + acceptance.failed} tests)"
+    return "solved"
+
+
+def run_task(world: DemoWorld, task: Task, scratch: Path, *, policy: Policy | None = None,
+             timeout: float = 900.0) -> TaskResult:
+    """File the task's issue, wait for the generate job, judge its pull request."""
+    if world.model is not None:
+        world.model.script.turns.clear()
+        world.model.script.policy = policy
+    started = time.monotonic()
+    issue = world.github.open_issue(world.repository, task.title, task.body, author=AUTHOR,
+                                    labels=[LABEL])
+    job = _job_for(world, issue, timeout)
+    wall = time.monotonic() - started
+    work: dict[str, Any] = job.work or {}
+    pull = _pull_for(world, issue)
+    gate_passed = bool(work.get("gate_passed")) and pull is not None and pull.pull is not None \
+        and not pull.pull.draft
+    acceptance = _judge(world, task, pull, scratch) if pull is not None and gate_passed else None
+    outcome = _outcome(job, pull, gate_passed, acceptance)
+    return TaskResult(
+        task=task.id, solved=outcome == "solved", outcome=outcome, gate_passed=gate_passed,
+        attempts=int(work.get("attempts", 0)), input_tokens=int(work.get("input_tokens", 0)),
+        output_tokens=int(work.get("output_tokens", 0)),
+        cost_usd=float(work.get("cost_usd", 0.0)), wall_s=round(wall, 2),
+        acceptance_passed=acceptance.passed if acceptance else 0,
+        acceptance_failed=acceptance.failed if acceptance else 0,
+        failures=acceptance.failures if acceptance else [],
+        pull_number=pull.number if pull else None)
+
+
+def run_eval(world: DemoWorld, tasks: list[Task], scratch: Path, *,
+             policy_for: Callable[[Task], Policy] | None = None, timeout: float = 900.0,
+             progress: Callable[[Task, TaskResult], None] | None = None) -> list[TaskResult]:
+    """Every task in turn; `policy_for` gives the scripted model its answer to each task."""
+    results = []
+    for task in tasks:
+        result = run_task(world, task, scratch,
+                          policy=policy_for(task) if policy_for else None, timeout=timeout)
+        results.append(result)
+        if progress is not None:
+            progress(task, result)
+    return results
