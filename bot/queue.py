@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import AppSettings
-from bot.store import Job, JobState
+from bot.store import Job, JobCancelled, JobState
 
 Handler = Callable[[Job], JobState]
 """Does a job's work; returns the state the job ends in (succeeded, waiting, failed)."""
@@ -38,6 +38,10 @@ def queue_reachable(huey: Huey) -> str | None:
     except Exception as error:  # readiness reports any failure, it does not raise
         return f"queue: {type(error).__name__}"
     return None
+
+
+UNLOCKED_KINDS = ("cancel",)
+"""Jobs that run beside the issue's other jobs: a cancel must not wait for the job it stops."""
 
 
 def lock_name(repository: str, number: int) -> str:
@@ -83,6 +87,8 @@ class JobQueue:
             if job is None:
                 return "missing"
             lock = lock_name(job.repository, job.number)
+            if job.kind in UNLOCKED_KINDS:
+                return self._work(job_id)
         # a job on the same issue holds the lock: TaskLockedException, and Huey retries later
         with self.huey.lock_task(lock):
             return self._work(job_id)
@@ -98,6 +104,8 @@ class JobQueue:
             return self._end(job_id, JobState.FAILED, f"no handler for {job.kind} jobs")
         try:
             state = handler(job)
+        except JobCancelled:
+            return self._end(job_id, JobState.CANCELLED, None)
         except Exception as error:
             self._end(job_id, JobState.FAILED, f"{type(error).__name__}: {error}"[:2000])
             raise

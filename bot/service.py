@@ -17,6 +17,7 @@ from bot.jobs.help import help_reply
 from bot.jobs.repair import repair
 from bot.jobs.resume import resume
 from bot.jobs.revise import revise
+from bot.jobs.steer import cancel, retry
 from bot.logging import configure_logging
 from bot.queue import JobQueue, make_huey
 from bot.reconciler import Reconciled, reconcile
@@ -65,9 +66,12 @@ def _register_handlers(settings: AppSettings, queue: JobQueue,
     if api_key is None:
         return  # generate jobs then fail with "no handler"; `flowbot serve` warns at start
     context = JobContext(settings, github,
-                         model_client(api_key, base_url=settings.anthropic_base_url), sessions)
+                         model_client(api_key, base_url=settings.anthropic_base_url), sessions,
+                         queue.enqueue)
     queue.register("generate")(lambda job: generate(job, context))
     queue.register("revise")(lambda job: revise(job, context))
     queue.register("repair")(lambda job: repair(job, context))
     queue.register("help")(lambda job: help_reply(job, context))
     queue.register("resume")(lambda job: resume(job, context))
+    queue.register("cancel")(lambda job: cancel(job, context))
+    queue.register("retry")(lambda job: retry(job, context))

@@ -39,6 +39,10 @@ class JobState(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class JobCancelled(Exception):
+    """Someone cancelled the job while it ran; it stops where it is and stays cancelled."""
+
+
 class Delivery(Base):
     """One webhook delivery the app accepted."""
 

@@ -9,6 +9,7 @@ and the demo use the local simulator).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,10 +90,13 @@ class ModelCaller:
     model: str
     usage: Usage
     max_tokens: int = 8192
+    checkpoint: Callable[[], None] = lambda: None
+    """Made before every request; it raises to stop the job (a cancelled job does)."""
 
     def __call__(self, system: list[dict[str, Any]], tools: list[dict[str, Any]],
                  messages: list[dict[str, Any]]) -> Message:
         """One request; raises BudgetExhausted when the budget is already spent."""
+        self.checkpoint()
         if self.usage.tokens >= self.usage.token_budget:
             raise BudgetExhausted(f"the job's budget of {self.usage.token_budget:,} tokens is "
                                   f"spent ({self.usage.tokens:,} used)")

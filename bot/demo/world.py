@@ -74,11 +74,12 @@ def repository_content(scratch: Path) -> Path:
 
 @contextmanager
 def demo_world(scratch: Path, *, anthropic_key: str | None = None, model_name: str | None = None,
-               worker: bool = True, validate: bool = False,
+               worker: bool = True, workers: int = 1, validate: bool = False,
                log_level: str = "WARNING") -> Iterator[DemoWorld]:
     """Start everything in `scratch` (world-readable: the sandbox runs as nobody); without
     `worker`, jobs wait for a worker started some other way (`DemoWorld.environment`).
-    `model_name` is the app's FLOWBOT_MODEL (its default when None)."""
+    `model_name` is the app's FLOWBOT_MODEL (its default when None); `workers` the worker's
+    threads."""
     scratch.mkdir(parents=True, exist_ok=True)
     scratch.chmod(0o755)
     key = _key()
@@ -106,7 +107,7 @@ def demo_world(scratch: Path, *, anthropic_key: str | None = None, model_name: s
         app_url = stack.enter_context(serve_on_loopback(service.app))
         github.webhook_url = app_url + WEBHOOK_PATH
         if worker:
-            consumer = service.queue.huey.create_consumer(workers=1, worker_type="thread",
+            consumer = service.queue.huey.create_consumer(workers=workers, worker_type="thread",
                                                           periodic=False)
             consumer.start()
             stack.callback(consumer.stop, graceful=True)

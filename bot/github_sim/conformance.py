@@ -101,9 +101,11 @@ class Conformance:
             openapi().validate_response(request, answer)
         except Exception as error:  # every kind of mismatch is a finding of the test
             detail = getattr(error, "__cause__", None) or error
+            reasons = [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}"
+                       for e in getattr(detail, "schema_errors", None) or []]
             self.problems.append(f"{request.method.upper()} {request.path} -> "
                                  f"{answer.status_code}: {type(error).__name__}: "
-                                 f"{str(detail)[:400]}")
+                                 f"{'; '.join(reasons) or str(detail)[:400]}")
 
     def hooks(self) -> dict[str, list[Any]]:
         """githubkit's event_hooks argument."""

@@ -48,9 +48,11 @@ def issue_json(world: World, repo: Repository, issue: Issue, host: str) -> dict[
 
 
 def label_json(repo: Repository, name: str, host: str) -> dict[str, Any]:
-    """A label object."""
+    """A label object (with a description: the pinned description's pull-request-simple does
+    not allow a null one, though the label schema does)."""
     return example("label-items", id=abs(hash(name)) % 10**6, node_id=f"L_{name}", name=name,
-                   url=f"{host}/repos/{repo.full_name}/labels/{name}", description=None,
+                   url=f"{host}/repos/{repo.full_name}/labels/{name}",
+                   description=f"flowbot: {name}",
                    color="ededed", default=False)
 
 
@@ -85,7 +87,9 @@ def pull_json(world: World, repo: Repository, issue: Issue, host: str) -> dict[s
         html_url=f"{WEB}/{repo.full_name}/pull/{issue.number}", number=issue.number,
         state=issue.state, title=issue.title, body=issue.body, draft=issue.pull.draft,
         user=user(author.login, author.id, bot=author.bot, host=host), head=head, base=base,
-        labels=[label_json(repo, name, host) for name in issue.labels],
+        # GitHub now sends a pull request's labels with `archived_by` (null unless archived);
+        # githubkit's models require it, though the pinned OpenAPI description predates it
+        labels=[{**label_json(repo, name, host), "archived_by": None} for name in issue.labels],
         requested_reviewers=[user(login, world.user(login).id, host=host)
                              for login in issue.pull.requested_reviewers],
         requested_teams=[], assignee=None, assignees=[], milestone=None, merged=False,

@@ -11,6 +11,8 @@ HELP = """flowbot's commands, at the start of a line in a comment on its pull re
 
 - `/revise <what to change>` — make that change on this pull request's branch, run the gate,
   and push a new commit
+- `/cancel` — stop the job queued or running on this pull request or its issue
+- `/retry` — run the last job again, if it failed or was cancelled
 - `/help` — this list
 
 Only people with write access can steer flowbot."""

@@ -72,7 +72,8 @@ def revise(job: Job, context: JobContext) -> JobState:
                                          author=job.sender),
                       review_comments=_review_comments(gh, repo, job))
         caller = ModelCaller(context.model, context.settings.model,
-                             Usage(token_budget=context.token_budget))
+                             Usage(token_budget=context.token_budget),
+                             checkpoint=context.checkpoint_for(job.id))
         result = run_agent(CheckoutHost(work.path, folder), caller,
                            system=stable_prefix(system.text, catalog_summary(catalog())),
                            task=task.text,
