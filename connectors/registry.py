@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 from functools import cache
+from typing import Any
 
 from connectors.core.catalog import Catalog, build_catalog
 from connectors.core.connector import Connector
@@ -30,6 +31,9 @@ SIMULATORS: dict[str, str] = {
     "slack": "connectors.slack.simulator:SlackSimulator",
 }
 """Every HTTP connector has a simulator; the SQL connector talks to real SQLite or PostgreSQL."""
+
+TEST_DATABASES: dict[str, str] = {"sql": "connectors.sql.simulator:SqlSimulator"}
+"""What flow tests use where a connector has no HTTP simulator: a real, throwaway database."""
 
 
 class UnknownConnector(LookupError):
@@ -71,3 +75,13 @@ def simulator_class(name: str) -> type[Simulator[Connector]]:
 def catalog() -> Catalog:
     """The catalog of every registered connector (built once per process)."""
     return build_catalog(connector_class(name) for name in CONNECTORS)
+
+
+def test_double_class(name: str) -> type[Any]:
+    """What a flow test puts behind connector `name`: its simulator, or a throwaway database."""
+    if name in TEST_DATABASES:
+        cls = _load(TEST_DATABASES[name])
+        if not isinstance(cls, type):
+            raise TypeError(f"{TEST_DATABASES[name]} is not a class")
+        return cls
+    return simulator_class(name)

@@ -11,7 +11,9 @@ def test_a_paid_order_becomes_a_deal() -> None:
 
 Every connector the flow asks for is wired in process to its simulator, on a manual clock so that
 the vendors' rate limits are enforced without making the test wait. Simulators start with no
-records unless a test passes its own (`FlowTest(flow, ShopifySimulator(orders=5))`).
+records unless a test passes its own (`FlowTest(flow, ShopifySimulator(orders=5))`). A flow that
+uses the SQL connector gets a throwaway SQLite database instead (`SqlSimulator`): the test
+creates the tables it needs, seeds them and reads them back.
 """
 
 from __future__ import annotations
@@ -23,18 +25,28 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, ClassVar, Protocol, Self, TypeVar
 
-from connectors.core.clock import ManualClock
+from connectors.core.clock import Clock, ManualClock
 from connectors.core.connector import Connector
-from connectors.core.simulator import Simulator
-from connectors.registry import simulator_class
+from connectors.registry import test_double_class
+from connectors.sql.simulator import SqlSimulator
 from flowkit.context import Context, CursorValue, later
 from flowkit.engine import Outcome, Packet, PacketResult, coerce, process, read_packets
 from flowkit.errors import FlowDefinitionError
 from flowkit.flow import Flow
 
-S = TypeVar("S", bound=Simulator[Any])
+S = TypeVar("S", bound="TestDouble")
+
+
+class TestDouble(Protocol):
+    """What stands behind a connector in a flow test: the vendor's simulator, or for the SQL
+    connector a throwaway SQLite database (`connectors.sql.simulator.SqlSimulator`)."""
+
+    connector_class: ClassVar[type[Connector]]
+
+    def connect(self, base_url: str | None = None, *, clock: Clock | None = None) -> Any:
+        """A connector talking to this double."""
 
 _EMPTY: dict[str, dict[str, int]] = {
     "shopify": {"orders": 0, "customers": 0, "products": 0},
@@ -90,20 +102,20 @@ class RunReport:
 class FlowTest:
     """The simulators a flow's connectors talk to, and a way to run the flow against them."""
 
-    def __init__(self, flow: Flow, *simulators: Simulator[Any], seed: int = 0,
+    def __init__(self, flow: Flow, *simulators: TestDouble, seed: int = 0,
                  options: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         """`simulators` replace the default ones; `options` are constructor arguments of the
         default ones by connector name (`{"slack": {"channels": 1}}`), on the test's clock."""
         self.flow = flow
         self.clock = ManualClock()
         given = {type(simulator).connector_class: simulator for simulator in simulators}
-        self._simulators: dict[type[Connector], Simulator[Any]] = {}
+        self._simulators: dict[type[Connector], TestDouble] = {}
         for cls in flow.connector_classes:
             if cls in given:
                 self._simulators[cls] = given.pop(cls)
                 continue
             try:
-                simulator_type = simulator_class(cls.name)
+                simulator_type = test_double_class(cls.name)
             except LookupError as error:
                 raise FlowDefinitionError(f"{cls.name} has no simulator ({error}); give the flow "
                                           "a connector with FlowTest.use(...)") from None
@@ -125,6 +137,9 @@ class FlowTest:
                  trace: TracebackType | None) -> None:
         for connector in self._connectors.values():
             connector.close()
+        for double in self._simulators.values():
+            if isinstance(double, SqlSimulator):
+                double.close()
 
     def use(self, connector: Connector) -> None:
         """Give the flow this connector instead of a simulated one (e.g. SQL on a test database)."""

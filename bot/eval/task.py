@@ -4,7 +4,9 @@ A task lives in `tasks/<id>/`: `task.toml` (title, connectors, what the acceptan
 and the planted mistake of the fools-the-gate scripted model), `issue.md` (the body, as GitHub
 renders the integration-request form), `acceptance.py` (pytest tests taking a `flow` fixture) and
 `reference/` (a spec, flow, tests and fixtures that solve it — what the scripted model that
-answers correctly writes, and the proof that the task can be solved at all).
+answers correctly writes, and the proof that the task can be solved at all). An optional
+`fool_test.py` replaces the generic weak test of the fools-the-gate model where that test cannot
+run (a flow reading a SQL table needs the table to exist).
 """
 
 from __future__ import annotations
@@ -96,9 +98,11 @@ class Task:
             raise TaskError(f"{self.folder / 'task.toml'}: fool.replace must occur exactly once "
                             f"in reference/flow.py; it occurs {flow.count(self.fool.replace)} "
                             "times")
+        own = self.folder / "fool_test.py"
+        weak = own.read_text(encoding="utf-8") if own.is_file() else WEAK_TEST
         return {**{name: text for name, text in files.items() if name != "test_flow.py"},
                 "flow.py": flow.replace(self.fool.replace, self.fool.with_),
-                "test_flow.py": WEAK_TEST}
+                "test_flow.py": weak}
 
 
 def load_task(folder: Path) -> Task:

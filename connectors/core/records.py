@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, field_validator
 
@@ -123,3 +123,6 @@ class Record(BaseModel):
     """Base of every connector record: named fields validated, unknown ones kept."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
+    fields_known_at_run_time: ClassVar[bool] = False
+    """True for records whose fields are only known at run time (a SQL table's row): the gate
+    cannot check their field names against the catalog, and does not."""

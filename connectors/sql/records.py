@@ -7,7 +7,7 @@ timestamps as timezone-aware UTC datetimes, exact numbers as `Decimal` (never fl
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -20,6 +20,8 @@ class Row(Record):
     Timestamps are timezone-aware UTC datetimes, NUMERIC values stay `Decimal`, other values are
     what the database driver returns (int, str, bool, bytes, date, dict for JSON…).
     """
+
+    fields_known_at_run_time: ClassVar[bool] = True
 
     if TYPE_CHECKING:
         # Columns are only known at run time: tell type checkers (and flows checked by them)

@@ -207,7 +207,7 @@ class _Calls(ast.NodeVisitor):
     def visit_Attribute(self, node: ast.Attribute) -> None:
         model = self._model_of(node.value)
         if model is not None and node.attr not in model.model_fields and not hasattr(
-                model, node.attr):
+                model, node.attr) and not getattr(model, "fields_known_at_run_time", False):
             self._add("FK306", node, f"{model.__name__} has no field `{node.attr}`",
                       did_you_mean(node.attr, model.model_fields)
                       or f"its fields are {', '.join(model.model_fields)}")

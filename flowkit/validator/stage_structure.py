@@ -31,7 +31,7 @@ from flowkit.validator.symbols import (
 )
 
 REQUIRED_FILES = ("__init__.py", SPEC_FILE, FLOW_FILE, TEST_FILE)
-UPSERT_KEY_PARAMETERS = ("id_property", "external_id_field")
+UPSERT_KEY_PARAMETERS = ("id_property", "external_id_field", "key")
 
 
 @dataclass
@@ -200,6 +200,8 @@ class _Checker:
 def _has_field(model: type[BaseModel], path: str) -> bool:
     current: type[BaseModel] | None = model
     for part in path.split("."):
+        if current is not None and getattr(current, "fields_known_at_run_time", False):
+            return True  # a table's row: its columns are the database's to know
         if current is None or part not in current.model_fields:
             return False
         current = field_type(current, part)
@@ -277,6 +279,17 @@ def check_structure(sources: FlowSources, catalog: Catalog) -> list[Finding]:
     return checker.findings
 
 
+def _key_named(value: ast.expr) -> object:
+    """The unique key an upsert call names: a property (`id_property="email"`), or a table's key
+    columns (`key=["id"]`, or `key=["shop", "id"]` read as `shop,id`)."""
+    if isinstance(value, ast.Constant):
+        return value.value
+    if isinstance(value, ast.List | ast.Tuple) and all(
+            isinstance(item, ast.Constant) and isinstance(item.value, str) for item in value.elts):
+        return ",".join(str(item.value) for item in value.elts if isinstance(item, ast.Constant))
+    return None
+
+
 def _idempotency(checker: _Checker, spec: FlowSpec, operation: OperationSpec, sink: _Unit,
                  record: type[BaseModel] | None) -> None:
     calls = [call for c, o, call in sink.calls
@@ -296,10 +309,10 @@ def _idempotency(checker: _Checker, spec: FlowSpec, operation: OperationSpec, si
         parameter = next((p for p in operation.parameters if p.name in UPSERT_KEY_PARAMETERS),
                          None)
         for call in calls:
-            used = next((k.value.value for k in call.keywords if parameter is not None
-                         and k.arg == parameter.name and isinstance(k.value, ast.Constant)),
+            used = next((_key_named(k.value) for k in call.keywords if parameter is not None
+                         and k.arg == parameter.name),
                         parameter.default if parameter is not None else None)
-            if spec.idempotency_key is None or used != spec.idempotency_key:
+            if spec.idempotency_key is None or used != spec.idempotency_key.replace(" ", ""):
                 checker.at("FK421", call, f"the sink upserts by `{used!s}` but the spec's "
                            f"idempotency_key is `{spec.idempotency_key}`",
                            "name the same unique property in both")

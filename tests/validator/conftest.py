@@ -11,8 +11,8 @@ from benchmarks.gate import corpus_flow
 from flowkit.spec import load_spec
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-collect_ignore_glob = ["corpus/*"]
-"""The corpus's flows are validated by the tests, never collected as tests themselves."""
+collect_ignore_glob = ["corpus/*", "good/*"]
+"""The corpus's and the good flows are validated by the tests, never collected as tests."""
 CHECKOUT_PARTS = ("connectors", "flowkit", "pyproject.toml")
 
 
