@@ -29,5 +29,7 @@ def configure_logging(level: str = "INFO", *, secrets: Iterable[str] = ()) -> No
                     structlog.processors.TimeStamper(fmt="iso", utc=True), scrub_values,
                     structlog.processors.JSONRenderer()],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level]),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        # stderr as it is when each line is written (a test capturing it, a redirected stream),
+        # not as it was when logging was configured
+        logger_factory=lambda *_: structlog.PrintLogger(sys.stderr),
         cache_logger_on_first_use=False)

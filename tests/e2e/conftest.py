@@ -14,7 +14,7 @@ from bot.demo.world import DemoWorld, demo_world
 def world(tmp_path: Path) -> Iterator[DemoWorld]:
     """A fresh world per test, torn down after it; every REST exchange between the app and the
     GitHub simulator must conform to GitHub's OpenAPI description."""
-    with demo_world(tmp_path / "demo", validate=True) as started:
+    with demo_world(tmp_path / "demo", validate=True, log_level="INFO") as started:
         yield started
         assert started.github.conformance.problems == [], "\n".join(
             started.github.conformance.problems)

@@ -24,7 +24,7 @@ from bot.store import Job, JobState
 
 @pytest.mark.sandbox
 def test_an_issue_becomes_a_pr_a_revise_a_commit_and_a_failure_a_repair_pr(
-        world: DemoWorld, bwrap_path: str) -> None:
+        world: DemoWorld, bwrap_path: str, capfd: pytest.CaptureFixture[str]) -> None:
     assert world.model is not None
     repository = world.repository
 
@@ -88,11 +88,14 @@ def test_an_issue_becomes_a_pr_a_revise_a_commit_and_a_failure_a_repair_pr(
     with world.service.sessions() as session:
         states = {job.kind: job.state for job in session.query(Job)}
     assert states["generate"] == states["repair"] == JobState.SUCCEEDED
-    _no_secret_anywhere(world)
+    logs = "".join(capfd.readouterr())
+    assert '"event": "delivery.accepted"' in logs  # the app's log lines were captured
+    _no_secret_anywhere(world, logs)
 
 
-def _no_secret_anywhere(world: DemoWorld) -> None:
-    """No secret in a prompt, a comment, a PR body, a commit or a file the app pushed."""
+def _no_secret_anywhere(world: DemoWorld, logs: str) -> None:
+    """No secret in a prompt, a comment, a PR body, a commit, a file the app pushed or a log
+    line."""
     secrets = [WEBHOOK_SECRET, SCRIPTED_KEY, *world.github.world.tokens,
                world.private_key_pem.splitlines()[1]]
     assert world.model is not None
@@ -101,7 +104,7 @@ def _no_secret_anywhere(world: DemoWorld) -> None:
     places = {"prompts": " ".join(str(call.body) for call in world.model.calls),
               "comments": " ".join(c.body for c in world.repository.comments.values()),
               "issues and PRs": " ".join(i.body for i in world.repository.issues.values()),
-              "git history": history}
+              "git history": history, "log lines": logs}
     for where, text in places.items():
         for secret in secrets:
             assert secret not in text, f"a secret appears in the {where}"
