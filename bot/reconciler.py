@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.events import INTENT_LABEL
 from bot.github_api import installation_client
+from bot.installations import active_repositories, inactive_repositories
 from bot.issue_ops import Repo
 from bot.queue import JobQueue
 from bot.store import Delivery, Job, JobState
@@ -37,18 +38,10 @@ class Reconciled:
 
 def reconcile(queue: JobQueue, github: GitHub[AppAuthStrategy], *,
               stale_after: timedelta = STALE_AFTER) -> Reconciled:
-    """One pass over every repository the app has heard from."""
+    """One pass over every repository the app is installed on or has heard from."""
     done = Reconciled()
-    with queue.sessions() as session:
-        repositories = session.execute(
-            select(Delivery.repository, Delivery.installation_id).where(
-                Delivery.repository.is_not(None), Delivery.installation_id.is_not(None))
-            .distinct()).all()
-    for repository, installation in repositories:
-        if repository is None or installation is None:
-            continue
-        installation_id = int(installation)
-        owner, name = str(repository).split("/", 1)
+    for repository, installation_id in _repositories(queue).items():
+        owner, name = repository.split("/", 1)
         gh = installation_client(github, installation_id)
         issues: Iterator[Issue] = gh.rest.paginate(
             gh.rest.issues.list_for_repo, owner=owner, repo=name, labels=INTENT_LABEL,
@@ -75,6 +68,23 @@ def reconcile(queue: JobQueue, github: GitHub[AppAuthStrategy], *,
     for job_id in done.requeued:
         queue.enqueue(job_id)
     return done
+
+
+def _repositories(queue: JobQueue) -> dict[str, int]:
+    """Where to look: the repositories the app is installed on (from installation events), and
+    those it has had deliveries from — an app installed before this store existed has heard no
+    installation event — less those it was removed from."""
+    with queue.sessions() as session:
+        heard = session.execute(
+            select(Delivery.repository, Delivery.installation_id).where(
+                Delivery.repository.is_not(None), Delivery.installation_id.is_not(None))
+            .distinct()).all()
+        installed = active_repositories(session)
+        removed = inactive_repositories(session)
+    found = {str(repository): int(installation) for repository, installation in heard
+             if repository is not None and installation is not None
+             and repository not in removed}
+    return {**found, **installed}
 
 
 def _missing_job(queue: JobQueue, repo: Repo, issue: Issue, installation_id: int) -> int | None:

@@ -84,6 +84,19 @@ class Job(Base):
     updated_at: Mapped[datetime] = mapped_column(default=_now, onupdate=_now)
 
 
+class InstalledRepository(Base):
+    """A repository the app is installed on, kept in step by `installation` and
+    `installation_repositories` events; the reconciler's list of where to look."""
+
+    __tablename__ = "flowbot_installed_repositories"
+
+    repository: Mapped[str] = mapped_column(String(200), primary_key=True)
+    installation_id: Mapped[int] = mapped_column(index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    """False once the app was uninstalled, suspended or removed from the repository."""
+    updated_at: Mapped[datetime] = mapped_column(default=_now, onupdate=_now)
+
+
 def open_app_store(url: str) -> sessionmaker[Session]:
     """Connect to the app's database and create its tables when missing."""
     engine = store_engine(url)

@@ -35,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.events import Ignored, JobRequest, route
+from bot.installations import INSTALLATION_EVENTS, apply_installation_event
 from bot.payloads import check_payload
 from bot.queue import JobQueue, queue_reachable
 from bot.settings import AppSettings
@@ -171,10 +172,13 @@ def _store(sessions: sessionmaker[Session], delivery: str, event: str, payload: 
     """Store the delivery and its new jobs in one transaction; None for a redelivery."""
     try:
         with sessions.begin() as session:
+            described = _describe(decision)
+            if event in INSTALLATION_EVENTS:
+                described = apply_installation_event(session, event, payload)
             session.add(Delivery(id=delivery, event=event, action=payload.get("action"),
                                  installation_id=(payload.get("installation") or {}).get("id"),
                                  repository=(payload.get("repository") or {}).get("full_name"),
-                                 payload=payload, decision=_describe(decision)))
+                                 payload=payload, decision=described))
             session.flush()
     except IntegrityError:
         return None
