@@ -37,6 +37,8 @@ class JobState(enum.StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    REFUSED = "refused"
+    """The sender may not ask for this (no write access): answered politely, nothing done."""
 
 
 class JobCancelled(Exception):

@@ -9,10 +9,22 @@ import anthropic
 from githubkit import AppAuthStrategy, GitHub
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.github_api import InstallationClient
+from bot.issue_ops import Repo, comment, permission_of
 from bot.settings import AppSettings
 from bot.store import Job, JobCancelled, JobState
 
 WRITERS = ("admin", "maintain", "write")
+
+
+def refused(gh: InstallationClient, repo: Repo, job: Job, what: str) -> bool:
+    """True, after one polite reply, when the job's sender may not `what` (ask flowbot for a
+    flow, steer its pull requests…): only people with write access or more may."""
+    if permission_of(gh, repo, job.sender) in WRITERS:
+        return False
+    comment(gh, repo, job.number, f"@{job.sender} thanks — only people with write access to "
+                                  f"this repository can {what}.")
+    return True
 
 
 @dataclass

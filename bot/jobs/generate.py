@@ -23,12 +23,11 @@ from bot.issue_ops import (
     comment,
     create_check_run,
     open_or_update_pull,
-    permission_of,
     react_to_issue,
     request_reviews,
     upsert_status_comment,
 )
-from bot.jobs.context import WRITERS, JobContext
+from bot.jobs.context import JobContext, refused
 from bot.jobs.work import WorkRecord, record_work
 from bot.pr_body import PullRequestContent, render_pull_request_body
 from bot.repo import branch_name, checkout, slug
@@ -56,10 +55,8 @@ def generate(job: Job, context: JobContext, *, answers: str = "") -> JobState:
         upsert_status_comment(gh, repo, Status("generate", job.number, phase, detail,
                                                str(job.id)))
 
-    if permission_of(gh, repo, job.sender) not in WRITERS:
-        comment(gh, repo, job.number, f"@{job.sender} thanks — only people with write access "
-                                      "to this repository can ask flowbot for a flow.")
-        return JobState.SUCCEEDED
+    if refused(gh, repo, job, "ask flowbot for a flow"):
+        return JobState.REFUSED
     react_to_issue(gh, repo, job.number, "eyes")
     status(Phase.SPEC, "Reading the request and the connector catalog.")
     issue = gh.rest.issues.get(owner, name, job.number).parsed_data

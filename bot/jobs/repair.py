@@ -25,11 +25,10 @@ from bot.issue_ops import (
     comment,
     create_check_run,
     open_or_update_pull,
-    permission_of,
     react_to_issue,
     upsert_status_comment,
 )
-from bot.jobs.context import WRITERS, JobContext
+from bot.jobs.context import JobContext, refused
 from bot.jobs.work import WorkRecord, record_work
 from bot.pr_body import PullRequestContent, render_pull_request_body
 from bot.repo import checkout
@@ -68,11 +67,9 @@ def repair(job: Job, context: JobContext) -> JobState:
     def status(phase: Phase, detail: str = "") -> None:
         upsert_status_comment(gh, repo, Status("repair", job.number, phase, detail, str(job.id)))
 
-    if job.sender != context.settings.bot_login and permission_of(gh, repo,
-                                                                  job.sender) not in WRITERS:
-        comment(gh, repo, job.number, f"@{job.sender} thanks — only people with write access "
-                                      "can ask flowbot for a repair.")
-        return JobState.SUCCEEDED
+    if job.sender != context.settings.bot_login and refused(gh, repo, job,
+                                                            "ask flowbot for a repair"):
+        return JobState.REFUSED
     react_to_issue(gh, repo, job.number, "eyes")
     issue = gh.rest.issues.get(owner, name, job.number).parsed_data
     try:

@@ -27,7 +27,7 @@ def resume(job: Job, context: JobContext) -> JobState:
     issue = gh.rest.issues.get(owner, name, job.number).parsed_data
     author = issue.user.login if issue.user else None
     if job.sender != author and permission_of(gh, repo, job.sender) not in WRITERS:
-        return JobState.SUCCEEDED  # only the author or a collaborator answers for the issue
+        return JobState.REFUSED  # only the author or a collaborator answers for the issue
     comments: Iterator[IssueComment] = gh.rest.paginate(
         gh.rest.issues.list_comments, owner=owner, repo=name, issue_number=job.number,
         per_page=100)

@@ -18,8 +18,8 @@ from bot.agent.model import ModelCaller, Usage
 from bot.agent.prompts import PROMPTS, render
 from bot.agent.sanitize import data_block
 from bot.github_api import InstallationClient, installation_client, installation_token
-from bot.issue_ops import Repo, comment, permission_of, react_to_comment
-from bot.jobs.context import WRITERS, JobContext
+from bot.issue_ops import Repo, comment, react_to_comment
+from bot.jobs.context import JobContext, refused
 from bot.repo import checkout
 from bot.store import Job, JobState
 from connectors.registry import catalog
@@ -48,10 +48,8 @@ def revise(job: Job, context: JobContext) -> JobState:
     assert job.installation_id is not None
     gh = installation_client(context.github, job.installation_id)
     comment_id = job.request.get("comment_id")
-    if permission_of(gh, repo, job.sender) not in WRITERS:
-        comment(gh, repo, job.number, f"@{job.sender} thanks — only people with write access "
-                                      "can steer flowbot's pull requests.")
-        return JobState.SUCCEEDED
+    if refused(gh, repo, job, "steer flowbot's pull requests"):
+        return JobState.REFUSED
     if comment_id is not None:
         react_to_comment(gh, repo, int(comment_id), "eyes")
     pull = gh.rest.pulls.get(owner, name, job.number).parsed_data

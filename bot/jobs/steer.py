@@ -12,8 +12,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.github_api import InstallationClient, installation_client
-from bot.issue_ops import Repo, comment, permission_of, react_to_comment
-from bot.jobs.context import WRITERS, JobContext
+from bot.issue_ops import Repo, comment, react_to_comment
+from bot.jobs.context import JobContext, refused
 from bot.store import Job, JobState
 
 BRANCH_PREFIX = "flowbot/"
@@ -30,14 +30,6 @@ def _numbers(gh: InstallationClient, repo: Repo, number: int) -> list[int]:
         else [number]
 
 
-def _allowed(gh: InstallationClient, repo: Repo, job: Job, what: str) -> bool:
-    if permission_of(gh, repo, job.sender) in WRITERS:
-        return True
-    comment(gh, repo, job.number, f"@{job.sender} thanks — only people with write access to "
-                                  f"this repository can {what} flowbot's work.")
-    return False
-
-
 def _acknowledge(gh: InstallationClient, repo: Repo, job: Job, text: str) -> None:
     comment(gh, repo, job.number, text)
     if job.request.get("comment_id") is not None:
@@ -50,8 +42,8 @@ def cancel(job: Job, context: JobContext) -> JobState:
     repo = Repo(owner, name)
     assert job.installation_id is not None
     gh = installation_client(context.github, job.installation_id)
-    if not _allowed(gh, repo, job, "cancel"):
-        return JobState.SUCCEEDED
+    if refused(gh, repo, job, "cancel flowbot's work"):
+        return JobState.REFUSED
     numbers = _numbers(gh, repo, job.number)
     with context.sessions.begin() as session:
         live = list(session.scalars(select(Job).where(
@@ -73,13 +65,14 @@ def retry(job: Job, context: JobContext) -> JobState:
     repo = Repo(owner, name)
     assert job.installation_id is not None
     gh = installation_client(context.github, job.installation_id)
-    if not _allowed(gh, repo, job, "retry"):
-        return JobState.SUCCEEDED
+    if refused(gh, repo, job, "retry flowbot's work"):
+        return JobState.REFUSED
     numbers = _numbers(gh, repo, job.number)
     with context.sessions.begin() as session:
         last = session.scalars(select(Job).where(
             Job.repository == job.repository, Job.number.in_(numbers),
-            Job.kind.not_in(STEERING)).order_by(Job.id.desc()).limit(1)).first()
+            Job.kind.not_in(STEERING), Job.state != JobState.REFUSED.value)
+            .order_by(Job.id.desc()).limit(1)).first()
         if last is None or last.state not in (JobState.FAILED.value,
                                               JobState.CANCELLED.value):
             reply = ("Nothing to retry: flowbot has run no job here." if last is None else

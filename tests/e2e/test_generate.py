@@ -61,6 +61,9 @@ def test_an_issue_becomes_a_pr_a_revise_a_commit_and_a_failure_a_repair_pr(
                if c.number == pull.number and c.author == world.github.bot_login]
     assert any(r.startswith("Done in ") and "phone" in r for r in replies)
     assert any("only people with write access" in r for r in replies)
+    with world.service.sessions() as session:
+        strangers = [job.state for job in session.query(Job).filter(Job.sender == "stranger")]
+    assert strangers == [JobState.REFUSED]  # answered, and nothing done
 
     world.github.comment(repository, pull.number, "/frobnicate now", author="maintainer")
     world.wait_for_jobs()
