@@ -5,8 +5,9 @@ and the planted mistake of the fools-the-gate scripted model), `issue.md` (the b
 renders the integration-request form), `acceptance.py` (pytest tests taking a `flow` fixture) and
 `reference/` (a spec, flow, tests and fixtures that solve it — what the scripted model that
 answers correctly writes, and the proof that the task can be solved at all). An optional
-`fool_test.py` replaces the generic weak test of the fools-the-gate model where that test cannot
-run (a flow reading a SQL table needs the table to exist).
+`fool_test_flow.txt` replaces the generic weak test of the fools-the-gate model where that test
+cannot run (a flow reading a SQL table needs the table to exist); it is text, not a module, since
+its `from .flow import flow` only means something once it is copied into a flow's folder.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ class Task:
             raise TaskError(f"{self.folder / 'task.toml'}: fool.replace must occur exactly once "
                             f"in reference/flow.py; it occurs {flow.count(self.fool.replace)} "
                             "times")
-        own = self.folder / "fool_test.py"
+        own = self.folder / "fool_test_flow.txt"
         weak = own.read_text(encoding="utf-8") if own.is_file() else WEAK_TEST
         return {**{name: text for name, text in files.items() if name != "test_flow.py"},
                 "flow.py": flow.replace(self.fool.replace, self.fool.with_),
