@@ -30,6 +30,19 @@ def _numbers(gh: InstallationClient, repo: Repo, number: int) -> list[int]:
         else [number]
 
 
+def _steering(job: Job, context: JobContext,
+              verb: str) -> tuple[InstallationClient, Repo, list[int]] | None:
+    """The client, the repository and the numbers the command is about; None (after a polite
+    reply) when the sender may not steer."""
+    owner, name = job.repository.split("/", 1)
+    repo = Repo(owner, name)
+    assert job.installation_id is not None
+    gh = installation_client(context.github, job.installation_id)
+    if refused(gh, repo, job, f"{verb} flowbot's work"):
+        return None
+    return gh, repo, _numbers(gh, repo, job.number)
+
+
 def _acknowledge(gh: InstallationClient, repo: Repo, job: Job, text: str) -> None:
     comment(gh, repo, job.number, text)
     if job.request.get("comment_id") is not None:
@@ -38,13 +51,10 @@ def _acknowledge(gh: InstallationClient, repo: Repo, job: Job, text: str) -> Non
 
 def cancel(job: Job, context: JobContext) -> JobState:
     """Mark the live jobs of this pull request and its issue cancelled, and say which."""
-    owner, name = job.repository.split("/", 1)
-    repo = Repo(owner, name)
-    assert job.installation_id is not None
-    gh = installation_client(context.github, job.installation_id)
-    if refused(gh, repo, job, "cancel flowbot's work"):
+    asked = _steering(job, context, "cancel")
+    if asked is None:
         return JobState.REFUSED
-    numbers = _numbers(gh, repo, job.number)
+    gh, repo, numbers = asked
     with context.sessions.begin() as session:
         live = list(session.scalars(select(Job).where(
             Job.repository == job.repository, Job.number.in_(numbers), Job.state.in_(LIVE),
@@ -61,13 +71,10 @@ def cancel(job: Job, context: JobContext) -> JobState:
 def retry(job: Job, context: JobContext) -> JobState:
     """Run the last job of this pull request or its issue again, if it failed or was
     cancelled; say what happened."""
-    owner, name = job.repository.split("/", 1)
-    repo = Repo(owner, name)
-    assert job.installation_id is not None
-    gh = installation_client(context.github, job.installation_id)
-    if refused(gh, repo, job, "retry flowbot's work"):
+    asked = _steering(job, context, "retry")
+    if asked is None:
         return JobState.REFUSED
-    numbers = _numbers(gh, repo, job.number)
+    gh, repo, numbers = asked
     with context.sessions.begin() as session:
         last = session.scalars(select(Job).where(
             Job.repository == job.repository, Job.number.in_(numbers),

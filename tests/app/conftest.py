@@ -6,14 +6,18 @@ import hashlib
 import hmac
 import json
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from bot.service import Service, build_service
 from bot.settings import AppSettings, load_settings
+from connectors.core.serving import serve_on_loopback
 
 SECRET = "flowbot-webhook-test-secret-7c1f"
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "github" / "webhook-examples.json"
@@ -38,6 +42,19 @@ def environment(tmp_path: Path, private_key_pem: str) -> dict[str, str]:
 def settings(environment: dict[str, str]) -> AppSettings:
     """Settings loaded the way `flowbot serve` loads them."""
     return load_settings(environment)
+
+
+@pytest.fixture
+def service(settings: AppSettings) -> Service:
+    """The app's service: store, queue, web app (no worker)."""
+    return build_service(settings)
+
+
+@pytest.fixture
+def http(service: Service) -> Iterator[httpx.Client]:
+    """A client of the app, served on loopback."""
+    with serve_on_loopback(service.app) as base_url, httpx.Client(base_url=base_url) as client:
+        yield client
 
 
 def signed(payload: dict[str, Any] | bytes, event: str, *, delivery: str | None = None,

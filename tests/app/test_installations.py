@@ -4,31 +4,16 @@ over real HTTP), and that list is where the reconciler looks."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 
 from bot.installations import active_repositories, inactive_repositories
 from bot.reconciler import _repositories
-from bot.service import Service, build_service
-from bot.settings import AppSettings
+from bot.service import Service
 from bot.store import Delivery
 from bot.webhooks import WEBHOOK_PATH
-from connectors.core.serving import serve_on_loopback
 from tests.app.conftest import examples, signed
-
-
-@pytest.fixture
-def service(settings: AppSettings) -> Service:
-    return build_service(settings)
-
-
-@pytest.fixture
-def http(service: Service) -> Iterator[httpx.Client]:
-    with serve_on_loopback(service.app) as base_url, httpx.Client(base_url=base_url) as client:
-        yield client
 
 
 def example(event: str, action: str) -> dict[str, Any]:

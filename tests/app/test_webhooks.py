@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -16,17 +15,6 @@ from bot.store import Delivery, Job
 from bot.webhooks import WEBHOOK_PATH, signature_valid
 from connectors.core.serving import serve_on_loopback
 from tests.app.conftest import examples, signed
-
-
-@pytest.fixture
-def service(settings: AppSettings) -> Service:
-    return build_service(settings)
-
-
-@pytest.fixture
-def http(service: Service) -> Iterator[httpx.Client]:
-    with serve_on_loopback(service.app) as base_url, httpx.Client(base_url=base_url) as client:
-        yield client
 
 
 def _counts(service: Service) -> tuple[int, int]:
