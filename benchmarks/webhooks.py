@@ -4,9 +4,10 @@ signature.
 A few thousand signed `issues.labeled` deliveries (each an intent issue, so each stores a
 delivery and a job and enqueues it) are sent over loopback by concurrent clients to the real
 app — SQLite store and SQLite queue in a scratch folder — and, in the same run, to a bare
-FastAPI endpoint that verifies the signature and answers. Both servers run in this process
-under uvicorn, one at a time. Afterwards the store is counted: every delivery persisted exactly
-once.
+FastAPI endpoint that verifies the signature and answers. Each server runs in a process of its
+own under uvicorn (as `flowbot serve` runs the app), one at a time, so the clients here do not
+share an interpreter with the server they measure. Afterwards the store is counted: every
+delivery persisted exactly once.
 
     python -m benchmarks.webhooks [--json] [--deliveries N] [--clients C]
 """
@@ -18,10 +19,16 @@ import asyncio
 import hashlib
 import hmac
 import json
+import os
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +40,9 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
 
-from bot.service import build_service
 from bot.settings import load_settings
-from bot.store import Delivery, Job
+from bot.store import Delivery, Job, open_app_store
 from bot.webhooks import WEBHOOK_PATH, signature_valid
-from connectors.core.serving import serve_on_loopback
 
 SECRET = "benchmark-webhook-secret"  # noqa: S105 - the benchmark's own
 
@@ -51,9 +56,14 @@ def _payload(number: int) -> bytes:
         "sender": {"login": "octocat", "type": "User"}, "installation": {"id": 1}}).encode()
 
 
-def _bare() -> FastAPI:
+def bare_app() -> FastAPI:
+    """The peer: verify the signature, answer; nothing stored."""
     app = FastAPI()
     secret = SECRET.encode()
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
 
     @app.post(WEBHOOK_PATH)
     async def receive(request: Request) -> Response:
@@ -99,22 +109,52 @@ def _figures(latencies: list[float], elapsed: float) -> dict[str, float]:
             "per_s": round(len(latencies) / elapsed, 1)}
 
 
+@contextmanager
+def _server(argv: list[str], environment: dict[str, str]) -> Iterator[str]:
+    """`argv --port P` in a process of its own; yields its base URL once /healthz answers."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([*argv, "--port", str(port)],  # noqa: S603 - our own servers
+                               env={**os.environ, **environment}, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                error = process.stderr.read().decode()[-2000:] if process.stderr else ""
+                raise RuntimeError(f"{' '.join(argv)} did not start: {error}")
+            time.sleep(0.1)
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def measure(deliveries: int, clients: int) -> dict[str, Any]:
     """Send the deliveries to the app and to the bare endpoint; the figures and the counts."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption()).decode()
     with tempfile.TemporaryDirectory(prefix="flowbot-webhook-bench-") as scratch:
-        service = build_service(load_settings({
-            "GITHUB_APP_ID": "1", "GITHUB_PRIVATE_KEY": key, "GITHUB_WEBHOOK_SECRET": SECRET,
-            "FLOWBOT_DATA_DIR": str(Path(scratch) / "data"), "LOG_LEVEL": "WARNING"}))
-        with serve_on_loopback(service.app) as base_url:
+        environment = {"GITHUB_APP_ID": "1", "GITHUB_PRIVATE_KEY": key,
+                       "GITHUB_WEBHOOK_SECRET": SECRET,
+                       "FLOWBOT_DATA_DIR": str(Path(scratch) / "data"), "LOG_LEVEL": "WARNING"}
+        with _server([sys.executable, "-m", "bot.cli", "serve"], environment) as base_url:
             ours, ours_elapsed, ours_failed = asyncio.run(_send(base_url, deliveries, clients))
-        with service.sessions() as session:
+        with open_app_store(load_settings(environment).database)() as session:
             stored = session.scalar(select(func.count()).select_from(Delivery)) or 0
             distinct = session.scalar(select(func.count(func.distinct(Delivery.id)))) or 0
             jobs = session.scalar(select(func.count()).select_from(Job)) or 0
-        with serve_on_loopback(_bare()) as base_url:
+        bare_server = [sys.executable, "-m", "uvicorn", "--factory",
+                       "benchmarks.webhooks:bare_app", "--log-level", "warning"]
+        with _server(bare_server, {}) as base_url:
             bare, bare_elapsed, _ = asyncio.run(_send(base_url, deliveries, clients))
     result: dict[str, Any] = {"ours": _figures(ours, ours_elapsed),
                               "bare": _figures(bare, bare_elapsed)}
