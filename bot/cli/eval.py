@@ -106,8 +106,11 @@ def evaluate(
 
 
 def check(only: TaskOption = None) -> None:
-    """Check the eval's tasks without a model: every reference answer passes the gate and its
-    acceptance tests, and every planted mistake passes the gate but fails them."""
+    """Check the eval's tasks themselves, without a model.
+
+    Every reference answer must pass the gate and its acceptance tests, and every planted
+    mistake must pass the gate but fail them; exit 1 names the tasks that do not.
+    """
     console = Console()
     tasks = _tasks(console, only)
     bad = 0

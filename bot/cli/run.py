@@ -93,7 +93,8 @@ def run(flow: Annotated[str, typer.Argument(help="The flow's name or folder name
 @failures_app.command("list")
 def list_failures(flow: Annotated[str | None, typer.Option(help="Only this flow.")] = None,
                   database: Database = None,
-                  as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+                  as_json: Annotated[bool, typer.Option(
+                      "--json", help="Print one JSON array instead of a table.")] = False) -> None:
     """The failed messages, newest first."""
     with open_store(database)() as store:
         query = select(FailedMessage).order_by(FailedMessage.id.desc())

@@ -1,0 +1,49 @@
+"""`flowbot --help` and every subcommand's `--help` explain themselves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from bot.cli import app
+
+ROOT: Any = typer.main.get_command(app)  # typer's own copy of click's Command and Group
+
+
+def _commands(command: Any, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = [path]
+    for name, sub in (getattr(command, "commands", None) or {}).items():
+        found += _commands(sub, (*path, name))
+    return found
+
+
+def _command(path: tuple[str, ...]) -> Any:
+    command = ROOT
+    for name in path:
+        command = command.commands[name]
+    return command
+
+
+@pytest.mark.parametrize("path", _commands(ROOT), ids=lambda path: " ".join(path) or "flowbot")
+def test_every_command_has_help_that_says_what_it_does_and_what_each_option_means(
+        path: tuple[str, ...]) -> None:
+    command = _command(path)
+
+    shown = CliRunner().invoke(app, [*path, "--help"])
+
+    assert shown.exit_code == 0, shown.output
+    assert (command.help or "").strip(), f"flowbot {' '.join(path)} has no description"
+    undocumented = [param.name for param in command.params
+                    if param.param_type_name == "option" and param.name != "help"
+                    and not (param.help or "").strip()]
+    assert undocumented == [], f"flowbot {' '.join(path)}: options without help"
+
+
+def test_there_is_a_command_for_each_job_of_the_product() -> None:
+    names = {" ".join(path) for path in _commands(ROOT)}
+
+    assert {"serve", "worker", "demo", "eval", "eval-check", "validate", "run", "register",
+            "failures report", "connectors list", "spec schema"} <= names
