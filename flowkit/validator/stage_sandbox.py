@@ -16,6 +16,7 @@ from pathlib import Path
 from flowkit.sandbox import Outcome, SandboxError, SandboxLimits, SandboxResult, run_sandboxed
 from flowkit.sandbox.bwrap import SANDBOX_TMP
 from flowkit.validator.findings import Finding
+from flowkit.validator.mypy_cache import warm_cache
 from flowkit.validator.sources import FLOW_FILE, TEST_FILE, FlowSources
 
 MYPY_LINE = re.compile(r"^(?P<path>[^:\n]+\.py):(?P<line>\d+):(?P<column>\d+): error: "
@@ -25,6 +26,9 @@ TRACEBACK_LINE = re.compile(r"^(?P<path>/?[^\s:]+\.py):(?P<line>\d+): (?P<messag
 FAILED_LINE = re.compile(r"^(?:FAILED|ERROR) (?P<path>[^:\s]+)(?:::(?P<test>[\w\[\]\-.]+))?"
                          r"(?: - (?P<message>.*))?$", re.MULTILINE)
 DEFAULT_LIMITS = SandboxLimits(wall_seconds=120.0, cpu_seconds=120)
+WARM_START = ("import runpy, shutil, sys; shutil.copytree(sys.argv[1], sys.argv[2]); "
+              "sys.argv = ['mypy', *sys.argv[3:]]; runpy.run_module('mypy', run_name='__main__')")
+"""Copies the warm cache into the sandbox's /tmp, then runs mypy with the given arguments."""
 
 
 class CouldNotRun(Exception):
@@ -59,9 +63,11 @@ def check_tests_assert(sources: FlowSources) -> list[Finding]:
             for test in tests if not _asserts(test)]
 
 
-def _run(argv: list[str], root: Path, limits: SandboxLimits) -> SandboxResult:
+def _run(argv: list[str], root: Path, limits: SandboxLimits,
+         also_readable: tuple[Path, ...] = ()) -> SandboxResult:
     try:
-        return run_sandboxed(argv, workdir=root, readonly_paths=[root, Path(sys.prefix)],
+        return run_sandboxed(argv, workdir=root,
+                             readonly_paths=[root, Path(sys.prefix), *also_readable],
                              env={"PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"},
                              limits=limits)
     except SandboxError as error:
@@ -81,9 +87,15 @@ def check_types(sources: FlowSources, limits: SandboxLimits = DEFAULT_LIMITS) ->
     """mypy --strict over the flow's files, with the checkout's real connector types."""
     files = [sources.display(name) for name in (FLOW_FILE, TEST_FILE)
              if name in sources.texts]
-    result = _run([sys.executable, "-m", "mypy", "--strict", "--show-column-numbers",
-                   "--no-error-summary", f"--cache-dir={SANDBOX_TMP / 'mypy-cache'}", *files],
-                  sources.root, limits)
+    cache = SANDBOX_TMP / "mypy-cache"
+    mypy = ["--strict", "--show-column-numbers", "--no-error-summary", f"--cache-dir={cache}",
+            *files]
+    warm = warm_cache()
+    if warm is None:
+        result = _run([sys.executable, "-m", "mypy", *mypy], sources.root, limits)
+    else:  # start from a copy of the warm cache: mypy writes to its cache as it goes
+        result = _run([sys.executable, "-c", WARM_START, str(warm), str(cache), *mypy],
+                      sources.root, limits, also_readable=(warm,))
     late = _timeout(result, "the type check", files[0])
     if late is not None:
         return [late]

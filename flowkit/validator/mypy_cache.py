@@ -1,0 +1,91 @@
+"""A warm mypy cache of the flow kit and the connectors, so that type-checking a flow in the
+sandbox checks the flow and not the whole library every time (about 7 s down to under 1 s).
+
+The cache is built from this installation's own code — never from a checkout, never from a
+flow — once per version of that code, Python and mypy, and each sandboxed run gets a copy in its
+private /tmp (mypy cannot work from a read-only cache). A checkout whose connectors differ from
+this installation's is still checked right: mypy rechecks every module whose source does not
+match the cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+import connectors
+import flowkit
+
+INSTALLATION = Path(flowkit.__file__).resolve().parent.parent
+PACKAGES = ("flowkit", "connectors")
+CACHE_VARIABLE = "FLOWBOT_MYPY_CACHE"
+"""Where the warm caches live; a folder of the system's temporary directory by default."""
+WARM_TIMEOUT_S = 600.0
+
+
+@cache
+def _key() -> str:
+    digest = hashlib.sha256(f"{sys.version}|{metadata.version('mypy')}".encode())
+    for package in (flowkit, connectors):
+        root = Path(next(iter(package.__path__))).resolve()
+        for path in sorted(root.rglob("*.py")):
+            digest.update(str(path.relative_to(INSTALLATION)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def _home() -> Path:
+    configured = os.environ.get(CACHE_VARIABLE)
+    return Path(configured) if configured else \
+        Path(tempfile.gettempdir()) / f"flowbot-mypy-{os.getuid()}"
+
+
+_building = threading.Lock()
+"""One build at a time in a process (a worker's threads may run gates together)."""
+
+
+def warm_cache() -> Path | None:
+    """The warm cache for this installation, built on first use; None when it cannot be built
+    (the gate then type-checks from cold, only slower)."""
+    home = _home()
+    if home.is_symlink() or (home.exists() and home.stat().st_uid != os.getuid()):
+        return None  # someone else's folder in a shared temporary directory: not to be trusted
+    cache = home / _key()
+    if (cache / "complete").is_file():
+        return cache
+    with _building:
+        return cache if (cache / "complete").is_file() else _build(cache)
+
+
+def _build(cache: Path) -> Path | None:
+    home = cache.parent
+    home.mkdir(parents=True, exist_ok=True)
+    home.chmod(0o755)  # the sandbox runs as nobody
+    building = Path(tempfile.mkdtemp(prefix="building-", dir=home))
+    try:
+        completed = subprocess.run(  # noqa: S603 - mypy over this installation's own code
+            [sys.executable, "-m", "mypy", "--strict", f"--cache-dir={building}",
+             *(argument for package in PACKAGES for argument in ("-p", package))],
+            cwd=INSTALLATION, capture_output=True, text=True, timeout=WARM_TIMEOUT_S,
+            check=False)
+        if completed.returncode not in (0, 1):  # 1: type errors found, the cache is written
+            return None
+        (building / "complete").touch()
+        for path in (building, *building.rglob("*")):
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        with contextlib.suppress(OSError):  # another process finished first: as good
+            building.rename(cache)
+        return cache if (cache / "complete").is_file() else None
+    except subprocess.TimeoutExpired:
+        return None
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
