@@ -31,6 +31,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -169,30 +170,42 @@ def _describe(decision: list[JobRequest] | Ignored) -> str:
 
 def _store(sessions: sessionmaker[Session], delivery: str, event: str, payload: dict[str, Any],
            decision: list[JobRequest] | Ignored) -> list[tuple[int, str]] | None:
-    """Store the delivery and its new jobs in one transaction; None for a redelivery."""
-    try:
-        with sessions.begin() as session:
-            described = _describe(decision)
-            if event in INSTALLATION_EVENTS:
-                described = apply_installation_event(session, event, payload)
-            session.add(Delivery(id=delivery, event=event, action=payload.get("action"),
-                                 installation_id=(payload.get("installation") or {}).get("id"),
-                                 repository=(payload.get("repository") or {}).get("full_name"),
-                                 payload=payload, decision=described))
-            session.flush()
-    except IntegrityError:
-        return None
-    jobs: list[tuple[int, str]] = []
-    for request in [] if isinstance(decision, Ignored) else decision:
+    """Store the delivery and its new jobs in one transaction; None for a redelivery.
+
+    A job whose trigger already made one (an issue opened with its label sends `opened` and
+    `labeled` at once) is not made again. The first try just inserts; when a unique key refuses
+    it (a redelivery, a trigger seen before, another process storing the same), the second try
+    looks before it inserts.
+    """
+    requests = [] if isinstance(decision, Ignored) else decision
+    for last_try in (False, True):
         try:
             with sessions.begin() as session:
-                job = Job(kind=request.kind, repository=request.repository,
-                          number=request.number, trigger=request.trigger, sender=request.sender,
-                          installation_id=request.installation_id, delivery_id=delivery,
-                          request={"text": request.text, **request.details})
-                session.add(job)
-                session.flush()
-                jobs.append((job.id, job.kind))
+                if last_try and session.get(Delivery, delivery) is not None:
+                    return None
+                described = _describe(decision)
+                if event in INSTALLATION_EVENTS:
+                    described = apply_installation_event(session, event, payload)
+                session.add(Delivery(
+                    id=delivery, event=event, action=payload.get("action"),
+                    installation_id=(payload.get("installation") or {}).get("id"),
+                    repository=(payload.get("repository") or {}).get("full_name"),
+                    payload=payload, decision=described))
+                jobs: list[tuple[int, str]] = []
+                for request in requests:
+                    if last_try and session.scalar(select(Job.id).where(
+                            Job.trigger == request.trigger)):
+                        continue
+                    job = Job(kind=request.kind, repository=request.repository,
+                              number=request.number, trigger=request.trigger,
+                              sender=request.sender, installation_id=request.installation_id,
+                              delivery_id=delivery, request={"text": request.text,
+                                                             **request.details})
+                    session.add(job)
+                    session.flush()
+                    jobs.append((job.id, job.kind))
+            return jobs
         except IntegrityError:
-            continue  # the same trigger already made a job (e.g. opened and labeled at once)
-    return jobs
+            if last_try:
+                raise
+    return None

@@ -100,6 +100,27 @@ def test_a_labelled_intent_issue_is_stored_queued_and_a_redelivery_does_nothing(
     assert service.queue.huey.pending_count() == 1
 
 
+def test_an_issue_opened_with_its_label_makes_one_job_and_keeps_both_deliveries(
+        http: httpx.Client, service: Service) -> None:
+    opened = copy.deepcopy(next(p for e, p in examples()
+                                if e == "issues" and p["action"] == "opened"))
+    opened["sender"]["type"] = "User"
+    opened["issue"]["labels"] = [{"name": "integration-request"}]
+    labeled = _labeled()
+    labeled["issue"]["number"] = opened["issue"]["number"]
+    labeled["repository"] = opened["repository"]
+
+    first = http.post(WEBHOOK_PATH, content=signed(opened, "issues", delivery="o-1")[0],
+                      headers=signed(opened, "issues", delivery="o-1")[1])
+    second = http.post(WEBHOOK_PATH, content=signed(labeled, "issues", delivery="l-1")[0],
+                       headers=signed(labeled, "issues", delivery="l-1")[1])
+
+    assert (first.status_code, second.status_code) == (202, 202)
+    assert len(first.json()["jobs"]) == 1
+    assert second.json()["jobs"] == []
+    assert _counts(service) == (2, 1)
+
+
 def test_ping_is_answered(http: httpx.Client) -> None:
     ping = next(p for e, p in examples() if e == "ping")
 
