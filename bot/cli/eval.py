@@ -37,7 +37,7 @@ def _table(report: EvalReport) -> Table:
         f" (scripted model '{report.scripted}'; tokens counted by the Messages API simulator)"
         if report.scripted else ""))
     for column in ("task", "solved", "outcome", "gate attempts", "tokens", "cost $", "wall s"):
-        table.add_column(column, justify="right" if column in (
+        table.add_column(column, overflow="fold", justify="right" if column in (
             "gate attempts", "tokens", "cost $", "wall s") else "left")
     for r in report.results:
         table.add_row(r.task, "✔" if r.solved else "✘", r.outcome, str(r.attempts),
@@ -103,6 +103,9 @@ def evaluate(
         typer.echo(json.dumps(report.to_json()))
     else:
         console.print(_table(report))
+        for result in report.results:
+            for failure in result.failures:
+                console.print(f"  {result.task}: {failure}", markup=False, highlight=False)
 
 
 def check(only: TaskOption = None) -> None:
