@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from bot.agent.catalog_view import catalog_details
 from bot.agent.tools import GateRun, ToolRefused
 from connectors.registry import catalog
+from flowkit.validator.mypy_cache import CACHE_VARIABLE
 
 MAX_READ_BYTES = 200_000
 MAX_WRITE_BYTES = 100_000
@@ -91,7 +92,7 @@ class CheckoutHost:
     def _gate(self) -> GateRun:
         environment = {key: value for key, value in os.environ.items()
                        if key in ("PATH", "HOME", "LANG", "FLOWBOT_BWRAP",
-                                  "FLOWBOT_UNSAFE_NO_SANDBOX")}
+                                  "FLOWBOT_UNSAFE_NO_SANDBOX", CACHE_VARIABLE)}
         environment["PYTHONPATH"] = str(self.root)
         completed = subprocess.run(  # noqa: S603 - our own module, in the checkout
             [sys.executable, "-m", "flowkit.validator", str(self.root / self.flow_folder),
