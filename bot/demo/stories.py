@@ -94,7 +94,7 @@ def generate_turns() -> list[Any]:
     files = {"spec.yaml": "spec.yaml", "flow.py": "flow_attempt_1.py",
              "test_flow.py": "test_flow.py", "fixtures/customer.json": "fixtures/customer.json",
              "fixtures/customer_without_email.json": "fixtures/customer_without_email.json"}
-    return [Error(529),
+    return [Error(529), Error(529),
             tool_reply("read_file", {"path": "flows/shopify_orders_to_hubspot_deals/flow.py"},
                        thought="Reading an example flow first."),
             *[tool_reply("write_file", {"path": f"{FOLDER}/{target}",

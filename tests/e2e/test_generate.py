@@ -42,6 +42,7 @@ def test_an_issue_becomes_a_pr_a_revise_a_commit_and_a_failure_a_repair_pr(
     assert "| Target | `hubspot.contacts.upsert` |" in pull.body
     assert "2 gate attempts" in pull.body
     assert any("FK302" in line and "crm.contacts.upsert" in line for line in generated.lines)
+    assert [call.status for call in world.model.calls[:3]] == [529, 529, 200]  # overloaded twice
     assert pull.pull.requested_reviewers == ["maintainer"]
     [check] = repository.checks.values()
     assert (check.name, check.conclusion) == ("flowbot/gate", "success")
