@@ -5,7 +5,7 @@ repair; on the app's own pull requests a command at the start of a line (`/revis
 `/cancel`, `/help`) or a review that requests changes steers a revise job. A command quoted in
 prose, in a `>` quote or in a code block does nothing. Bots — the app itself among them — never
 start work. Whether the sender may ask (write permission or better) is checked by the job,
-through the API, before anything happens.
+through the API, before anything happens. `new_job` turns a request into its stored job.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from bot.store import Job
 
 JobKind = Literal["generate", "repair", "revise", "retry", "cancel", "help", "resume"]
 _COMMAND_JOBS: dict[str, JobKind] = {"revise": "revise", "retry": "retry", "cancel": "cancel",
@@ -41,6 +43,22 @@ class JobRequest:
     text: str = ""
     """The command's text (`/revise <text>`), or the review's body."""
     details: dict[str, Any] = field(default_factory=dict)
+
+
+def new_job(request: JobRequest, *, delivery_id: str | None = None) -> Job:
+    """The stored job for a request (its trigger keeps it from being stored twice)."""
+    return Job(kind=request.kind, repository=request.repository, number=request.number,
+               trigger=request.trigger, sender=request.sender,
+               installation_id=request.installation_id, delivery_id=delivery_id,
+               request={"text": request.text, **request.details})
+
+
+def command_request(kind_of: str, text: str, *, comment_id: int, number: int,
+                    base: dict[str, Any]) -> JobRequest:
+    """The job a comment command asks for (an unknown command asks for the help)."""
+    job: JobKind = _COMMAND_JOBS.get(kind_of, "help")
+    return JobRequest(job, number=number, trigger=f"comment:{comment_id}", text=text,
+                      details={"comment_id": comment_id, "command": kind_of}, **base)
 
 
 @dataclass(frozen=True)
@@ -137,9 +155,8 @@ def _comment(payload: dict[str, Any], base: dict[str, Any],
         "login") == app_login
     if found and on_app_pull:
         name, text = found[0]
-        job: JobKind = _COMMAND_JOBS.get(name, "help")
-        return [JobRequest(job, number=number, trigger=f"comment:{comment['id']}", text=text,
-                           details={"comment_id": comment["id"], "command": name}, **base)]
+        return [command_request(name, text, comment_id=comment["id"], number=number,
+                                base=base)]
     if not issue.get("pull_request") and WAITING_LABEL in _labels(issue):
         return [JobRequest("resume", number=number, trigger=f"comment:{comment['id']}",
                            text=comment.get("body") or "",

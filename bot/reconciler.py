@@ -1,9 +1,11 @@
 """The reconciler: work whose webhook never arrived, or whose worker died, found again.
 
-It asks GitHub, not its own memory: open issues labelled `integration-request` with no open
-pull request on the app's branch and no live job get a generate job (the same trigger a webhook
-would have made, so it can never be made twice); jobs left running by a worker that died are
-put back on the queue. It runs when the app starts and then periodically on the queue.
+It asks GitHub, not its own memory: open issues labelled `integration-request` (or
+`flow-failure`) with no open pull request on the app's branch get the generate (or repair) job a
+webhook would have made, and commands on the app's pull requests that the app never answered
+get their job — each with the trigger the webhook would have used, so nothing is made twice;
+jobs left running by a worker that died are put back on the queue. It runs when the app starts
+and then periodically on the queue.
 """
 
 from __future__ import annotations
@@ -11,14 +13,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from githubkit import AppAuthStrategy, GitHub
-from githubkit_schemas.latest.models import Issue
+from githubkit_schemas.latest.models import Issue, IssueComment
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from bot.events import INTENT_LABEL
-from bot.github_api import installation_client
+from bot.events import (
+    FAILURE_LABEL,
+    INTENT_LABEL,
+    JobKind,
+    JobRequest,
+    command_request,
+    commands,
+    new_job,
+)
+from bot.github_api import InstallationClient, installation_client
 from bot.installations import active_repositories, inactive_repositories
 from bot.issue_ops import Repo
 from bot.queue import JobQueue
@@ -36,23 +47,23 @@ class Reconciled:
     requeued: list[int] = field(default_factory=list)
 
 
-def reconcile(queue: JobQueue, github: GitHub[AppAuthStrategy], *,
+def reconcile(queue: JobQueue, github: GitHub[AppAuthStrategy], *, app_login: str,
               stale_after: timedelta = STALE_AFTER) -> Reconciled:
     """One pass over every repository the app is installed on or has heard from."""
     done = Reconciled()
     for repository, installation_id in _repositories(queue).items():
         owner, name = repository.split("/", 1)
+        repo = Repo(owner, name)
         gh = installation_client(github, installation_id)
-        issues: Iterator[Issue] = gh.rest.paginate(
-            gh.rest.issues.list_for_repo, owner=owner, repo=name, labels=INTENT_LABEL,
-            state="open", per_page=100)
-        branches = {pull.head.ref for pull in gh.rest.pulls.list(
-            owner, name, state="open", per_page=100).parsed_data}
-        for issue in issues:
-            if issue.pull_request or any(b.startswith(f"flowbot/{issue.number}-")
-                                         for b in branches):
-                continue
-            job_id = _missing_job(queue, Repo(owner, name), issue, installation_id)
+        base = {"repository": repository, "installation_id": installation_id}
+        pulls = gh.rest.pulls.list(owner, name, state="open", per_page=100).parsed_data
+        branches = {pull.head.ref for pull in pulls}
+        wanted = [*_unanswered_issues(gh, repo, branches, base),
+                  *(request for pull in pulls if pull.user is not None
+                    and pull.user.login == app_login
+                    for request in _unanswered_commands(gh, repo, pull.number, app_login, base))]
+        for request in wanted:
+            job_id = _missing_job(queue, request)
             if job_id is not None:
                 queue.enqueue(job_id)
                 done.created.append(job_id)
@@ -68,6 +79,45 @@ def reconcile(queue: JobQueue, github: GitHub[AppAuthStrategy], *,
     for job_id in done.requeued:
         queue.enqueue(job_id)
     return done
+
+
+def _unanswered_issues(gh: InstallationClient, repo: Repo, branches: set[str],
+                       base: dict[str, Any]) -> Iterator[JobRequest]:
+    """Open intent and failure issues with no pull request on the app's branch."""
+    kinds: tuple[tuple[str, JobKind], ...] = ((INTENT_LABEL, "generate"),
+                                              (FAILURE_LABEL, "repair"))
+    for label, kind in kinds:
+        issues: Iterator[Issue] = gh.rest.paginate(
+            gh.rest.issues.list_for_repo, owner=repo.owner, repo=repo.name, labels=label,
+            state="open", per_page=100)
+        for issue in issues:
+            if issue.pull_request or any(b.startswith(f"flowbot/{issue.number}-")
+                                         for b in branches):
+                continue
+            yield JobRequest(kind, number=issue.number, trigger=f"issue:{issue.number}:{kind}",
+                             sender=issue.user.login if issue.user else "",
+                             details={"reconciled": True}, **base)
+
+
+def _unanswered_commands(gh: InstallationClient, repo: Repo, number: int, app_login: str,
+                         base: dict[str, Any]) -> Iterator[JobRequest]:
+    """Commands on one of the app's pull requests that the app has not answered: no comment of
+    the app's came after them (a command whose job ran always gets a reply)."""
+    comments: list[IssueComment] = list(gh.rest.paginate(
+        gh.rest.issues.list_comments, owner=repo.owner, repo=repo.name, issue_number=number,
+        per_page=100))
+    answered = max((c.created_at for c in comments if c.user and c.user.login == app_login),
+                   default=None)
+    for comment in comments:
+        author = comment.user.login if comment.user else ""
+        if (not author or author == app_login or author.endswith("[bot]")
+                or (answered is not None and comment.created_at <= answered)):
+            continue
+        found = commands(comment.body if isinstance(comment.body, str) else None)
+        if found:
+            name, text = found[0]
+            yield command_request(name, text, comment_id=comment.id, number=number,
+                                  base={**base, "sender": author})
 
 
 def _repositories(queue: JobQueue) -> dict[str, int]:
@@ -87,14 +137,12 @@ def _repositories(queue: JobQueue) -> dict[str, int]:
     return {**found, **installed}
 
 
-def _missing_job(queue: JobQueue, repo: Repo, issue: Issue, installation_id: int) -> int | None:
-    """Store the generate job the webhook would have made, unless there is one already."""
-    author = issue.user.login if issue.user else ""
+def _missing_job(queue: JobQueue, request: JobRequest) -> int | None:
+    """Store the job the webhook would have made, unless there is one already."""
     try:
         with queue.sessions.begin() as session:
-            job = Job(kind="generate", repository=repo.full_name, number=issue.number,
-                      trigger=f"issue:{issue.number}:generate", sender=author,
-                      installation_id=installation_id, request={"reconciled": True})
+            job = new_job(request)
+            job.request = {**job.request, "reconciled": True}
             session.add(job)
             session.flush()
             return job.id

@@ -38,7 +38,7 @@ class Service:
 
     def reconcile(self) -> Reconciled:
         """One reconciler pass (at start-up; the queue runs one every ten minutes)."""
-        return reconcile(self.queue, self.github)
+        return reconcile(self.queue, self.github, app_login=self.settings.bot_login)
 
 
 def build_service(settings: AppSettings) -> Service:
@@ -54,7 +54,7 @@ def build_service(settings: AppSettings) -> Service:
                                     settings.github_api_url))
     _register_handlers(settings, queue, github, sessions)
     queue.huey.periodic_task(crontab(minute="*/10"), name="reconcile")(
-        lambda: reconcile(queue, github))
+        lambda: reconcile(queue, github, app_login=settings.bot_login))
     app = create_app(settings, sessions, queue, app_login=settings.bot_login)
     return Service(settings, sessions, queue, app, github)
 

@@ -35,7 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.events import Ignored, JobRequest, route
+from bot.events import Ignored, JobRequest, new_job, route
 from bot.installations import INSTALLATION_EVENTS, apply_installation_event
 from bot.payloads import check_payload
 from bot.queue import JobQueue, queue_reachable
@@ -196,11 +196,7 @@ def _store(sessions: sessionmaker[Session], delivery: str, event: str, payload: 
                     if last_try and session.scalar(select(Job.id).where(
                             Job.trigger == request.trigger)):
                         continue
-                    job = Job(kind=request.kind, repository=request.repository,
-                              number=request.number, trigger=request.trigger,
-                              sender=request.sender, installation_id=request.installation_id,
-                              delivery_id=delivery, request={"text": request.text,
-                                                             **request.details})
+                    job = new_job(request, delivery_id=delivery)
                     session.add(job)
                     session.flush()
                     jobs.append((job.id, job.kind))

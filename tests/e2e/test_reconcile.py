@@ -1,5 +1,6 @@
-"""Nothing is lost: the reconciler finds an intent issue whose webhook never arrived, and a job
-whose worker died, from GitHub's own state — and makes nothing twice."""
+"""Nothing is lost: the reconciler finds an intent issue whose webhook never arrived, a command
+the app never answered, and a job whose worker died, from GitHub's own state — and makes
+nothing twice."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.demo.stories import INTENT, TITLE, generate_turns
+from bot.demo.stories import FOLDER, INTENT, TITLE, generate_turns, scenario, story_generate
 from bot.demo.world import DemoWorld
+from bot.messages_sim import tool_reply
 from bot.store import Job, JobState
 
 
@@ -45,3 +47,35 @@ def test_a_missed_webhook_and_a_dead_worker_are_made_good_once(world: DemoWorld,
     assert {job.id: job.state for job in jobs}[dead_id] == JobState.SUCCEEDED
     pulls = [i for i in world.repository.issues.values() if i.pull is not None]
     assert len(pulls) == 1
+
+
+@pytest.mark.sandbox
+def test_a_command_whose_webhook_never_arrived_is_answered_once(world: DemoWorld,
+                                                                bwrap_path: str) -> None:
+    assert world.model is not None
+    generated = story_generate(world)
+    assert generated.ok, generated.lines
+    pull = generated.pull
+    assert pull is not None
+    quiet = world.github.add_comment(world.repository, pull.number,  # no webhook is sent
+                                     "/revise also copy the customer's phone",
+                                     author="maintainer")
+    world.model.script.add(
+        tool_reply("write_file", {"path": f"{FOLDER}/spec.yaml",
+                                  "content": scenario("spec_revised.yaml")}),
+        tool_reply("write_file", {"path": f"{FOLDER}/flow.py",
+                                  "content": scenario("flow_revised.py")}),
+        tool_reply("finish", {"summary": "The phone is copied too."}))
+
+    first = world.service.reconcile()
+    jobs = world.wait_for_jobs()
+    second = world.service.reconcile()
+
+    [revise] = [job for job in jobs if job.kind == "revise"]
+    assert first.created == [revise.id]
+    assert (revise.trigger, revise.state) == (f"comment:{quiet.id}", JobState.SUCCEEDED)
+    assert second.created == []
+    replies = [c.body for c in world.repository.comments.values()
+               if c.number == pull.number and c.author == world.github.bot_login]
+    assert len(replies) == 1
+    assert replies[0].startswith("Done in ")

@@ -46,6 +46,7 @@ def test_a_killed_worker_leaves_one_pr_one_status_comment_and_no_duplicate_commi
         second = _worker(world.environment)
         try:
             found = reconcile(world.service.queue, world.service.github,
+                              app_login=world.service.settings.bot_login,
                               stale_after=timedelta(0))
             [job] = world.wait_for_jobs(timeout=90)
         finally:
