@@ -84,5 +84,6 @@ def render_pull_request_body(content: PullRequestContent) -> str:
               f"{work.output_tokens:,} output tokens, ${work.cost_usd:.4f} by the operator's "
               "price table.",
               "", "Reply `/revise <what to change>` to ask for changes, or review with "
-                  "\"Request changes\"."]
+                  "\"Request changes\"; `/retry` runs a failed job again, `/cancel` stops one, "
+                  "`/help` lists the commands."]
     return "\n".join(parts)
