@@ -117,8 +117,7 @@ def run_task(world: DemoWorld, task: Task, scratch: Path, *, policy: Policy | No
              timeout: float = 900.0) -> TaskResult:
     """File the task's issue, wait for the generate job, judge its pull request."""
     if world.model is not None:
-        world.model.script.turns.clear()
-        world.model.script.policy = policy
+        world.model.script.play(policy)
     started = time.monotonic()
     issue = world.github.open_issue(world.repository, task.title, task.body, author=AUTHOR,
                                     labels=[LABEL])

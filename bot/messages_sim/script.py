@@ -63,6 +63,12 @@ class Script:
             self.turns.extend(turns)
         return self
 
+    def play(self, policy: Policy | None) -> None:
+        """Forget the turns left and answer from `policy` from now on."""
+        with self._lock:
+            self.turns.clear()
+            self.policy = policy
+
     def next_turn(self) -> Turn | None:
         """The next turn, or None when the script is used up."""
         with self._lock:
