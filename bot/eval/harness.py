@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from git import Repo as GitRepo
+from sqlalchemy import select
 
 from bot.demo.world import DemoWorld
 from bot.eval.acceptance import AcceptanceResult, run_acceptance
@@ -25,6 +26,8 @@ from bot.store import Job, JobState
 
 AUTHOR = "maintainer"
 LABEL = "integration-request"
+TIMED_OUT = "timed out: the job ran past the eval's limit"
+LIVE = (JobState.QUEUED.value, JobState.RUNNING.value)
 
 
 @dataclass(frozen=True)
@@ -81,12 +84,22 @@ def _pull_for(world: DemoWorld, issue: Issue) -> Issue | None:
 
 
 def _job_for(world: DemoWorld, issue: Issue, timeout: float) -> Job:
-    jobs = [job for job in world.wait_for_jobs(timeout)
-            if job.kind == "generate" and job.number == issue.number]
-    if not jobs:
+    """The issue's generate job once it has ended; one still running after `timeout` seconds
+    is cancelled (it stops at its next model call) so that the next task can start."""
+    try:
+        jobs = world.wait_for_jobs(timeout)
+    except TimeoutError:
+        with world.service.sessions.begin() as session:
+            for job in session.scalars(select(Job).where(
+                    Job.number == issue.number, Job.state.in_(LIVE))):
+                job.state = JobState.CANCELLED.value
+                job.error = f"{TIMED_OUT} ({timeout:.0f} s)"
+        jobs = world.wait_for_jobs(timeout)
+    found = [job for job in jobs if job.kind == "generate" and job.number == issue.number]
+    if not found:
         raise RuntimeError(f"no generate job started for issue #{issue.number}; is the "
                            f"{LABEL} label wired to the app?")
-    return jobs[-1]
+    return found[-1]
 
 
 def _judge(world: DemoWorld, task: Task, pull: Issue, scratch: Path) -> AcceptanceResult:
@@ -99,6 +112,8 @@ def _judge(world: DemoWorld, task: Task, pull: Issue, scratch: Path) -> Acceptan
 
 def _outcome(job: Job, pull: Issue | None, gate_passed: bool,
              acceptance: AcceptanceResult | None) -> str:
+    if job.state == JobState.CANCELLED and (job.error or "").startswith(TIMED_OUT):
+        return job.error or TIMED_OUT
     if job.state == JobState.WAITING:
         return "asked questions instead of answering"
     if pull is None:

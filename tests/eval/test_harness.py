@@ -8,15 +8,18 @@ three, as it does for `flowbot eval`.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.demo.world import DemoWorld, demo_world
-from bot.eval.harness import EvalReport, TaskResult, run_eval
+from bot.eval.harness import EvalReport, TaskResult, run_eval, run_task
 from bot.eval.scripted import correct, fools_gate, never
 from bot.eval.task import load_tasks
+from bot.messages_sim import Reply
 
 pytestmark = pytest.mark.sandbox
 TASKS = load_tasks()
@@ -70,6 +73,25 @@ def test_the_model_that_fools_the_gate_is_caught_by_the_acceptance_tests(
     assert all(r.acceptance_failed >= 1 and r.failures for r in results)
     assert all(r.outcome.startswith("acceptance failed") for r in results)
     assert seen == results
+
+
+@pytest.mark.timeout(300)
+def test_a_task_that_runs_too_long_is_cut_off_and_the_next_one_still_runs(
+        world: DemoWorld) -> None:
+    [slow_task, next_task] = TASKS[:2]
+    release = threading.Event()
+
+    def stuck(request: dict[str, Any]) -> Reply:
+        release.wait(60)
+        return correct(slow_task)(request)
+
+    slow = run_task(world, slow_task, judged(world, "slow"), policy=stuck, timeout=3)
+    release.set()
+    after = run_task(world, next_task, judged(world, "after"), policy=correct(next_task))
+
+    assert slow.outcome.startswith("timed out: the job ran past the eval's limit (3 s)")
+    assert not slow.solved
+    assert after.solved, after.outcome
 
 
 def test_the_report_adds_up() -> None:
