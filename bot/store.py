@@ -11,7 +11,7 @@ import enum
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text, text
+from sqlalchemy import JSON, DateTime, Engine, Integer, String, Text, inspect, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from flowkit.runtime.store import store_engine
@@ -100,10 +100,26 @@ class InstalledRepository(Base):
 
 
 def open_app_store(url: str) -> sessionmaker[Session]:
-    """Connect to the app's database and create its tables when missing."""
+    """Connect to the app's database, create its tables when missing and add the columns a
+    newer version added to them."""
     engine = store_engine(url)
     Base.metadata.create_all(engine)
+    _add_new_columns(engine)
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def _add_new_columns(engine: Engine) -> None:
+    """Add the nullable columns a store made by an earlier version lacks (`flowbot_jobs.work`).
+    Only additions are done this way; a change to an existing column would need a migration."""
+    existing = inspect(engine)
+    with engine.begin() as connection:
+        for table in Base.metadata.sorted_tables:
+            have = {column["name"] for column in existing.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in have and column.nullable:
+                    kind = column.type.compile(dialect=engine.dialect)
+                    connection.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN '
+                                            f'"{column.name}" {kind}'))
 
 
 def reachable(sessions: sessionmaker[Session]) -> str | None:
