@@ -7,11 +7,13 @@ fails with a clear error rather than vanishing.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey
+from huey.storage import SqliteStorage
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,13 +24,24 @@ Handler = Callable[[Job], JobState]
 """Does a job's work; returns the state the job ends in (succeeded, waiting, failed)."""
 
 
+class WalSqliteStorage(SqliteStorage):  # type: ignore[misc]  # huey has no type hints
+    """Huey's SQLite storage, synced at WAL checkpoints like the app's store rather than at
+    every commit: an enqueue costs microseconds instead of an fsync. A power cut may lose the
+    last enqueues; the reconciler puts back any job that stays queued without running."""
+
+    def _create_connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection = super()._create_connection()
+        connection.execute("PRAGMA synchronous=NORMAL")
+        return connection
+
+
 def make_huey(settings: AppSettings, *, immediate: bool = False) -> Huey:
     """The queue the settings name: Redis when FLOWBOT_REDIS_URL is set, else SQLite."""
     if settings.redis_url:
         return RedisHuey("flowbot", url=settings.redis_url, immediate=immediate)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return SqliteHuey("flowbot", filename=str(settings.data_dir / "queue.sqlite3"),
-                      immediate=immediate)
+                      immediate=immediate, storage_class=WalSqliteStorage)
 
 
 def queue_reachable(huey: Huey) -> str | None:

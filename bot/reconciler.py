@@ -4,7 +4,8 @@ It asks GitHub, not its own memory: open issues labelled `integration-request` (
 `flow-failure`) with no open pull request on the app's branch get the generate (or repair) job a
 webhook would have made, and commands on the app's pull requests that the app never answered
 get their job — each with the trigger the webhook would have used, so nothing is made twice;
-jobs left running by a worker that died are put back on the queue. It runs when the app starts
+jobs left running by a worker that died, or queued long ago and never run, are put back on the
+queue. It runs when the app starts
 and then periodically on the queue.
 """
 
@@ -69,12 +70,16 @@ def reconcile(queue: JobQueue, github: GitHub[AppAuthStrategy], *, app_login: st
                 done.created.append(job_id)
     cutoff = datetime.now(UTC) - stale_after
     with queue.sessions.begin() as session:
-        stale = list(session.scalars(select(Job).where(Job.state == JobState.RUNNING.value)))
+        # running with no sign of life: its worker died; queued for that long: its message on
+        # the queue was lost (a power cut can drop the last enqueues). A second message for a
+        # job that then runs anyway finds it finished, or waits for its issue's lock.
+        stale = list(session.scalars(select(Job).where(
+            Job.state.in_([JobState.RUNNING.value, JobState.QUEUED.value]))))
         for job in stale:
             updated = job.updated_at if job.updated_at.tzinfo else job.updated_at.replace(
                 tzinfo=UTC)
             if updated < cutoff:
-                job.state = JobState.QUEUED.value
+                job.state, job.updated_at = JobState.QUEUED.value, datetime.now(UTC)
                 done.requeued.append(job.id)
     for job_id in done.requeued:
         queue.enqueue(job_id)

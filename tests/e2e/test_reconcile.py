@@ -1,6 +1,6 @@
 """Nothing is lost: the reconciler finds an intent issue whose webhook never arrived, a command
-the app never answered, and a job whose worker died, from GitHub's own state — and makes
-nothing twice."""
+the app never answered, a job whose worker died and one whose queue message was lost, from
+GitHub's own state and the store — and makes nothing twice."""
 
 from __future__ import annotations
 
@@ -29,9 +29,13 @@ def test_a_missed_webhook_and_a_dead_worker_are_made_good_once(world: DemoWorld,
                    trigger="comment:dead-worker", sender="maintainer", installation_id=1,
                    request={"command": "help"}, state=JobState.RUNNING.value,
                    updated_at=datetime.now(UTC) - timedelta(hours=2))
-        session.add(dead)
+        lost = Job(kind="help", repository=world.repository.full_name, number=other.number,
+                   trigger="comment:lost-message", sender="maintainer", installation_id=1,
+                   request={"command": "help"}, state=JobState.QUEUED.value,
+                   updated_at=datetime.now(UTC) - timedelta(hours=2))
+        session.add_all([dead, lost])
         session.flush()
-        dead_id = dead.id
+        dead_id, lost_id = dead.id, lost.id
     world.model.script.add(*generate_turns())
 
     first = world.service.reconcile()
@@ -39,12 +43,13 @@ def test_a_missed_webhook_and_a_dead_worker_are_made_good_once(world: DemoWorld,
     second = world.service.reconcile()
 
     assert len(first.created) == 1
-    assert first.requeued == [dead_id]
+    assert sorted(first.requeued) == [dead_id, lost_id]
     assert second.created == []
     assert second.requeued == []
     [generate] = [job for job in jobs if job.kind == "generate"]
     assert (generate.number, generate.state) == (issue.number, JobState.SUCCEEDED)
-    assert {job.id: job.state for job in jobs}[dead_id] == JobState.SUCCEEDED
+    states = {job.id: job.state for job in jobs}
+    assert states[dead_id] == states[lost_id] == JobState.SUCCEEDED
     pulls = [i for i in world.repository.issues.values() if i.pull is not None]
     assert len(pulls) == 1
 
