@@ -54,7 +54,8 @@ def demo(keep: Annotated[bool, typer.Option(
         raise typer.Exit(1)
     stories: list[Story] = []
     with tempfile.TemporaryDirectory(prefix="flowbot-demo-") as scratch, \
-            demo_world(Path(scratch), anthropic_key=key) as world:
+            demo_world(Path(scratch), anthropic_key=key,
+                       anthropic_base_url=os.environ.get("ANTHROPIC_BASE_URL")) as world:
         for play in ("generate", "revise", "repair"):
             started = time.perf_counter()
             with console.status(f"playing the {play} story…"):

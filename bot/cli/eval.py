@@ -93,6 +93,7 @@ def evaluate(
         scratch.chmod(0o755)
         with console.status(f"running {len(tasks)} tasks…"), demo_world(
                 scratch / "world", anthropic_key=None if scripted else key,
+                anthropic_base_url=os.environ.get("ANTHROPIC_BASE_URL"),
                 model_name=model) as world:
             (scratch / "judged").mkdir(mode=0o755)
             results = run_eval(world, tasks, scratch / "judged",

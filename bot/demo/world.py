@@ -73,13 +73,15 @@ def repository_content(scratch: Path) -> Path:
 
 
 @contextmanager
-def demo_world(scratch: Path, *, anthropic_key: str | None = None, model_name: str | None = None,
+def demo_world(scratch: Path, *, anthropic_key: str | None = None,
+               anthropic_base_url: str | None = None, model_name: str | None = None,
                worker: bool = True, workers: int = 1, validate: bool = False,
                log_level: str = "WARNING") -> Iterator[DemoWorld]:
     """Start everything in `scratch` (world-readable: the sandbox runs as nobody); without
     `worker`, jobs wait for a worker started some other way (`DemoWorld.environment`).
-    `model_name` is the app's FLOWBOT_MODEL (its default when None); `workers` the worker's
-    threads."""
+    With `anthropic_key` the model is Claude, at `anthropic_base_url` when given (any endpoint
+    that speaks the Messages API); without it, the local Messages API simulator. `model_name` is
+    the app's FLOWBOT_MODEL (its default when None); `workers` the worker's threads."""
     scratch.mkdir(parents=True, exist_ok=True)
     scratch.chmod(0o755)
     key = _key()
@@ -88,7 +90,7 @@ def demo_world(scratch: Path, *, anthropic_key: str | None = None, model_name: s
     model = None if anthropic_key else MessagesSimulator()
     with ExitStack() as stack:
         github_url = stack.enter_context(github.serve())
-        model_url = stack.enter_context(model.serve()) if model else None
+        model_url = stack.enter_context(model.serve()) if model else anthropic_base_url
         repository = github.create_repository(
             "acme", "integrations", content=repository_content(scratch),
             permissions={"maintainer": "write", "stranger": "read"})

@@ -9,11 +9,19 @@ import sys
 
 import pytest
 
+from bot.eval.scripted import correct
+from bot.eval.task import TASKS, load_task
+from bot.messages_sim import MessagesSimulator
 
-def flowbot(*arguments: str, key: str | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if k != "ANTHROPIC_API_KEY"}
+
+def flowbot(*arguments: str, key: str | None = None,
+            base_url: str | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items()
+                   if k not in ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL")}
     if key:
         environment["ANTHROPIC_API_KEY"] = key
+    if base_url:
+        environment["ANTHROPIC_BASE_URL"] = base_url
     completed = subprocess.run([sys.executable, "-m", "bot.cli", *arguments],
                                capture_output=True, text=True, env=environment, timeout=600,
                                check=False)
@@ -55,3 +63,23 @@ def test_json_output_is_one_object_and_says_the_model_was_scripted() -> None:
     assert task["task"] == "shopify_customers_to_hubspot_contacts"
     assert task["attempts"] == 1
     assert "not a model" in completed.stderr
+
+
+@pytest.mark.sandbox
+def test_with_a_key_the_eval_asks_the_endpoint_the_environment_names() -> None:
+    task = "shopify_customers_to_hubspot_contacts"
+    endpoint = MessagesSimulator()
+    endpoint.script.play(correct(load_task(TASKS / task)))
+    key = "sk-ant-eval-test-key-not-real"
+
+    with endpoint.serve() as base_url:
+        completed = flowbot("eval", "--json", "--task", task, key=key, base_url=base_url)
+
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout)
+    assert report["scripted"] is None
+    assert (report["solved"], report["pass_at_1"]) == (1, 1.0)
+    assert "Model: claude-sonnet-5-5" in completed.stderr
+    assert len(endpoint.calls) >= 2
+    assert endpoint.violations == []
+    assert key not in completed.stdout + completed.stderr
