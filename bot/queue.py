@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import AppSettings
-from bot.store import Job, JobCancelled, JobState
+from bot.store import LIVE, Job, JobCancelled, JobState
 
 Handler = Callable[[Job], JobState]
 """Does a job's work; returns the state the job ends in (succeeded, waiting, failed)."""
@@ -85,7 +85,7 @@ class JobQueue:
         locks do not expire); how many were held. Start workers one at a time."""
         with self.sessions() as session:
             pairs = session.execute(select(Job.repository, Job.number).where(
-                Job.state.in_([JobState.QUEUED.value, JobState.RUNNING.value])).distinct()).all()
+                Job.state.in_(LIVE)).distinct()).all()
         if not pairs:
             return 0
         return len(self.huey.flush_locks(*(lock_name(repo, number) for repo, number in pairs)))
@@ -99,9 +99,9 @@ class JobQueue:
             job = session.get(Job, job_id)
             if job is None:
                 return "missing"
-            lock = lock_name(job.repository, job.number)
-            if job.kind in UNLOCKED_KINDS:
-                return self._work(job_id)
+            lock, unlocked = lock_name(job.repository, job.number), job.kind in UNLOCKED_KINDS
+        if unlocked:
+            return self._work(job_id)
         # a job on the same issue holds the lock: TaskLockedException, and Huey retries later
         with self.huey.lock_task(lock):
             return self._work(job_id)
@@ -109,7 +109,7 @@ class JobQueue:
     def _work(self, job_id: int) -> str:
         with self.sessions.begin() as session:
             job = session.get(Job, job_id)
-            if job is None or job.state not in (JobState.QUEUED, JobState.RUNNING):
+            if job is None or job.state not in LIVE:
                 return job.state if job else "missing"
             job.state, job.attempts = JobState.RUNNING.value, job.attempts + 1
         handler = self.handlers.get(job.kind)

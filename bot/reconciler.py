@@ -5,8 +5,7 @@ It asks GitHub, not its own memory: open issues labelled `integration-request` (
 webhook would have made, and commands on the app's pull requests that the app never answered
 get their job — each with the trigger the webhook would have used, so nothing is made twice;
 jobs left running by a worker that died, or queued long ago and never run, are put back on the
-queue. It runs when the app starts
-and then periodically on the queue.
+queue. It runs when the app starts and then periodically on the queue.
 """
 
 from __future__ import annotations
@@ -34,7 +33,8 @@ from bot.github_api import InstallationClient, installation_client
 from bot.installations import active_repositories, inactive_repositories
 from bot.issue_ops import Repo
 from bot.queue import JobQueue
-from bot.store import Delivery, Job, JobState
+from bot.repo import branch_prefix
+from bot.store import LIVE, Delivery, Job, JobState
 
 STALE_AFTER = timedelta(minutes=30)
 """A job running this long without an update belongs to a worker that died."""
@@ -73,8 +73,7 @@ def reconcile(queue: JobQueue, github: GitHub[AppAuthStrategy], *, app_login: st
         # running with no sign of life: its worker died; queued for that long: its message on
         # the queue was lost (a power cut can drop the last enqueues). A second message for a
         # job that then runs anyway finds it finished, or waits for its issue's lock.
-        stale = list(session.scalars(select(Job).where(
-            Job.state.in_([JobState.RUNNING.value, JobState.QUEUED.value]))))
+        stale = list(session.scalars(select(Job).where(Job.state.in_(LIVE))))
         for job in stale:
             updated = job.updated_at if job.updated_at.tzinfo else job.updated_at.replace(
                 tzinfo=UTC)
@@ -96,12 +95,11 @@ def _unanswered_issues(gh: InstallationClient, repo: Repo, branches: set[str],
             gh.rest.issues.list_for_repo, owner=repo.owner, repo=repo.name, labels=label,
             state="open", per_page=100)
         for issue in issues:
-            if issue.pull_request or any(b.startswith(f"flowbot/{issue.number}-")
+            if issue.pull_request or any(b.startswith(branch_prefix(issue.number))
                                          for b in branches):
                 continue
             yield JobRequest(kind, number=issue.number, trigger=f"issue:{issue.number}:{kind}",
-                             sender=issue.user.login if issue.user else "",
-                             details={"reconciled": True}, **base)
+                             sender=issue.user.login if issue.user else "", **base)
 
 
 def _unanswered_commands(gh: InstallationClient, repo: Repo, number: int, app_login: str,

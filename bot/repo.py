@@ -31,9 +31,24 @@ class GitFailed(RuntimeError):
     """A git command failed; the message has git's words with the token scrubbed."""
 
 
+BRANCH_PREFIX = "flowbot/"
+"""Every branch the app works on starts with this, then the issue's number and a dash."""
+
+
 def branch_name(number: int, title: str) -> str:
     """The app's deterministic branch for an issue: `flowbot/<n>-<slug>`."""
-    return f"flowbot/{number}-{slug(title)[:40].strip('-')}"
+    return f"{branch_prefix(number)}{slug(title)[:40].strip('-')}"
+
+
+def branch_prefix(number: int) -> str:
+    """What every app branch for issue `number` starts with: `flowbot/<n>-`."""
+    return f"{BRANCH_PREFIX}{number}-"
+
+
+def issue_of_branch(branch: str) -> int | None:
+    """The issue number in an app branch's name; None for a branch that is not the app's."""
+    number = branch.removeprefix(BRANCH_PREFIX).split("-", 1)[0]
+    return int(number) if branch.startswith(BRANCH_PREFIX) and number.isdigit() else None
 
 
 def slug(title: str) -> str:
@@ -84,7 +99,7 @@ class Checkout:
 
     def push(self, token: SecretStr) -> None:
         """Push the branch; a fast-forward of whatever the job started from (never a force)."""
-        if not self.branch.startswith("flowbot/"):
+        if not self.branch.startswith(BRANCH_PREFIX):
             raise GitFailed(f"refusing to push {self.branch}: the app pushes only flowbot/*")
         _run(["push", "-q", self.remote, f"HEAD:refs/heads/{self.branch}"], token=token,
              cwd=self.path)

@@ -41,6 +41,10 @@ class JobState(enum.StrEnum):
     """The sender may not ask for this (no write access): answered politely, nothing done."""
 
 
+LIVE = (JobState.QUEUED.value, JobState.RUNNING.value)
+"""The states of a job that has not ended."""
+
+
 class JobCancelled(Exception):
     """Someone cancelled the job while it ran; it stops where it is and stays cancelled."""
 

@@ -30,7 +30,6 @@ from typing import Any, ClassVar, Protocol, Self, TypeVar
 from connectors.core.clock import Clock, ManualClock
 from connectors.core.connector import Connector
 from connectors.registry import test_double_class
-from connectors.sql.simulator import SqlSimulator
 from flowkit.context import Context, CursorValue, later
 from flowkit.engine import Outcome, Packet, PacketResult, coerce, process, read_packets
 from flowkit.errors import FlowDefinitionError
@@ -47,6 +46,9 @@ class TestDouble(Protocol):
 
     def connect(self, base_url: str | None = None, *, clock: Clock | None = None) -> Any:
         """A connector talking to this double."""
+
+    def close(self) -> None:
+        """Release what the double holds (a database file; nothing for an in-process API)."""
 
 _EMPTY: dict[str, dict[str, int]] = {
     "shopify": {"orders": 0, "customers": 0, "products": 0},
@@ -138,8 +140,7 @@ class FlowTest:
         for connector in self._connectors.values():
             connector.close()
         for double in self._simulators.values():
-            if isinstance(double, SqlSimulator):
-                double.close()
+            double.close()
 
     def use(self, connector: Connector) -> None:
         """Give the flow this connector instead of a simulated one (e.g. SQL on a test database)."""

@@ -17,7 +17,7 @@ from bot.github_sim.state import Repository
 from bot.messages_sim import MessagesSimulator
 from bot.service import Service, build_service
 from bot.settings import load_settings
-from bot.store import Job, JobState
+from bot.store import LIVE, Job
 from bot.webhooks import WEBHOOK_PATH
 from connectors.core.serving import serve_on_loopback
 
@@ -48,7 +48,7 @@ class DemoWorld:
         while time.monotonic() < deadline:
             with self.service.sessions() as session:
                 jobs = list(session.query(Job).order_by(Job.id))
-            if jobs and all(job.state not in (JobState.QUEUED, JobState.RUNNING)
+            if jobs and all(job.state not in LIVE
                             for job in jobs):
                 return jobs
             time.sleep(0.2)

@@ -22,12 +22,12 @@ from bot.eval.acceptance import AcceptanceResult, run_acceptance
 from bot.eval.task import Task
 from bot.github_sim.state import Issue
 from bot.messages_sim.script import Policy
-from bot.store import Job, JobState
+from bot.repo import branch_prefix
+from bot.store import LIVE, Job, JobState
 
 AUTHOR = "maintainer"
 LABEL = "integration-request"
 TIMED_OUT = "timed out: the job ran past the eval's limit"
-LIVE = (JobState.QUEUED.value, JobState.RUNNING.value)
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ class EvalReport:
 
 
 def _pull_for(world: DemoWorld, issue: Issue) -> Issue | None:
-    prefix = f"flowbot/{issue.number}-"
+    prefix = branch_prefix(issue.number)
     for candidate in world.repository.issues.values():
         if candidate.pull is not None and candidate.pull.head.startswith(prefix):
             return candidate

@@ -31,7 +31,7 @@ from bot.issue_ops import (
 from bot.jobs.context import JobContext, refused
 from bot.jobs.work import WorkRecord, record_work
 from bot.pr_body import PullRequestContent, render_pull_request_body
-from bot.repo import checkout
+from bot.repo import branch_prefix, checkout
 from bot.status_comment import Phase, Status
 from bot.store import Job, JobState
 from connectors.registry import catalog
@@ -80,7 +80,7 @@ def repair(job: Job, context: JobContext) -> JobState:
     folder = f"flows/{report.flow.replace('-', '_')}"
     repository = gh.rest.repos.get(owner, name).parsed_data
     token = installation_token(context.github, job.installation_id)
-    branch = f"flowbot/{job.number}-repair-{report.flow}"
+    branch = f"{branch_prefix(job.number)}repair-{report.flow}"
     work = checkout(context.settings.data_dir, repository.clone_url, job.repository,
                     branch=branch, default_branch=repository.default_branch, token=token,
                     job_id=job.id)

@@ -20,11 +20,9 @@ from bot.agent.sanitize import data_block
 from bot.github_api import InstallationClient, installation_client, installation_token
 from bot.issue_ops import Repo, comment, react_to_comment
 from bot.jobs.context import JobContext, refused
-from bot.repo import checkout
+from bot.repo import BRANCH_PREFIX, checkout
 from bot.store import Job, JobState
 from connectors.registry import catalog
-
-BRANCH_PREFIX = "flowbot/"
 
 
 def _review_comments(gh: InstallationClient, repo: Repo, job: Job) -> str:

@@ -3,7 +3,7 @@ last job that failed again.
 
 Both look at the jobs of the pull request and of the issue it answers (the number in the app's
 branch, `flowbot/<issue>-…`). A cancel marks the live jobs cancelled in the store; a running
-job sees that before its next model call and stops (see `JobContext.stop_for`). A cancel does
+job sees that before its next model call and stops (see `JobContext.checkpoint_for`). A cancel does
 not wait for the issue's lock, or it would wait for the very job it is meant to stop.
 """
 
@@ -14,20 +14,17 @@ from sqlalchemy import select
 from bot.github_api import InstallationClient, installation_client
 from bot.issue_ops import Repo, comment, react_to_comment
 from bot.jobs.context import JobContext, refused
-from bot.store import Job, JobState
+from bot.repo import issue_of_branch
+from bot.store import LIVE, Job, JobState
 
-BRANCH_PREFIX = "flowbot/"
 STEERING = ("cancel", "retry", "help")
 """Job kinds that steer others: never cancelled or retried themselves."""
-LIVE = (JobState.QUEUED.value, JobState.RUNNING.value)
 
 
 def _numbers(gh: InstallationClient, repo: Repo, number: int) -> list[int]:
     """The pull request's number and, when it is on an app branch, its issue's."""
-    head = gh.rest.pulls.get(repo.owner, repo.name, number).parsed_data.head.ref
-    issue = head.removeprefix(BRANCH_PREFIX).split("-", 1)[0]
-    return [number, int(issue)] if head.startswith(BRANCH_PREFIX) and issue.isdigit() \
-        else [number]
+    issue = issue_of_branch(gh.rest.pulls.get(repo.owner, repo.name, number).parsed_data.head.ref)
+    return [number] if issue is None else [number, issue]
 
 
 def _steering(job: Job, context: JobContext,

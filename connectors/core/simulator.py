@@ -104,6 +104,10 @@ class Simulator(ABC, Generic[C]):
         self.api = self.build_api()
         self.app: ASGIApp = self._wrap(self.api)
 
+    def close(self) -> None:
+        """Release what the simulator holds: nothing, its API lives in this process's memory
+        (a flow test closes every double it made)."""
+
     # -- what subclasses provide ---------------------------------------------------------------
 
     @abstractmethod

@@ -87,7 +87,9 @@ class SqlSimulator:
 
     def count(self, table: str) -> int:
         """How many rows `table` has."""
-        return len(self.rows(table))
+        with self._engine.connect() as connection:
+            return int(connection.scalar(
+                sa.select(sa.func.count()).select_from(self._metadata.tables[table])) or 0)
 
     def connect(self, base_url: str | None = None, *, clock: Clock | None = None) -> SqlDatabase:
         """A connector to this database."""
