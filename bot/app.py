@@ -12,7 +12,7 @@ import sys
 
 from fastapi import FastAPI
 
-from bot.service import build_service
+from bot.service import build_service, freeze_start_up_heap
 from bot.settings import SettingsError, load_settings
 
 
@@ -23,4 +23,6 @@ def create_app() -> FastAPI:
     except SettingsError as error:
         print(error, file=sys.stderr)  # the operator starting the server reads this
         raise SystemExit(2) from None
-    return build_service(settings).app
+    app = build_service(settings).app
+    freeze_start_up_heap()
+    return app

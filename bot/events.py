@@ -5,7 +5,8 @@ repair; on the app's own pull requests a command at the start of a line (`/revis
 `/cancel`, `/help`) or a review that requests changes steers a revise job. A command quoted in
 prose, in a `>` quote or in a code block does nothing. Bots — the app itself among them — never
 start work. Whether the sender may ask (write permission or better) is checked by the job,
-through the API, before anything happens. `new_job` turns a request into its stored job.
+through the API, before anything happens. `new_job` (`job_values` for a bulk insert) turns a
+request into its stored job.
 """
 
 from __future__ import annotations
@@ -45,12 +46,18 @@ class JobRequest:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+def job_values(request: JobRequest, *, delivery_id: str | None = None) -> dict[str, Any]:
+    """The columns of the stored job for a request (its trigger keeps it from being stored
+    twice)."""
+    return {"kind": request.kind, "repository": request.repository, "number": request.number,
+            "trigger": request.trigger, "sender": request.sender,
+            "installation_id": request.installation_id, "delivery_id": delivery_id,
+            "request": {"text": request.text, **request.details}}
+
+
 def new_job(request: JobRequest, *, delivery_id: str | None = None) -> Job:
-    """The stored job for a request (its trigger keeps it from being stored twice)."""
-    return Job(kind=request.kind, repository=request.repository, number=request.number,
-               trigger=request.trigger, sender=request.sender,
-               installation_id=request.installation_id, delivery_id=delivery_id,
-               request={"text": request.text, **request.details})
+    """The stored job for a request."""
+    return Job(**job_values(request, delivery_id=delivery_id))
 
 
 def command_request(kind_of: str, text: str, *, comment_id: int, number: int,

@@ -1,18 +1,20 @@
 """The job queue: Huey, with its embedded SQLite storage by default and Redis when configured.
 
 One task, `run_job(job_id)`, reads the job's row and hands it to the handler registered for its
-kind. Jobs on the same issue never run at once (a Huey lock per issue); a job with no handler
-fails with a clear error rather than vanishing.
+kind. Jobs on the same issue never run at once (a Huey lock per issue): a job that finds the
+lock held waits for it, however long the other job takes. A job with no handler fails with a
+clear error rather than vanishing.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey
+from huey.exceptions import RetryTask, TaskLockedException
 from huey.storage import SqliteStorage
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -69,9 +71,12 @@ class JobQueue:
     huey: Huey
     sessions: sessionmaker[Session]
     handlers: dict[str, Handler] = field(default_factory=dict)
+    lock_wait_s: float = 5.0
+    """How long a job whose issue is busy waits before it looks at the lock again."""
 
     def __post_init__(self) -> None:
         self.task: Any = self.huey.task(retries=2, retry_delay=5, name="run_job")(self._run)
+        self.fan_out: Any = self.huey.task(name="run_jobs")(self._fan_out)
 
     def register(self, kind: str) -> Callable[[Handler], Handler]:
         """Register the handler of one job kind."""
@@ -94,6 +99,19 @@ class JobQueue:
         """Put a stored job on the queue."""
         self.task(job_id)
 
+    def enqueue_all(self, job_ids: Sequence[int]) -> None:
+        """Put stored jobs on the queue with one message, which a worker turns into a task per
+        job: the web app stores many deliveries at once and then pays for one enqueue, not one
+        per job. A message lost before it fans out leaves its jobs to the reconciler."""
+        if len(job_ids) == 1:
+            self.enqueue(job_ids[0])
+        elif job_ids:
+            self.fan_out(list(job_ids))
+
+    def _fan_out(self, job_ids: list[int]) -> None:
+        for job_id in job_ids:
+            self.enqueue(job_id)
+
     def _run(self, job_id: int) -> str:
         with self.sessions() as session:
             job = session.get(Job, job_id)
@@ -102,9 +120,13 @@ class JobQueue:
             lock, unlocked = lock_name(job.repository, job.number), job.kind in UNLOCKED_KINDS
         if unlocked:
             return self._work(job_id)
-        # a job on the same issue holds the lock: TaskLockedException, and Huey retries later
-        with self.huey.lock_task(lock):
-            return self._work(job_id)
+        try:
+            with self.huey.lock_task(lock):
+                return self._work(job_id)
+        except TaskLockedException:
+            # another job on the issue runs; RetryTask, unlike the lock's own exception, spends
+            # none of the task's retries, so the job waits as long as that one takes
+            raise RetryTask(delay=self.lock_wait_s) from None
 
     def _work(self, job_id: int) -> str:
         with self.sessions.begin() as session:

@@ -4,9 +4,9 @@
 the body within a size limit, checks `X-Hub-Signature-256` in constant time (a missing, malformed
 or SHA-1-only signature is 401 — githubkit's own check would fall back to SHA-1), validates the
 fields it routes on (`bot.payloads`; githubkit's models refuse payload shapes GitHub still sends),
-stores the delivery once by `X-GitHub-Delivery`, turns it into jobs (stored once per trigger)
-and puts them on the queue. `/healthz`, `/readyz` and
-`/metrics` are for operators.
+and hands it to the one thread that stores each delivery once by `X-GitHub-Delivery`, with its
+jobs (stored once per trigger), and puts them on the queue (`bot.deliveries`). `/healthz`,
+`/readyz` and `/metrics` are for operators.
 """
 
 from __future__ import annotations
@@ -15,14 +15,13 @@ import hashlib
 import hmac
 import json
 import re
-import threading
 import time
-from contextlib import nullcontext
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -31,16 +30,14 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.events import Ignored, JobRequest, new_job, route
-from bot.installations import INSTALLATION_EVENTS, apply_installation_event
+from bot.deliveries import Arrival, DeliveryWriter, describe
+from bot.events import route
 from bot.payloads import check_payload
 from bot.queue import JobQueue, queue_reachable
 from bot.settings import AppSettings
-from bot.store import Delivery, Job, reachable
+from bot.store import reachable
 
 WEBHOOK_PATH = "/api/github/webhooks"
 _SIGNATURE = re.compile(r"^sha256=(?P<digest>[0-9a-f]{64})$")
@@ -89,19 +86,17 @@ async def _body(request: Request, limit: int) -> bytes | None:
 def create_app(settings: AppSettings, sessions: sessionmaker[Session], queue: JobQueue, *,
                app_login: str) -> FastAPI:
     """The webhook receiver and the operators' endpoints."""
-    app = FastAPI(title="flowbot", docs_url=None, redoc_url=None, openapi_url=None)
+    writer = DeliveryWriter(sessions, queue)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        writer.close()  # what is waiting is stored before the server stops
+
+    app = FastAPI(title="flowbot", docs_url=None, redoc_url=None, openapi_url=None,
+                  lifespan=lifespan)
     metrics = _Metrics()
     secret = settings.github_webhook_secret.get_secret_value().encode()
-    # SQLite takes one writer at a time; queueing writers here beats its busy-wait back-off
-    serial = threading.Lock() if settings.database.startswith("sqlite") else nullcontext()
-
-    def accept(delivery: str, event: str, payload: dict[str, Any],
-               decision: list[JobRequest] | Ignored) -> list[tuple[int, str]] | None:
-        with serial:
-            jobs = _store(sessions, delivery, event, payload, decision)
-            for job_id, _ in jobs or []:
-                queue.enqueue(job_id)
-        return jobs
 
     @app.post(WEBHOOK_PATH)
     async def receive(request: Request) -> Response:
@@ -128,7 +123,7 @@ def create_app(settings: AppSettings, sessions: sessionmaker[Session], queue: Jo
             metrics.deliveries.labels(event, "ping").inc()
             return JSONResponse({"ok": True, "zen": payload.get("zen")}, status_code=200)
         decision = route(event, payload, app_login=app_login)
-        jobs = await run_in_threadpool(accept, delivery, event, payload, decision)
+        jobs = await writer.store(Arrival(delivery, event, payload, decision))
         if jobs is None:
             metrics.deliveries.labels(event, "duplicate").inc()
             log.info("delivery.duplicate", delivery=delivery, webhook_event=event)
@@ -139,7 +134,7 @@ def create_app(settings: AppSettings, sessions: sessionmaker[Session], queue: Jo
         metrics.latency.observe(time.perf_counter() - started)
         log.info("delivery.accepted", delivery=delivery, webhook_event=event,
                  action=payload.get("action"), jobs=[job_id for job_id, _ in jobs],
-                 decision=_describe(decision))
+                 decision=describe(decision))
         return JSONResponse({"jobs": [job_id for job_id, _ in jobs]}, status_code=202)
 
     @app.get("/healthz")
@@ -160,48 +155,3 @@ def create_app(settings: AppSettings, sessions: sessionmaker[Session], queue: Jo
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return app
-
-
-def _describe(decision: list[JobRequest] | Ignored) -> str:
-    if isinstance(decision, Ignored):
-        return f"ignored: {decision.reason}"
-    return ", ".join(f"{job.kind} #{job.number}" for job in decision)
-
-
-def _store(sessions: sessionmaker[Session], delivery: str, event: str, payload: dict[str, Any],
-           decision: list[JobRequest] | Ignored) -> list[tuple[int, str]] | None:
-    """Store the delivery and its new jobs in one transaction; None for a redelivery.
-
-    A job whose trigger already made one (an issue opened with its label sends `opened` and
-    `labeled` at once) is not made again. The first try just inserts; when a unique key refuses
-    it (a redelivery, a trigger seen before, another process storing the same), the second try
-    looks before it inserts.
-    """
-    requests = [] if isinstance(decision, Ignored) else decision
-    for last_try in (False, True):
-        try:
-            with sessions.begin() as session:
-                if last_try and session.get(Delivery, delivery) is not None:
-                    return None
-                described = _describe(decision)
-                if event in INSTALLATION_EVENTS:
-                    described = apply_installation_event(session, event, payload)
-                session.add(Delivery(
-                    id=delivery, event=event, action=payload.get("action"),
-                    installation_id=(payload.get("installation") or {}).get("id"),
-                    repository=(payload.get("repository") or {}).get("full_name"),
-                    payload=payload, decision=described))
-                jobs: list[tuple[int, str]] = []
-                for request in requests:
-                    if last_try and session.scalar(select(Job.id).where(
-                            Job.trigger == request.trigger)):
-                        continue
-                    job = new_job(request, delivery_id=delivery)
-                    session.add(job)
-                    session.flush()
-                    jobs.append((job.id, job.kind))
-            return jobs
-        except IntegrityError:
-            if last_try:
-                raise
-    return None

@@ -8,7 +8,7 @@ import typer
 import uvicorn
 from huey.consumer import Consumer
 
-from bot.service import Service, build_service
+from bot.service import Service, build_service, freeze_start_up_heap
 from bot.settings import SettingsError, load_settings
 
 
@@ -58,6 +58,7 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
     /metrics). Configuration comes from the environment (see docs/deploying.md)."""
     service = _service()
     consumer = _consumer(service, workers) if with_worker else None
+    freeze_start_up_heap()
     try:
         uvicorn.run(service.app, host=host, port=port, log_level="warning")
     finally:

@@ -37,10 +37,11 @@ def free_port() -> int:
 
 @contextmanager
 def serve_on_loopback(app: ASGIApp, *, port: int = 0) -> Iterator[str]:
-    """Serve `app` on 127.0.0.1 in a background thread; yields its base URL."""
+    """Serve `app` on 127.0.0.1 in a background thread, with its start-up and shut-down
+    (lifespan) events; yields its base URL."""
     chosen = port or free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=chosen, log_level="warning",
-                            access_log=False, lifespan="off")
+                            access_log=False, lifespan="auto")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"simulator:{chosen}", daemon=True)
     thread.start()

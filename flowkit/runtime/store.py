@@ -161,10 +161,11 @@ def open_store(url: str | None = None) -> sessionmaker[Session]:
 
 
 def store_engine(url: str) -> Engine:
-    """An engine for a store: pre-pinged connections; SQLite shared between threads, in WAL
-    mode and synced at checkpoints (commits cost microseconds, not an fsync)."""
+    """An engine for a store: server connections pre-pinged (a file needs none); SQLite shared
+    between threads, in WAL mode and synced at checkpoints (commits cost microseconds, not an
+    fsync)."""
     sqlite = url.startswith("sqlite")
-    engine = create_engine(url, pool_pre_ping=True,
+    engine = create_engine(url, pool_pre_ping=not sqlite,
                            **({"connect_args": {"check_same_thread": False, "timeout": 30}}
                               if sqlite else {}))
     if sqlite:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 
 import pytest
+from huey.signals import SIGNAL_RETRYING
 
 from bot.service import Service, build_service
 from bot.settings import load_settings
@@ -22,9 +24,9 @@ def service(request: pytest.FixtureRequest, environment: dict[str, str]) -> Iter
     built.queue.huey.flush()
 
 
-def _job(service: Service, kind: str, trigger: str) -> int:
+def _job(service: Service, kind: str, trigger: str, number: int = 7) -> int:
     with service.sessions.begin() as session:
-        job = Job(kind=kind, repository="acme/flows", number=7, trigger=trigger,
+        job = Job(kind=kind, repository="acme/flows", number=number, trigger=trigger,
                   sender="octocat", request={})
         session.add(job)
         session.flush()
@@ -67,3 +69,64 @@ def test_a_job_runs_once_in_the_consumer_and_one_without_a_handler_fails_clearly
     assert ran == [done_id]
     assert orphan.state == JobState.FAILED
     assert orphan.error == "no handler for repair jobs"
+
+
+def test_jobs_put_on_the_queue_together_each_run_once(service: Service) -> None:
+    ran: list[int] = []
+
+    @service.queue.register("generate")
+    def generate(job: Job) -> JobState:
+        ran.append(job.id)
+        return JobState.SUCCEEDED
+
+    consumer = service.queue.huey.create_consumer(workers=2, worker_type="thread",
+                                                  periodic=False)
+    consumer.start()
+    try:
+        job_ids = [_job(service, "generate", f"issue:{n}:generate", n) for n in range(1, 6)]
+        service.queue.enqueue_all(job_ids)
+        done = [_until_done(service, job_id) for job_id in job_ids]
+    finally:
+        consumer.stop(graceful=True)
+
+    assert [job.state for job in done] == [JobState.SUCCEEDED] * 5
+    assert sorted(ran) == job_ids
+
+
+def test_a_job_waits_for_the_running_job_on_its_issue_however_long_it_takes(
+        service: Service) -> None:
+    service.queue.lock_wait_s = 0.2
+    first_started, release = threading.Event(), threading.Event()
+    order: list[str] = []
+    retried: list[str] = []
+    service.queue.huey.signal(SIGNAL_RETRYING)(lambda signal, task, *_: retried.append(task.id))
+
+    @service.queue.register("generate")
+    def generate(job: Job) -> JobState:
+        order.append(f"start {job.trigger}")
+        if job.trigger == "first":
+            first_started.set()
+            release.wait(timeout=30)
+        order.append(f"end {job.trigger}")
+        return JobState.SUCCEEDED
+
+    consumer = service.queue.huey.create_consumer(workers=2, worker_type="thread",
+                                                  periodic=False, scheduler_interval=0.1)
+    consumer.start()
+    try:
+        first, second = _job(service, "generate", "first"), _job(service, "generate", "second")
+        service.queue.enqueue(first)
+        assert first_started.wait(timeout=20)
+        service.queue.enqueue(second)
+        deadline = time.monotonic() + 20
+        while len(retried) < 5 and time.monotonic() < deadline:  # more than the task's retries
+            time.sleep(0.05)
+        release.set()
+        done = [_until_done(service, first), _until_done(service, second)]
+    finally:
+        release.set()
+        consumer.stop(graceful=True)
+
+    assert len(retried) >= 5
+    assert [job.state for job in done] == [JobState.SUCCEEDED, JobState.SUCCEEDED]
+    assert order == ["start first", "end first", "start second", "end second"]

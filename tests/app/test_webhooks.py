@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -119,6 +120,37 @@ def test_an_issue_opened_with_its_label_makes_one_job_and_keeps_both_deliveries(
     assert len(first.json()["jobs"]) == 1
     assert second.json()["jobs"] == []
     assert _counts(service) == (2, 1)
+
+
+def test_deliveries_arriving_at_once_are_each_stored_once_with_one_job_per_request(
+        http: httpx.Client, service: Service) -> None:
+    """Sixteen clients at once, so deliveries are stored in batches; among them redeliveries
+    racing each other and `opened`+`labeled` pairs for the same issue."""
+    deliveries: list[tuple[str, dict[str, Any]]] = []
+    for number in range(1000, 1040):
+        payload = _labeled()
+        payload["issue"]["number"] = number
+        deliveries.append((f"labeled-{number}", payload))
+        if number % 4 == 0:
+            deliveries.append((f"labeled-{number}", payload))  # redelivered at once
+        if number % 5 == 0:
+            again = copy.deepcopy(payload)
+            again["action"] = "opened"
+            again["issue"]["labels"] = [{"name": "integration-request"}]
+            deliveries.append((f"opened-{number}", again))
+
+    def post(delivery: tuple[str, dict[str, Any]]) -> int:
+        body, headers = signed(delivery[1], "issues", delivery=delivery[0])
+        return http.post(WEBHOOK_PATH, content=body, headers=headers).status_code
+
+    with ThreadPoolExecutor(max_workers=16) as clients:
+        statuses = list(clients.map(post, deliveries))
+
+    assert statuses.count(202) == len({delivery for delivery, _ in deliveries})
+    assert statuses.count(200) == 10  # the ten redeliveries, whichever of a pair came second
+    assert _counts(service) == (len({delivery for delivery, _ in deliveries}), 40)
+    with service.sessions() as session:
+        assert sorted(session.scalars(select(Job.number))) == list(range(1000, 1040))
 
 
 def test_ping_is_answered(http: httpx.Client) -> None:
