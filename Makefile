@@ -37,7 +37,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@
 
-## services: install bubblewrap, redis-server and PostgreSQL with apt-get when missing
+## services: install bubblewrap, redis-server, PostgreSQL and wrk with apt-get when missing
 services:
 	bash scripts/install-services.sh
 

@@ -24,6 +24,7 @@ from bot.events import Ignored, JobRequest, job_values, new_job
 from bot.installations import INSTALLATION_EVENTS, apply_installation_event
 from bot.queue import JobQueue
 from bot.store import Base, Delivery, Job
+from flowkit.runtime.store import JsonText
 
 Stored = list[tuple[int, str]] | None
 """The (id, kind) of each job a delivery made; None when the delivery was stored before."""
@@ -41,6 +42,8 @@ class Arrival:
     event: str
     payload: dict[str, Any]
     decision: list[JobRequest] | Ignored
+    body: str
+    """The payload as GitHub sent it, which is what is stored."""
 
 
 def describe(decision: list[JobRequest] | Ignored) -> str:
@@ -59,7 +62,7 @@ def _delivery_values(session: Session, arrival: Arrival) -> dict[str, Any]:
     return {"id": arrival.delivery, "event": arrival.event, "action": payload.get("action"),
             "installation_id": (payload.get("installation") or {}).get("id"),
             "repository": (payload.get("repository") or {}).get("full_name"),
-            "payload": payload, "decision": described}
+            "payload": JsonText(arrival.body), "decision": described}
 
 
 def _requests(arrival: Arrival) -> list[JobRequest]:

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -114,16 +114,16 @@ def create_app(settings: AppSettings, sessions: sessionmaker[Session], queue: Jo
         if not event or not _DELIVERY.match(delivery):
             return _problem(400, "X-GitHub-Event and X-GitHub-Delivery are required")
         try:
-            payload: dict[str, Any] = json.loads(body)
+            payload: dict[str, Any] = orjson.loads(body)
             check_payload(event, payload)
-        except ValueError as error:  # JSONDecodeError and PayloadInvalid
+        except ValueError as error:  # orjson.JSONDecodeError and PayloadInvalid
             metrics.deliveries.labels(event, "malformed").inc()
             return _problem(400, f"not a valid {event} payload: {str(error).splitlines()[0]}")
         if event == "ping":
             metrics.deliveries.labels(event, "ping").inc()
             return JSONResponse({"ok": True, "zen": payload.get("zen")}, status_code=200)
         decision = route(event, payload, app_login=app_login)
-        jobs = await writer.store(Arrival(delivery, event, payload, decision))
+        jobs = await writer.store(Arrival(delivery, event, payload, decision, body.decode()))
         if jobs is None:
             metrics.deliveries.labels(event, "duplicate").inc()
             log.info("delivery.duplicate", delivery=delivery, webhook_event=event)

@@ -10,6 +10,7 @@ empty database: use names of their own, or clean up.
   trust auth: `postgresql+psycopg://postgres@127.0.0.1:PORT/flowbot_test`.
 - `redis_url`: `redis://127.0.0.1:PORT/0` of a redis-server with persistence off.
 - `bwrap_path`: the `bwrap` (bubblewrap) binary, as a `Path`.
+- `wrk_path`: the `wrk` HTTP load generator the webhook benchmark drives, as a `Path`.
 
 Markers are automatic: a test that uses one of these fixtures, directly or through
 another fixture, is marked `postgres`, `redis` or `sandbox`, so `pytest -m "not postgres"`
@@ -79,3 +80,9 @@ def redis_url() -> Iterator[str]:
 def bwrap_path() -> Path:
     """Path of the `bwrap` binary the sandbox runs generated code under."""
     return require(binaries.bwrap)
+
+
+@pytest.fixture(scope="session")
+def wrk_path() -> Path:
+    """Path of `wrk`, which benchmarks/webhooks.py sends its load with."""
+    return require(binaries.wrk)

@@ -9,6 +9,7 @@ killed in between is recognised, and a packet already delivered is never sent ag
 from __future__ import annotations
 
 import enum
+import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -160,12 +161,23 @@ def open_store(url: str | None = None) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+class JsonText(str):
+    """JSON already serialized (a webhook's body as GitHub sent it): a JSON column stores it as
+    it is instead of parsing and serializing it again."""
+
+    __slots__ = ()
+
+
+def _to_json(value: Any) -> str:
+    return value if isinstance(value, JsonText) else json.dumps(value)
+
+
 def store_engine(url: str) -> Engine:
     """An engine for a store: server connections pre-pinged (a file needs none); SQLite shared
     between threads, in WAL mode and synced at checkpoints (commits cost microseconds, not an
     fsync)."""
     sqlite = url.startswith("sqlite")
-    engine = create_engine(url, pool_pre_ping=not sqlite,
+    engine = create_engine(url, pool_pre_ping=not sqlite, json_serializer=_to_json,
                            **({"connect_args": {"check_same_thread": False, "timeout": 30}}
                               if sqlite else {}))
     if sqlite:

@@ -5,6 +5,7 @@ stores what was waiting. On SQLite and PostgreSQL where the database matters."""
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -57,11 +58,12 @@ def _arrival(delivery: str, number: int | None) -> Arrival:
     """An `issues` delivery that asks for a generate job on issue `number` (None: asks nothing)."""
     payload = {"action": "labeled", "repository": {"full_name": "acme/flows"},
                "installation": {"id": 1}}
+    body = json.dumps(payload)
     if number is None:
-        return Arrival(delivery, "issues", payload, Ignored("not an intent label"))
+        return Arrival(delivery, "issues", payload, Ignored("not an intent label"), body)
     request = JobRequest("generate", repository="acme/flows", number=number, sender="octocat",
                          trigger=f"issue:{number}:generate", installation_id=1)
-    return Arrival(delivery, "issues", payload, [request])
+    return Arrival(delivery, "issues", payload, [request], body)
 
 
 def _counts(sessions: sessionmaker[Session]) -> tuple[int, int]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import copy
+import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.service import Service, build_service
 from bot.settings import AppSettings, load_settings
@@ -99,6 +100,22 @@ def test_a_labelled_intent_issue_is_stored_queued_and_a_redelivery_does_nothing(
     number = _labeled()["issue"]["number"]
     assert (job.kind, job.state, job.number) == ("generate", "queued", number)
     assert service.queue.huey.pending_count() == 1
+
+
+def test_the_payload_is_stored_as_github_sent_it(http: httpx.Client, service: Service) -> None:
+    body = json.dumps(_labeled(), indent=1, ensure_ascii=False).encode()
+    delivery = "exact-1"
+
+    response = http.post(WEBHOOK_PATH, content=body, headers=signed(body, "issues",
+                                                                    delivery=delivery)[1])
+
+    assert response.status_code == 202
+    with service.sessions() as session:
+        stored = session.scalar(text("SELECT payload FROM flowbot_deliveries WHERE id = :id"),
+                                {"id": delivery})
+        parsed = session.get(Delivery, delivery)
+    assert stored == body.decode()
+    assert parsed is not None and parsed.payload == json.loads(body)
 
 
 def test_an_issue_opened_with_its_label_makes_one_job_and_keeps_both_deliveries(

@@ -47,6 +47,11 @@ def bwrap() -> Path:
     return _on_path("bwrap", "bubblewrap")
 
 
+def wrk() -> Path:
+    """Return the path of `wrk`, the HTTP load generator of benchmarks/webhooks.py."""
+    return _on_path("wrk", "wrk")
+
+
 def _on_path(program: str, apt_package: str) -> Path:
     found = shutil.which(program)
     if found is None:
