@@ -60,6 +60,13 @@ def new_job(request: JobRequest, *, delivery_id: str | None = None) -> Job:
     return Job(**job_values(request, delivery_id=delivery_id))
 
 
+def review_request(review_id: int, body: str, *, number: int,
+                   base: dict[str, Any]) -> JobRequest:
+    """The revise job a review that requests changes asks for."""
+    return JobRequest("revise", number=number, trigger=f"review:{review_id}", text=body,
+                      details={"review_id": review_id}, **base)
+
+
 def command_request(kind_of: str, text: str, *, comment_id: int, number: int,
                     base: dict[str, Any]) -> JobRequest:
     """The job a comment command asks for (an unknown command asks for the help)."""
@@ -130,9 +137,8 @@ def route(event: str, payload: dict[str, Any], *, app_login: str) -> list[JobReq
             return Ignored("a review on someone else's pull request")
         if review.get("state") != "changes_requested":
             return Ignored(f"a review that is {review.get('state')}, not changes requested")
-        return [JobRequest("revise", number=pull["number"], trigger=f"review:{review['id']}",
-                           text=review.get("body") or "", details={"review_id": review["id"]},
-                           **base)]
+        return [review_request(review["id"], review.get("body") or "", number=pull["number"],
+                               base=base)]
     return Ignored(f"{event}.{action} starts nothing")
 
 

@@ -2,10 +2,11 @@
 
 It asks GitHub, not its own memory: open issues labelled `integration-request` (or
 `flow-failure`) with no open pull request on the app's branch get the generate (or repair) job a
-webhook would have made, and commands on the app's pull requests that the app never answered
-get their job — each with the trigger the webhook would have used, so nothing is made twice;
-jobs left running by a worker that died, or queued long ago and never run, are put back on the
-queue. It runs when the app starts and then periodically on the queue.
+webhook would have made, and commands and change-requesting reviews on the app's pull requests
+that the app never answered get their job — each with the trigger the webhook would have used,
+so nothing is made twice; jobs left running by a worker that died, or queued long ago and never
+run, are put back on the queue. It runs when the app starts and then periodically on the
+queue.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from githubkit import AppAuthStrategy, GitHub
-from githubkit_schemas.latest.models import Issue, IssueComment
+from githubkit_schemas.latest.models import Issue, IssueComment, PullRequestReview
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -28,6 +29,7 @@ from bot.events import (
     command_request,
     commands,
     new_job,
+    review_request,
 )
 from bot.github_api import InstallationClient, installation_client
 from bot.installations import active_repositories, inactive_repositories
@@ -62,7 +64,7 @@ def reconcile(queue: JobQueue, github: GitHub[AppAuthStrategy], *, app_login: st
         wanted = [*_unanswered_issues(gh, repo, branches, base),
                   *(request for pull in pulls if pull.user is not None
                     and pull.user.login == app_login
-                    for request in _unanswered_commands(gh, repo, pull.number, app_login, base))]
+                    for request in _unanswered_steering(gh, repo, pull.number, app_login, base))]
         for request in wanted:
             job_id = _missing_job(queue, request)
             if job_id is not None:
@@ -102,25 +104,35 @@ def _unanswered_issues(gh: InstallationClient, repo: Repo, branches: set[str],
                              sender=issue.user.login if issue.user else "", **base)
 
 
-def _unanswered_commands(gh: InstallationClient, repo: Repo, number: int, app_login: str,
+def _unanswered_steering(gh: InstallationClient, repo: Repo, number: int, app_login: str,
                          base: dict[str, Any]) -> Iterator[JobRequest]:
-    """Commands on one of the app's pull requests that the app has not answered: no comment of
-    the app's came after them (a command whose job ran always gets a reply)."""
+    """Commands and change-requesting reviews on one of the app's pull requests that the app has
+    not answered: no comment of the app's came after them (a job that ran always replies)."""
     comments: list[IssueComment] = list(gh.rest.paginate(
         gh.rest.issues.list_comments, owner=repo.owner, repo=repo.name, issue_number=number,
         per_page=100))
     answered = max((c.created_at for c in comments if c.user and c.user.login == app_login),
                    default=None)
+
+    def waiting(author: str, when: datetime | None) -> bool:
+        return (bool(author) and author != app_login and not author.endswith("[bot]")
+                and when is not None and (answered is None or when > answered))
+
     for comment in comments:
         author = comment.user.login if comment.user else ""
-        if (not author or author == app_login or author.endswith("[bot]")
-                or (answered is not None and comment.created_at <= answered)):
-            continue
         found = commands(comment.body if isinstance(comment.body, str) else None)
-        if found:
+        if found and waiting(author, comment.created_at):
             name, text = found[0]
             yield command_request(name, text, comment_id=comment.id, number=number,
                                   base={**base, "sender": author})
+    reviews: Iterator[PullRequestReview] = gh.rest.paginate(
+        gh.rest.pulls.list_reviews, owner=repo.owner, repo=repo.name, pull_number=number,
+        per_page=100)
+    for review in reviews:
+        author = review.user.login if review.user else ""
+        if review.state == "CHANGES_REQUESTED" and waiting(author, review.submitted_at or None):
+            yield review_request(review.id, review.body, number=number,
+                                 base={**base, "sender": author})
 
 
 def _repositories(queue: JobQueue) -> dict[str, int]:

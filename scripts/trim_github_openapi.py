@@ -30,6 +30,7 @@ SERVED = {
     "/repos/{owner}/{repo}/pulls": ["get", "post"],
     "/repos/{owner}/{repo}/pulls/{pull_number}": ["get", "patch"],
     "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers": ["post"],
+    "/repos/{owner}/{repo}/pulls/{pull_number}/reviews": ["get"],
     "/repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments": ["get"],
     "/repos/{owner}/{repo}/check-runs": ["post"],
     "/repos/{owner}/{repo}/check-runs/{check_run_id}": ["patch"],

@@ -40,6 +40,7 @@ from bot.github_sim.state import (
     Review,
     ReviewComment,
     World,
+    iso,
     now,
 )
 from bot.github_sim.templates import user
@@ -200,7 +201,7 @@ class GitHubSimulator:
             "action": "submitted",
             "review": {"id": review.id, "node_id": f"PRR_{review.id}", "user": person,
                        "body": body, "state": "changes_requested",
-                       "submitted_at": None, "commit_id": repository.sha(
+                       "submitted_at": iso(review.submitted), "commit_id": repository.sha(
                            issue.pull.head) if issue.pull else None},
             "pull_request": pull_json(self.world, repository, issue, self.base_url),
             "repository": repository_json(self.world, repository, self.base_url),

@@ -341,6 +341,31 @@ def build_app(sim: GitHubSimulator) -> FastAPI:
                     issue.pull.requested_reviewers.append(login)
         return pull_json(world, repository, issue, host(request))
 
+    @app.get("/repos/{owner}/{name}/pulls/{number}/reviews")
+    def list_reviews(owner: str, name: str, number: int, request: Request,
+                     per_page: int = 30, page: int = 1) -> list[dict[str, Any]]:
+        installation(request)
+        repository = repo(owner, name)
+        issue = issue_of(repository, number)
+        if issue.pull is None:
+            raise _fail(404, "Not Found")
+        sha = repository.sha(issue.pull.head) or ""
+        api = f"{host(request)}/repos/{repository.full_name}/pulls/{number}"
+        page_url = f"https://github.example/{repository.full_name}/pull/{number}"
+        reviews = [r for r in repository.reviews.values() if r.number == number]
+        answer = []
+        for review in reviews[(page - 1) * per_page: page * per_page]:
+            author = world.user(review.author)
+            html = f"{page_url}#pullrequestreview-{review.id}"
+            answer.append(example(
+                "pull-request-review-items", id=review.id, node_id=f"PRR_{review.id}",
+                user=user(author.login, author.id, bot=author.bot, host=host(request)),
+                body=review.body, state=review.state.upper(), commit_id=sha,
+                submitted_at=iso(review.submitted), html_url=html, pull_request_url=api,
+                author_association="COLLABORATOR",
+                _links={"html": {"href": html}, "pull_request": {"href": api}}))
+        return answer
+
     @app.get("/repos/{owner}/{name}/pulls/{number}/reviews/{review_id}/comments")
     def review_comments(owner: str, name: str, number: int, review_id: int,
                         request: Request) -> list[dict[str, Any]]:

@@ -88,8 +88,10 @@ class Review:
     number: int
     author: str
     state: str
+    """As webhooks spell it (`changes_requested`); the REST API spells it in capitals."""
     body: str
     comments: list[ReviewComment] = field(default_factory=list)
+    submitted: datetime = field(default_factory=now)
 
 
 @dataclass

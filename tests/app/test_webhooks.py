@@ -115,7 +115,8 @@ def test_the_payload_is_stored_as_github_sent_it(http: httpx.Client, service: Se
                                 {"id": delivery})
         parsed = session.get(Delivery, delivery)
     assert stored == body.decode()
-    assert parsed is not None and parsed.payload == json.loads(body)
+    assert parsed is not None
+    assert parsed.payload == json.loads(body)
 
 
 def test_an_issue_opened_with_its_label_makes_one_job_and_keeps_both_deliveries(

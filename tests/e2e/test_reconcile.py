@@ -84,3 +84,34 @@ def test_a_command_whose_webhook_never_arrived_is_answered_once(world: DemoWorld
                if c.number == pull.number and c.author == world.github.bot_login]
     assert len(replies) == 1
     assert replies[0].startswith("Done in ")
+
+
+@pytest.mark.sandbox
+def test_a_review_whose_webhook_never_arrived_is_answered_once(world: DemoWorld,
+                                                               bwrap_path: str) -> None:
+    assert world.model is not None
+    generated = story_generate(world)
+    assert generated.ok, generated.lines
+    pull = generated.pull
+    assert pull is not None
+    url, world.github.webhook_url = world.github.webhook_url, None  # the delivery gets lost
+    review = world.github.review(world.repository, pull.number, "Almost there.",
+                                 author="maintainer",
+                                 comments=[(f"{FOLDER}/flow.py", 24, "Copy the phone too.")])
+    world.github.webhook_url = url
+    world.model.script.add(
+        tool_reply("write_file", {"path": f"{FOLDER}/spec.yaml",
+                                  "content": scenario("spec_revised.yaml")}),
+        tool_reply("write_file", {"path": f"{FOLDER}/flow.py",
+                                  "content": scenario("flow_revised.py")}),
+        tool_reply("finish", {"summary": "The phone is copied too."}))
+
+    first = world.service.reconcile()
+    jobs = world.wait_for_jobs()
+    second = world.service.reconcile()
+
+    [revise] = [job for job in jobs if job.kind == "revise"]
+    assert first.created == [revise.id]
+    assert (revise.trigger, revise.state) == (f"review:{review.id}", JobState.SUCCEEDED)
+    assert second.created == []
+    assert "Copy the phone too." in str(world.model.calls[-1].body["messages"][0]["content"])

@@ -108,6 +108,13 @@ def test_the_app_works_an_issue_through_githubkit_and_every_exchange_conforms(
                                  {"path": "flows/x/flow.py", "start_line": 1, "end_line": 1,
                                   "annotation_level": "failure", "message": "m"}] * 60)
     assert len(repository.checks[check].output["annotations"]) == 60  # type: ignore[arg-type]
+    review = github.review(repository, pull.number, "Almost.", author="maintainer",
+                           comments=[("flows/x/flow.py", 3, "rename this")])
+    [listed] = gh.rest.pulls.list_reviews("acme", "flows", pull.number).parsed_data
+    assert (listed.id, listed.state, listed.body) == (review.id, "CHANGES_REQUESTED", "Almost.")
+    assert listed.submitted_at
+    assert listed.user
+    assert listed.user.login == "maintainer"
     assert conformance.problems == [], "\n".join(conformance.problems)
     assert conformance.checked >= 15
 
