@@ -147,16 +147,20 @@ def _first_rejection(world: DemoWorld) -> list[str]:
     return []
 
 
-def story_revise(world: DemoWorld, pull: Issue) -> Story:
-    """A `/revise` comment on the PR produces a new commit and a reply."""
-    if world.model:
-        world.model.script.add(
-            tool_reply("write_file", {"path": f"{FOLDER}/spec.yaml",
+def revise_turns() -> list[Any]:
+    """The scripted model revising the flow: the customer's phone is copied too."""
+    return [tool_reply("write_file", {"path": f"{FOLDER}/spec.yaml",
                                       "content": scenario("spec_revised.yaml")}),
             tool_reply("write_file", {"path": f"{FOLDER}/flow.py",
                                       "content": scenario("flow_revised.py")}),
             tool_reply("finish", {"summary": "The contact's phone now comes from the "
-                                             "customer's."}))
+                                             "customer's."})]
+
+
+def story_revise(world: DemoWorld, pull: Issue) -> Story:
+    """A `/revise` comment on the PR produces a new commit and a reply."""
+    if world.model:
+        world.model.script.add(*revise_turns())
     assert pull.pull is not None
     before = world.repository.sha(pull.pull.head)
     world.github.comment(world.repository, pull.number,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from huey.signals import SIGNAL_RETRYING
@@ -33,6 +35,18 @@ def _job(service: Service, kind: str, trigger: str, number: int = 7) -> int:
         return job.id
 
 
+@contextmanager
+def _consuming(service: Service, *, workers: int, **options: Any) -> Iterator[None]:
+    """A consumer's worker threads, without the signal handlers of a consumer process."""
+    consumer = service.queue.huey.create_consumer(workers=workers, worker_type="thread",
+                                                  periodic=False, **options)
+    consumer.start()
+    try:
+        yield
+    finally:
+        consumer.stop(graceful=True)
+
+
 def _until_done(service: Service, job_id: int, timeout: float = 20.0) -> Job:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -53,17 +67,12 @@ def test_a_job_runs_once_in_the_consumer_and_one_without_a_handler_fails_clearly
         ran.append(job.id)
         return JobState.SUCCEEDED
 
-    consumer = service.queue.huey.create_consumer(workers=1, worker_type="thread",
-                                                  periodic=False)
-    consumer.start()  # its workers, without the signal handlers of a consumer process
-    try:
+    with _consuming(service, workers=1):
         done_id = _job(service, "generate", "issue:7:generate")
         orphan_id = _job(service, "repair", "issue:8:repair")
         service.queue.enqueue(done_id)
         service.queue.enqueue(orphan_id)
         done, orphan = _until_done(service, done_id), _until_done(service, orphan_id)
-    finally:
-        consumer.stop(graceful=True)
 
     assert (done.state, done.attempts) == (JobState.SUCCEEDED, 1)
     assert ran == [done_id]
@@ -79,15 +88,10 @@ def test_jobs_put_on_the_queue_together_each_run_once(service: Service) -> None:
         ran.append(job.id)
         return JobState.SUCCEEDED
 
-    consumer = service.queue.huey.create_consumer(workers=2, worker_type="thread",
-                                                  periodic=False)
-    consumer.start()
-    try:
+    with _consuming(service, workers=2):
         job_ids = [_job(service, "generate", f"issue:{n}:generate", n) for n in range(1, 6)]
         service.queue.enqueue_all(job_ids)
         done = [_until_done(service, job_id) for job_id in job_ids]
-    finally:
-        consumer.stop(graceful=True)
 
     assert [job.state for job in done] == [JobState.SUCCEEDED] * 5
     assert sorted(ran) == job_ids
@@ -110,10 +114,7 @@ def test_a_job_waits_for_the_running_job_on_its_issue_however_long_it_takes(
         order.append(f"end {job.trigger}")
         return JobState.SUCCEEDED
 
-    consumer = service.queue.huey.create_consumer(workers=2, worker_type="thread",
-                                                  periodic=False, scheduler_interval=0.1)
-    consumer.start()
-    try:
+    with _consuming(service, workers=2, scheduler_interval=0.1):
         first, second = _job(service, "generate", "first"), _job(service, "generate", "second")
         service.queue.enqueue(first)
         assert first_started.wait(timeout=20)
@@ -123,9 +124,6 @@ def test_a_job_waits_for_the_running_job_on_its_issue_however_long_it_takes(
             time.sleep(0.05)
         release.set()
         done = [_until_done(service, first), _until_done(service, second)]
-    finally:
-        release.set()
-        consumer.stop(graceful=True)
 
     assert len(retried) >= 5
     assert [job.state for job in done] == [JobState.SUCCEEDED, JobState.SUCCEEDED]

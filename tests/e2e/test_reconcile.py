@@ -1,16 +1,23 @@
 """Nothing is lost: the reconciler finds an intent issue whose webhook never arrived, a command
-the app never answered, a job whose worker died and one whose queue message was lost, from
-GitHub's own state and the store — and makes nothing twice."""
+or a change-requesting review the app never answered, a job whose worker died and one whose
+queue message was lost, from GitHub's own state and the store — and makes nothing twice."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.demo.stories import FOLDER, INTENT, TITLE, generate_turns, scenario, story_generate
+from bot.demo.stories import (
+    FOLDER,
+    INTENT,
+    TITLE,
+    generate_turns,
+    revise_turns,
+    story_generate,
+)
 from bot.demo.world import DemoWorld
-from bot.messages_sim import tool_reply
 from bot.store import Job, JobState
 
 
@@ -54,23 +61,34 @@ def test_a_missed_webhook_and_a_dead_worker_are_made_good_once(world: DemoWorld,
     assert len(pulls) == 1
 
 
+def _lost_command(world: DemoWorld, number: int) -> tuple[str, str]:
+    comment = world.github.add_comment(world.repository, number,  # no webhook is sent
+                                       "/revise also copy the customer's phone",
+                                       author="maintainer")
+    return f"comment:{comment.id}", "also copy the customer's phone"
+
+
+def _lost_review(world: DemoWorld, number: int) -> tuple[str, str]:
+    url, world.github.webhook_url = world.github.webhook_url, None  # the delivery gets lost
+    review = world.github.review(world.repository, number, "Almost there.",
+                                 author="maintainer",
+                                 comments=[(f"{FOLDER}/flow.py", 24, "Copy the phone too.")])
+    world.github.webhook_url = url
+    return f"review:{review.id}", "Copy the phone too."
+
+
 @pytest.mark.sandbox
-def test_a_command_whose_webhook_never_arrived_is_answered_once(world: DemoWorld,
-                                                                bwrap_path: str) -> None:
+@pytest.mark.parametrize("lose", [_lost_command, _lost_review], ids=["command", "review"])
+def test_a_request_on_the_pull_whose_webhook_never_arrived_is_answered_once(
+        world: DemoWorld, bwrap_path: str,
+        lose: Callable[[DemoWorld, int], tuple[str, str]]) -> None:
     assert world.model is not None
     generated = story_generate(world)
     assert generated.ok, generated.lines
     pull = generated.pull
     assert pull is not None
-    quiet = world.github.add_comment(world.repository, pull.number,  # no webhook is sent
-                                     "/revise also copy the customer's phone",
-                                     author="maintainer")
-    world.model.script.add(
-        tool_reply("write_file", {"path": f"{FOLDER}/spec.yaml",
-                                  "content": scenario("spec_revised.yaml")}),
-        tool_reply("write_file", {"path": f"{FOLDER}/flow.py",
-                                  "content": scenario("flow_revised.py")}),
-        tool_reply("finish", {"summary": "The phone is copied too."}))
+    trigger, asked = lose(world, pull.number)
+    world.model.script.add(*revise_turns())
 
     first = world.service.reconcile()
     jobs = world.wait_for_jobs()
@@ -78,40 +96,10 @@ def test_a_command_whose_webhook_never_arrived_is_answered_once(world: DemoWorld
 
     [revise] = [job for job in jobs if job.kind == "revise"]
     assert first.created == [revise.id]
-    assert (revise.trigger, revise.state) == (f"comment:{quiet.id}", JobState.SUCCEEDED)
+    assert (revise.trigger, revise.state) == (trigger, JobState.SUCCEEDED)
     assert second.created == []
+    assert asked in str(world.model.calls[-1].body["messages"][0]["content"])
     replies = [c.body for c in world.repository.comments.values()
                if c.number == pull.number and c.author == world.github.bot_login]
     assert len(replies) == 1
     assert replies[0].startswith("Done in ")
-
-
-@pytest.mark.sandbox
-def test_a_review_whose_webhook_never_arrived_is_answered_once(world: DemoWorld,
-                                                               bwrap_path: str) -> None:
-    assert world.model is not None
-    generated = story_generate(world)
-    assert generated.ok, generated.lines
-    pull = generated.pull
-    assert pull is not None
-    url, world.github.webhook_url = world.github.webhook_url, None  # the delivery gets lost
-    review = world.github.review(world.repository, pull.number, "Almost there.",
-                                 author="maintainer",
-                                 comments=[(f"{FOLDER}/flow.py", 24, "Copy the phone too.")])
-    world.github.webhook_url = url
-    world.model.script.add(
-        tool_reply("write_file", {"path": f"{FOLDER}/spec.yaml",
-                                  "content": scenario("spec_revised.yaml")}),
-        tool_reply("write_file", {"path": f"{FOLDER}/flow.py",
-                                  "content": scenario("flow_revised.py")}),
-        tool_reply("finish", {"summary": "The phone is copied too."}))
-
-    first = world.service.reconcile()
-    jobs = world.wait_for_jobs()
-    second = world.service.reconcile()
-
-    [revise] = [job for job in jobs if job.kind == "revise"]
-    assert first.created == [revise.id]
-    assert (revise.trigger, revise.state) == (f"review:{review.id}", JobState.SUCCEEDED)
-    assert second.created == []
-    assert "Copy the phone too." in str(world.model.calls[-1].body["messages"][0]["content"])

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.demo.stories import FOLDER, scenario, story_generate
+from bot.demo.stories import FOLDER, revise_turns, story_generate
 from bot.demo.world import DemoWorld
-from bot.messages_sim import tool_reply
 from bot.store import JobState
 
 
@@ -20,12 +19,7 @@ def test_a_change_request_review_becomes_a_commit(world: DemoWorld, bwrap_path: 
     assert pull is not None
     assert pull.pull is not None
     before = world.repository.sha(pull.pull.head)
-    world.model.script.add(
-        tool_reply("write_file", {"path": f"{FOLDER}/spec.yaml",
-                                  "content": scenario("spec_revised.yaml")}),
-        tool_reply("write_file", {"path": f"{FOLDER}/flow.py",
-                                  "content": scenario("flow_revised.py")}),
-        tool_reply("finish", {"summary": "The phone is copied too."}))
+    world.model.script.add(*revise_turns())
 
     world.github.review(world.repository, pull.number, "Almost there.", author="maintainer",
                         comments=[(f"{FOLDER}/flow.py", 24, "Copy the customer's phone too.")])
