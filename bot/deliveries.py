@@ -11,6 +11,7 @@ answered only after its own delivery is committed and its jobs are on the queue.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import threading
 from dataclasses import dataclass
@@ -132,6 +133,7 @@ class DeliveryWriter:
         self._waiting: queue.SimpleQueue[_Waiting | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._starting = threading.Lock()
+        self._closed = False
 
     async def store(self, arrival: Arrival) -> Stored:
         """Store the delivery once and enqueue its jobs; the jobs made, None for a redelivery."""
@@ -142,15 +144,17 @@ class DeliveryWriter:
         return await future
 
     def close(self) -> None:
-        """Store what is waiting, then stop the thread."""
+        """Store what is waiting, then stop the thread; later deliveries are refused."""
         with self._starting:
-            thread, self._thread = self._thread, None
+            thread, self._thread, self._closed = self._thread, None, True
         if thread is not None:
             self._waiting.put(None)
             thread.join()
 
     def _start(self) -> None:
         with self._starting:
+            if self._closed:
+                raise RuntimeError("the delivery writer is closed: the server is stopping")
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="delivery-writer",
                                                 daemon=True)
@@ -171,7 +175,12 @@ class DeliveryWriter:
                     stopping = True
                 else:
                     batch.append(waiting)
-            self._settle(batch, self._write([waiting.arrival for waiting in batch]))
+            outcomes: list[_Outcome]
+            try:
+                outcomes = self._write([waiting.arrival for waiting in batch])
+            except Exception as error:  # the thread must outlive any one batch
+                outcomes = [error] * len(batch)
+            self._settle(batch, outcomes)
             if stopping:
                 return
 
@@ -202,7 +211,8 @@ class DeliveryWriter:
         for waiting, outcome in zip(batch, outcomes, strict=True):
             by_loop.setdefault(waiting.loop, []).append((waiting.future, outcome))
         for loop, settled in by_loop.items():
-            loop.call_soon_threadsafe(_resolve, settled)
+            with contextlib.suppress(RuntimeError):  # its loop has closed: nobody waits
+                loop.call_soon_threadsafe(_resolve, settled)
 
 
 def _resolve(settled: list[tuple[asyncio.Future[Stored], _Outcome]]) -> None:

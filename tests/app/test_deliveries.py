@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.deliveries import Arrival, DeliveryWriter, Stored, store_together
@@ -154,3 +154,25 @@ def test_closing_the_writer_stores_what_was_waiting(
 
     assert all(outcome and len(outcome) == 1 for outcome in outcomes)
     assert _counts(sessions) == (5, 5)
+
+
+@pytest.mark.parametrize("sessions", ["sqlite"], indirect=True)
+def test_a_database_failure_fails_its_requests_and_the_writer_goes_on(
+        sessions: sessionmaker[Session], immediate_queue: JobQueue) -> None:
+    writer = DeliveryWriter(sessions, immediate_queue)
+    engine = sessions.kw["bind"]
+
+    async def deliver(arrival: Arrival) -> Stored:
+        return await writer.store(arrival)
+
+    Base.metadata.drop_all(engine)
+    with pytest.raises(OperationalError, match="no such table"):
+        asyncio.run(deliver(_arrival("while-down", 1)))
+    Base.metadata.create_all(engine)
+    stored = asyncio.run(deliver(_arrival("after", 2)))
+    writer.close()
+
+    assert stored is not None
+    assert len(stored) == 1
+    with pytest.raises(RuntimeError, match="closed"):
+        asyncio.run(deliver(_arrival("too-late", 3)))
