@@ -3,9 +3,11 @@
 The web app hands every verified delivery to one `DeliveryWriter` thread. Deliveries that arrive
 while it is writing are stored together in one transaction (a group commit): one commit and one
 thread hand-off per batch instead of per delivery, and no pile of threads queueing for SQLite's
-single writer. A batch a unique key refuses (a redelivery, a trigger seen before) is stored
-again one delivery at a time, so one delivery's problem is never another's. A request is
-answered only after its own delivery is committed and its jobs are on the queue.
+single writer. On SQLite the write-ahead log is checkpointed by a thread of its own
+(`bot.wal_checkpoints`), so no batch waits for the disk's sync. A batch a unique key refuses (a
+redelivery, a trigger seen before) is stored again one delivery at a time, so one delivery's
+problem is never another's. A request is answered only after its own delivery is committed and
+its jobs are on the queue.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from bot.events import Ignored, JobRequest, job_values, new_job
 from bot.installations import INSTALLATION_EVENTS, apply_installation_event
 from bot.queue import JobQueue
 from bot.store import Base, Delivery, Job
+from bot.wal_checkpoints import Checkpointer
 from flowkit.runtime.store import JsonText
 
 Stored = list[tuple[int, str]] | None
@@ -134,6 +137,8 @@ class DeliveryWriter:
         self._thread: threading.Thread | None = None
         self._starting = threading.Lock()
         self._closed = False
+        engine = sessions.kw["bind"]
+        self._checkpointer = Checkpointer(engine) if engine.dialect.name == "sqlite" else None
 
     async def store(self, arrival: Arrival) -> Stored:
         """Store the delivery once and enqueue its jobs; the jobs made, None for a redelivery."""
@@ -150,12 +155,16 @@ class DeliveryWriter:
         if thread is not None:
             self._waiting.put(None)
             thread.join()
+            if self._checkpointer is not None:
+                self._checkpointer.stop()
 
     def _start(self) -> None:
         with self._starting:
             if self._closed:
                 raise RuntimeError("the delivery writer is closed: the server is stopping")
             if self._thread is None:
+                if self._checkpointer is not None:
+                    self._checkpointer.start()
                 self._thread = threading.Thread(target=self._run, name="delivery-writer",
                                                 daemon=True)
                 self._thread.start()
