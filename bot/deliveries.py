@@ -19,7 +19,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,6 +34,7 @@ Stored = list[tuple[int, str]] | None
 """The (id, kind) of each job a delivery made; None when the delivery was stored before."""
 
 BATCH_LIMIT = 64
+"""The most deliveries one transaction stores; more wait for the next."""
 _DELIVERIES = Base.metadata.tables[Delivery.__tablename__]
 _JOBS = Base.metadata.tables[Job.__tablename__]
 
@@ -101,7 +102,8 @@ def store_alone(sessions: sessionmaker[Session], arrival: Arrival) -> Stored:
             with sessions.begin() as session:
                 if last_try and session.get(Delivery, arrival.delivery) is not None:
                     return None
-                session.execute(insert(Delivery), _delivery_values(session, arrival))
+                session.connection().execute(_DELIVERIES.insert(),
+                                             _delivery_values(session, arrival))
                 jobs: list[tuple[int, str]] = []
                 for request in _requests(arrival):
                     if last_try and session.scalar(select(Job.id).where(
