@@ -9,16 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.demo.stories import (
-    FOLDER,
-    INTENT,
-    TITLE,
-    generate_turns,
-    revise_turns,
-    story_generate,
-)
+from bot.demo.stories import FOLDER, INTENT, TITLE, generate_turns, revise_turns
 from bot.demo.world import DemoWorld
 from bot.store import Job, JobState
+from tests.e2e.pulls import generated_pull
 
 
 @pytest.mark.sandbox
@@ -83,10 +77,7 @@ def test_a_request_on_the_pull_whose_webhook_never_arrived_is_answered_once(
         world: DemoWorld, bwrap_path: str,
         lose: Callable[[DemoWorld, int], tuple[str, str]]) -> None:
     assert world.model is not None
-    generated = story_generate(world)
-    assert generated.ok, generated.lines
-    pull = generated.pull
-    assert pull is not None
+    pull = generated_pull(world)
     trigger, asked = lose(world, pull.number)
     world.model.script.add(*revise_turns())
 

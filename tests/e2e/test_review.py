@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from bot.demo.stories import FOLDER, revise_turns, story_generate
+from bot.demo.stories import FOLDER, revise_turns
 from bot.demo.world import DemoWorld
 from bot.store import JobState
+from tests.e2e.pulls import generated_pull
 
 
 @pytest.mark.sandbox
 def test_a_change_request_review_becomes_a_commit(world: DemoWorld, bwrap_path: str) -> None:
     assert world.model is not None
-    generated = story_generate(world)
-    assert generated.ok, generated.lines
-    pull = generated.pull
-    assert pull is not None
+    pull = generated_pull(world)
     assert pull.pull is not None
     before = world.repository.sha(pull.pull.head)
     world.model.script.add(*revise_turns())

@@ -10,13 +10,14 @@ from typing import Any
 
 import pytest
 
-from bot.demo.stories import FOLDER, scenario, story_generate
+from bot.demo.stories import FOLDER, scenario
 from bot.demo.world import DemoWorld, demo_world
 from bot.eval.scripted import correct, never
 from bot.eval.task import TASKS, load_task
 from bot.github_sim.state import Issue
 from bot.messages_sim import Reply, tool_reply
 from bot.store import Job, JobState
+from tests.e2e.pulls import generated_pull
 
 pytestmark = pytest.mark.sandbox
 
@@ -81,10 +82,7 @@ def test_cancel_stops_a_running_revise_before_its_next_step(busy_world: DemoWorl
                                                             bwrap_path: str) -> None:
     world = busy_world
     assert world.model is not None
-    generated = story_generate(world)
-    assert generated.ok, generated.lines
-    pull = generated.pull
-    assert pull is not None
+    pull = generated_pull(world)
     assert pull.pull is not None
     before = world.repository.sha(pull.pull.head)
     asked, release = threading.Event(), threading.Event()
