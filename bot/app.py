@@ -12,7 +12,8 @@ import sys
 
 from fastapi import FastAPI
 
-from bot.service import build_service, freeze_start_up_heap
+from bot.heap import freeze_start_up_heap
+from bot.service import build_service
 from bot.settings import SettingsError, load_settings
 
 

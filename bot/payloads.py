@@ -14,7 +14,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 
 class _Open(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    """Accepts the fields it does not name (GitHub adds fields) without keeping them: keeping
+    them made checking a 12 KB payload cost 14 us instead of 2.5."""
+
+    model_config = ConfigDict(extra="ignore")
 
 
 class _Account(_Open):

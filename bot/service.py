@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass
 
 from fastapi import FastAPI
@@ -45,10 +44,7 @@ class Service:
 def build_service(settings: AppSettings) -> Service:
     """Connect the store and the queue, and build the web app on them."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    configure_logging(settings.log_level, secrets=[
-        settings.github_webhook_secret.get_secret_value(),
-        settings.private_key().get_secret_value(),
-        settings.anthropic_api_key.get_secret_value() if settings.anthropic_api_key else ""])
+    configure_logging(settings.log_level, secrets=settings.secret_values())
     sessions = open_app_store(settings.database)
     queue = JobQueue(make_huey(settings), sessions)
     github = app_client(AppIdentity(settings.github_app_id, settings.private_key(),
@@ -56,16 +52,8 @@ def build_service(settings: AppSettings) -> Service:
     _register_handlers(settings, queue, github, sessions)
     queue.huey.periodic_task(crontab(minute="*/10"), name="reconcile")(
         lambda: reconcile(queue, github, app_login=settings.bot_login))
-    app = create_app(settings, sessions, queue, app_login=settings.bot_login)
+    app = create_app(settings, sessions, queue)
     return Service(settings, sessions, queue, app, github)
-
-
-def freeze_start_up_heap() -> None:
-    """Keep what start-up made (modules, models, the app) out of the garbage collector's full
-    passes, which otherwise walk it all while every request waits: measured at 60-170 ms a pass
-    under load, the web server's whole p99 (benchmarks/webhooks.py). For long-lived servers."""
-    gc.collect()
-    gc.freeze()
 
 
 def _register_handlers(settings: AppSettings, queue: JobQueue,

@@ -75,6 +75,12 @@ class AppSettings(BaseModel):
         assert self.github_private_key_path is not None
         return SecretStr(self.github_private_key_path.read_text(encoding="utf-8"))
 
+    def secret_values(self) -> list[str]:
+        """The secrets set here, which the logs scrub from every value they write."""
+        return [self.github_webhook_secret.get_secret_value(),
+                self.private_key().get_secret_value(),
+                self.anthropic_api_key.get_secret_value() if self.anthropic_api_key else ""]
+
     @property
     def bot_login(self) -> str:
         """The login the app's own comments and pull requests carry."""

@@ -2,11 +2,11 @@
 
 `create_app()` is the FastAPI app `flowbot serve` runs. The handler does nothing slow: it reads
 the body within a size limit, checks `X-Hub-Signature-256` in constant time (a missing, malformed
-or SHA-1-only signature is 401 — githubkit's own check would fall back to SHA-1), validates the
-fields it routes on (`bot.payloads`; githubkit's models refuse payload shapes GitHub still sends),
-and hands it to the one thread that stores each delivery once by `X-GitHub-Delivery`, with its
-jobs (stored once per trigger), and puts them on the queue (`bot.deliveries`). `/healthz`,
-`/readyz` and `/metrics` are for operators.
+or SHA-1-only signature is 401 — githubkit's own check would fall back to SHA-1), and hands the
+body to the delivery writer, a process of its own (`bot.delivery_writer`), which validates the
+fields flowbot routes on (`bot.payloads`; githubkit's models refuse payload shapes GitHub still
+sends), stores each delivery once by `X-GitHub-Delivery` with its jobs (stored once per
+trigger), and puts them on the queue. `/healthz`, `/readyz` and `/metrics` are for operators.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import orjson
 import structlog
@@ -32,8 +31,7 @@ from prometheus_client import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.deliveries import Arrival, DeliveryWriter, describe
-from bot.events import route
+from bot.delivery_writer import Accepted, DeliveryNotStored, DeliveryWriter, Malformed
 from bot.payloads import check_payload
 from bot.queue import JobQueue, queue_reachable
 from bot.settings import AppSettings
@@ -42,6 +40,7 @@ from bot.store import reachable
 WEBHOOK_PATH = "/api/github/webhooks"
 _SIGNATURE = re.compile(r"^sha256=(?P<digest>[0-9a-f]{64})$")
 _DELIVERY = re.compile(r"^[0-9A-Za-z-]{1,64}$")
+_EVENT = re.compile(r"^[a-z_]{1,64}$")
 log = structlog.get_logger("flowbot.webhooks")
 
 
@@ -66,8 +65,25 @@ class _Metrics:
                                  buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5))
 
 
+def _json(content: dict[str, object], status: int) -> Response:
+    """A JSON answer rendered by orjson (starlette's JSONResponse goes through `json`)."""
+    return Response(orjson.dumps(content), status_code=status, media_type="application/json")
+
+
 def _problem(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
+
+
+def _pong(body: bytes, metrics: _Metrics) -> Response:
+    """GitHub's ping, sent when a webhook is set up: answered, not stored."""
+    try:
+        payload = orjson.loads(body)
+        check_payload("ping", payload)
+    except ValueError as error:  # orjson.JSONDecodeError and PayloadInvalid
+        metrics.deliveries.labels("ping", "malformed").inc()
+        return _problem(400, f"not a valid ping payload: {str(error).splitlines()[0]}")
+    metrics.deliveries.labels("ping", "ping").inc()
+    return JSONResponse({"ok": True, "zen": payload.get("zen")}, status_code=200)
 
 
 async def _body(request: Request, limit: int) -> bytes | None:
@@ -83,15 +99,16 @@ async def _body(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def create_app(settings: AppSettings, sessions: sessionmaker[Session], queue: JobQueue, *,
-               app_login: str) -> FastAPI:
+def create_app(settings: AppSettings, sessions: sessionmaker[Session],
+               queue: JobQueue) -> FastAPI:
     """The webhook receiver and the operators' endpoints."""
-    writer = DeliveryWriter(sessions, queue)
+    writer = DeliveryWriter(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await writer.start()
         yield
-        writer.close()  # what is waiting is stored before the server stops
+        await writer.aclose()  # what it was sent is stored before the server stops
 
     app = FastAPI(title="flowbot", docs_url=None, redoc_url=None, openapi_url=None,
                   lifespan=lifespan)
@@ -111,31 +128,33 @@ def create_app(settings: AppSettings, sessions: sessionmaker[Session], queue: Jo
         if not signature_valid(secret, body, request.headers.get("x-hub-signature-256")):
             metrics.deliveries.labels(event or "unknown", "unauthorized").inc()
             return _problem(401, "missing or wrong X-Hub-Signature-256 (sha256=…) signature")
-        if not event or not _DELIVERY.match(delivery):
-            return _problem(400, "X-GitHub-Event and X-GitHub-Delivery are required")
-        try:
-            payload: dict[str, Any] = orjson.loads(body)
-            check_payload(event, payload)
-        except ValueError as error:  # orjson.JSONDecodeError and PayloadInvalid
-            metrics.deliveries.labels(event, "malformed").inc()
-            return _problem(400, f"not a valid {event} payload: {str(error).splitlines()[0]}")
+        if not _EVENT.match(event) or not _DELIVERY.match(delivery):
+            return _problem(400, "X-GitHub-Event (an event name such as `issues`) and "
+                                 "X-GitHub-Delivery (GitHub's delivery id) are required")
         if event == "ping":
-            metrics.deliveries.labels(event, "ping").inc()
-            return JSONResponse({"ok": True, "zen": payload.get("zen")}, status_code=200)
-        decision = route(event, payload, app_login=app_login)
-        jobs = await writer.store(Arrival(delivery, event, payload, decision, body.decode()))
-        if jobs is None:
+            return _pong(body, metrics)
+        try:
+            outcome = await writer.store(delivery, event, body)
+        except DeliveryNotStored as error:
+            metrics.deliveries.labels(event, "not_stored").inc()
+            log.error("delivery.not_stored", delivery=delivery, webhook_event=event,
+                      error=str(error))
+            return _problem(503, f"the delivery was not stored ({error}); redeliver it later")
+        if isinstance(outcome, Malformed):
+            metrics.deliveries.labels(event, "malformed").inc()
+            return _problem(400, f"not a valid {event} payload: {outcome.reason}")
+        if not isinstance(outcome, Accepted):
             metrics.deliveries.labels(event, "duplicate").inc()
             log.info("delivery.duplicate", delivery=delivery, webhook_event=event)
-            return JSONResponse({"duplicate": True}, status_code=200)
-        for _, kind in jobs:
+            return _json({"duplicate": True}, 200)
+        jobs = [job_id for job_id, _ in outcome.jobs]
+        for _, kind in outcome.jobs:
             metrics.jobs.labels(kind).inc()
         metrics.deliveries.labels(event, "accepted").inc()
         metrics.latency.observe(time.perf_counter() - started)
         log.info("delivery.accepted", delivery=delivery, webhook_event=event,
-                 action=payload.get("action"), jobs=[job_id for job_id, _ in jobs],
-                 decision=describe(decision))
-        return JSONResponse({"jobs": [job_id for job_id, _ in jobs]}, status_code=202)
+                 action=outcome.action, jobs=jobs, decision=outcome.decision)
+        return _json({"jobs": jobs}, 202)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -8,7 +8,8 @@ import typer
 import uvicorn
 from huey.consumer import Consumer
 
-from bot.service import Service, build_service, freeze_start_up_heap
+from bot.heap import freeze_start_up_heap
+from bot.service import Service, build_service
 from bot.settings import SettingsError, load_settings
 
 

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 REDACTED = "***"
+MIN_SECRET_LENGTH = 4
+"""Shorter values are not scrubbed: they would match ordinary text."""
 DEFAULT_BODY_LIMIT = 2000
 
 _SECRET_PARAM = re.compile(
@@ -51,6 +53,7 @@ def truncate(text: str, limit: int = DEFAULT_BODY_LIMIT) -> str:
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
     """Replace every occurrence of a known secret value in `text` (a server may echo one back)."""
-    for secret in sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True):
+    for secret in sorted((s for s in secrets if len(s) >= MIN_SECRET_LENGTH), key=len,
+                         reverse=True):
         text = text.replace(secret, REDACTED)
     return text

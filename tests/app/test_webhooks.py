@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 
 from bot.service import Service, build_service
 from bot.settings import AppSettings, load_settings
-from bot.store import Delivery, Job
+from bot.store import Base, Delivery, Job
 from bot.webhooks import WEBHOOK_PATH, signature_valid
 from connectors.core.serving import serve_on_loopback
 from tests.app.conftest import examples, signed
@@ -82,6 +82,23 @@ def test_a_malformed_delivery_is_400_and_leaves_nothing(
 
     assert response.status_code == 400
     assert _counts(service) == (0, 0)
+
+
+def test_a_delivery_the_store_refuses_is_503_and_its_redelivery_is_stored(
+        http: httpx.Client, service: Service) -> None:
+    body, headers = signed(_labeled(), "issues", delivery="d-refused")
+    engine = service.sessions.kw["bind"]
+    Base.metadata.drop_all(engine)
+
+    refused = http.post(WEBHOOK_PATH, content=body, headers=headers)
+    Base.metadata.create_all(engine)
+    redelivered = http.post(WEBHOOK_PATH, content=body, headers=headers)
+
+    assert refused.status_code == 503
+    assert "not stored (OperationalError: (sqlite3.OperationalError) no such table" in \
+        refused.json()["error"]
+    assert redelivered.status_code == 202
+    assert _counts(service) == (1, 1)
 
 
 def test_a_labelled_intent_issue_is_stored_queued_and_a_redelivery_does_nothing(
