@@ -20,6 +20,7 @@ def test_a_small_run_measures_both_servers_and_loses_nothing(wrk_path: Path) -> 
         for server in ("ours", "bare"):
             assert 0 < run[server]["p50_ms"] <= run[server]["p99_ms"]
             assert run[server]["per_s"] > 0
+            assert run[server]["cpu_ms_per_delivery"] > 0
         assert run["throughput_ratio"] == round(run["ours"]["per_s"]
                                                 / run["bare"]["per_s"], 3)
     assert result["ours"]["per_s"] == sum(run["ours"]["per_s"] for run in result["rounds"]) / 2
