@@ -29,8 +29,6 @@ Stored = list[tuple[int, str]] | None
 Written = Stored | Exception
 """What storing one delivery of a batch came to: its jobs, or why it was not stored."""
 
-BATCH_LIMIT = 64
-"""The most deliveries one transaction stores; more wait for the next."""
 _DELIVERIES = Base.metadata.tables[Delivery.__tablename__]
 _JOBS = Base.metadata.tables[Job.__tablename__]
 
@@ -128,12 +126,16 @@ def store_alone(sessions: sessionmaker[Session], arrival: Arrival) -> Stored:
 def store_batch(sessions: sessionmaker[Session], job_queue: JobQueue,
                 arrivals: list[Arrival]) -> list[Written]:
     """Store the deliveries (together when no unique key refuses them, else one by one) and put
-    their jobs on the queue with one message; each delivery's outcome, in order."""
+    their jobs on the queue with one message; each delivery's outcome, in order. Any other
+    failure (a locked or unreachable database) is the outcome of every delivery: trying each
+    again alone would only wait for it as many times."""
     outcomes: list[Written]
     try:
         outcomes = list(store_together(sessions, arrivals))
-    except Exception:  # each delivery is tried again on its own
+    except IntegrityError:  # a redelivery, a trigger seen before: each on its own
         outcomes = [_store_alone_or_error(sessions, arrival) for arrival in arrivals]
+    except Exception as error:
+        return [error] * len(arrivals)
     try:
         job_queue.enqueue_all([job_id for outcome in outcomes if isinstance(outcome, list)
                                for job_id, _ in outcome])

@@ -14,10 +14,15 @@ by a thread of this process (`bot.wal_checkpoints`), so no batch waits for the d
 
 The web process starts the writer (forked from a multiprocessing fork server that has imported
 this module, so a start costs milliseconds, not an interpreter's start-up) and starts another if
-it dies; requests that were waiting on it get `DeliveryNotStored`, and GitHub can redeliver
-them. Ctrl-C reaches the whole process group: the writer ignores it and stops when the web
-process, stopping, closes its side of the socket pair (or dies), so what it was sent is stored
-first. A SIGTERM stops it at once.
+it dies; requests that were waiting on it get `DeliveryNotStored` (answered 503: GitHub does not
+redeliver by itself, but a person can from the webhook's delivery log, and the reconciler finds
+the work of lost `issues` deliveries and commands). Like any multiprocessing child it imports
+the main script of the web process again: a script that starts a server must do so under
+`if __name__ == "__main__"`, as `flowbot`, `uvicorn` and `gunicorn` do.
+
+Ctrl-C reaches the whole process group: the writer ignores it and stops when the web process,
+stopping, closes its side of the socket pair (or dies), so what it was sent is stored first
+(for at most CLOSE_TIMEOUT_S). A SIGTERM stops it at once.
 """
 
 from __future__ import annotations
@@ -28,12 +33,14 @@ import multiprocessing
 import signal
 import socket
 import struct
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 import structlog
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.deliveries import Arrival, Written, describe, read_arrival, store_batch
 from bot.heap import freeze_start_up_heap
@@ -46,6 +53,14 @@ from bot.wal_checkpoints import Checkpointer
 BATCH_LIMIT = 64
 """The most deliveries one transaction stores; more wait for the next."""
 START_TIMEOUT_S = 60.0
+RETRY_START_S = 5.0
+"""After a writer failed to start, deliveries are refused at once for this long."""
+CLOSE_TIMEOUT_S = 30.0
+"""How long a stopping server lets the writer store what it was sent (GitHub itself gives up on
+a delivery after 10 s)."""
+EXIT_WAIT_S = 10.0
+"""How long a writer that closed its side may take to exit before it is killed."""
+_MAX_NAME = 255
 _LENGTH = struct.Struct("!I")
 _DELIVERY = struct.Struct("!QHH")
 """A delivery's frame: its sequence number, the lengths of its id and event name; then the id,
@@ -97,6 +112,8 @@ class DeliveryWriter:
         self._sent = 0
         self._starting = asyncio.Lock()
         self._closed = False
+        self._failed: tuple[float, str] | None = None
+        """When the last start failed, and why."""
 
     @property
     def pid(self) -> int | None:
@@ -110,69 +127,104 @@ class DeliveryWriter:
                 raise DeliveryNotStored("the delivery writer is closed: the server is stopping")
             if self._stream is not None:
                 return
-            ours, theirs = socket.socketpair()
-            with theirs:
-                self._process = _PROCESSES.Process(target=serve, args=(theirs, self._settings),
-                                                   name="flowbot-delivery-writer", daemon=True)
-                # the first start also starts the fork server: not on the event loop
-                await asyncio.to_thread(self._process.start)
-            reader, stream = await asyncio.open_unix_connection(sock=ours)
+            if self._failed is not None and time.monotonic() < self._failed[0] + RETRY_START_S:
+                raise DeliveryNotStored(self._failed[1])  # no queue of doomed starts
             try:
-                ready = orjson.loads(await asyncio.wait_for(_read_frame(reader),
-                                                            START_TIMEOUT_S))
-            except (OSError, EOFError, TimeoutError, asyncio.IncompleteReadError):
-                ready = {"error": "it stopped before it was ready"}
-            if "error" in ready:
-                stream.close()
-                self._process.kill()
-                await asyncio.to_thread(self._process.join)
-                raise DeliveryNotStored(f"the delivery writer did not start: {ready['error']}")
-            self._stream = stream
+                self._stream, reader = await self._spawn()
+            except DeliveryNotStored as error:
+                self._failed = (time.monotonic(), str(error))
+                raise
+            self._failed = None
             self._reading = asyncio.get_running_loop().create_task(self._read(reader))
-            log.info("delivery_writer.started", pid=self._process.pid)
+            log.info("delivery_writer.started", pid=self.pid)
+
+    async def _spawn(self) -> tuple[asyncio.StreamWriter, asyncio.StreamReader]:
+        """A new writer process, ready; on any failure nothing is left behind."""
+        ours, theirs = socket.socketpair()
+        process = _PROCESSES.Process(target=serve, args=(theirs, self._settings),
+                                     name="flowbot-delivery-writer", daemon=True)
+        stream: asyncio.StreamWriter | None = None
+        try:
+            with theirs:
+                # the first start also starts the fork server: not on the event loop
+                await asyncio.to_thread(process.start)
+            reader, stream = await asyncio.open_unix_connection(sock=ours)
+            ready = orjson.loads(await asyncio.wait_for(_read_frame(reader), START_TIMEOUT_S))
+            if "error" in ready:
+                raise DeliveryNotStored(f"the delivery writer did not start: {ready['error']}")
+        except BaseException as error:
+            if stream is not None:
+                stream.close()
+            ours.close()
+            if process.pid is not None:
+                if process.exitcode is None:
+                    process.kill()
+                await asyncio.to_thread(process.join)
+            if isinstance(error, DeliveryNotStored) or not isinstance(error, Exception):
+                raise
+            raise DeliveryNotStored(f"the delivery writer did not start: "
+                                    f"{_first_line(error)}") from error
+        self._process = process
+        return stream, reader
 
     async def store(self, delivery: str, event: str, body: bytes) -> Outcome:
         """Store the delivery once and queue its jobs; what came of it."""
+        identity = delivery.encode(), event.encode()
+        if max(len(part) for part in identity) > _MAX_NAME:
+            raise DeliveryNotStored(f"a delivery id or event name longer than {_MAX_NAME} bytes")
         await self.start()
         assert self._stream is not None  # started above
         self._sent += 1
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._waiting[self._sent] = future
-        identity = delivery.encode() + event.encode()
-        self._stream.write(_frame(_DELIVERY.pack(self._sent, len(delivery.encode()),
-                                                 len(event.encode())) + identity + body))
+        self._stream.write(_frame(_DELIVERY.pack(self._sent, *map(len, identity))
+                                  + b"".join(identity) + body))
         return await future
 
     async def aclose(self) -> None:
-        """Let the writer store what it was sent, then stop it; later deliveries are refused."""
+        """Let the writer store what it was sent (for at most CLOSE_TIMEOUT_S), then stop it;
+        later deliveries are refused."""
         async with self._starting:
             self._closed = True
             stream, reading, process = self._stream, self._reading, self._process
-            self._stream = None
         if stream is None or reading is None or process is None:
             return
         stream.write_eof()
-        await reading
-        stream.close()
-        await asyncio.to_thread(process.join)
+        try:  # shielded: a cancelled shutdown must not cancel the reader's clean-up
+            await asyncio.wait_for(asyncio.shield(reading), CLOSE_TIMEOUT_S)
+        except TimeoutError:
+            log.error("delivery_writer.kill", reason=f"still writing after {CLOSE_TIMEOUT_S} s")
+            if process.exitcode is None:
+                process.kill()
+            await asyncio.shield(reading)
 
     async def _read(self, reader: asyncio.StreamReader) -> None:
         """Hand each waiting request its outcome; if the writer stops, fail the rest."""
         try:
             while True:
                 for sequence, answer in orjson.loads(await _read_frame(reader)):
-                    future = self._waiting.pop(sequence)
-                    if not future.done():  # else the request went away; stored all the same
+                    future = self._waiting.pop(sequence, None)
+                    if future is not None and not future.done():  # else it went away
                         _settle(future, answer)
         except (OSError, asyncio.IncompleteReadError):
-            pass
-        # from here on, deliveries go to a new writer, with requests of their own
+            pass  # the writer stopped
+        except Exception:  # an answer that cannot be read: this writer cannot be trusted
+            log.exception("delivery_writer.unreadable")
+        finally:
+            await self._forget_writer()
+
+    async def _forget_writer(self) -> None:
+        """Stop and forget the writer: deliveries go to a new one, with requests of their own;
+        the requests that waited on this one get DeliveryNotStored."""
         orphaned, self._waiting = self._waiting, {}
         stream, process, self._stream = self._stream, self._process, None
         if stream is not None:
             stream.close()
         if process is not None:
-            await asyncio.to_thread(process.join)
+            await asyncio.to_thread(process.join, EXIT_WAIT_S)  # its last checkpoint, say
+            if process.exitcode is None:  # still there, and not answering
+                process.kill()
+                await asyncio.to_thread(process.join)
         status = process.exitcode if process is not None else None
         if orphaned or not self._closed:
             log.error("delivery_writer.stopped", exit_status=status, waiting=len(orphaned))
@@ -192,6 +244,12 @@ def _settle(future: asyncio.Future[Outcome], answer: dict[str, Any]) -> None:
     else:
         future.set_result(Accepted([(job_id, kind) for job_id, kind in answer["jobs"]],
                                    answer["action"], answer["decision"]))
+
+
+def _first_line(error: BaseException) -> str:
+    """The exception's type and the first line of its message, for an answer or a log line."""
+    message = str(error).partition("\n")[0]
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
 def _frame(data: bytes) -> bytes:
@@ -248,14 +306,16 @@ def _answers(frames: list[bytes], store: Callable[[list[Arrival]], list[Written]
             readable.append((sequence, read_arrival(
                 delivery, event, data[start + id_length + event_length:], app_login=app_login)))
         except ValueError as error:  # orjson.JSONDecodeError and PayloadInvalid
-            answers[sequence] = {"malformed": str(error).splitlines()[0]}
+            answers[sequence] = {"malformed": str(error).partition("\n")[0]}
+        except Exception as error:  # a payload shape routing does not expect: not this batch's
+            log.exception("delivery.unreadable", delivery=delivery, webhook_event=event)
+            answers[sequence] = {"error": _first_line(error)}
     outcomes = store([arrival for _, arrival in readable]) if readable else []
     for (sequence, arrival), outcome in zip(readable, outcomes, strict=True):
         if isinstance(outcome, Exception):
             log.error("delivery.not_stored", delivery=arrival.delivery,
                       error=f"{type(outcome).__name__}: {outcome}")
-            answers[sequence] = {"error": f"{type(outcome).__name__}: "
-                                          f"{str(outcome).splitlines()[0]}"}
+            answers[sequence] = {"error": _first_line(outcome)}
         elif outcome is None:
             answers[sequence] = {"duplicate": True}
         else:
@@ -264,22 +324,35 @@ def _answers(frames: list[bytes], store: Callable[[list[Arrival]], list[Written]
     return sorted(answers.items())
 
 
+def _answered(batch: list[bytes], sessions: sessionmaker[Session], job_queue: JobQueue,
+              app_login: str) -> list[tuple[int, dict[str, Any]]]:
+    """The batch's answers; if handling it fails as a whole, that failure is each one's answer,
+    and the writer goes on with the next batch."""
+    try:
+        return _answers(batch, lambda arrivals: store_batch(sessions, job_queue, arrivals),
+                        app_login)
+    except Exception as error:
+        log.exception("delivery_writer.batch_failed", deliveries=len(batch))
+        return [(_DELIVERY.unpack_from(data)[0], {"error": _first_line(error)})
+                for data in batch]
+
+
 def serve(sock: socket.socket, settings: AppSettings) -> None:
     """The writer process: open the store and the queue the settings name, then store each
     batch of deliveries that arrives until the web process closes its side."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    with sock, contextlib.suppress(BrokenPipeError):
+    with sock, contextlib.suppress(ConnectionError):  # the web process went away
         _serve(sock, settings)
 
 
 def _serve(sock: socket.socket, settings: AppSettings) -> None:
     frames = _Frames(sock)
-    configure_logging(settings.log_level, secrets=settings.secret_values())
     try:
+        configure_logging(settings.log_level, secrets=settings.secret_values())
         sessions = open_app_store(settings.database)
         job_queue = JobQueue(make_huey(settings), sessions)
     except Exception as error:  # the web process says why it cannot start
-        sock.sendall(_frame(orjson.dumps({"error": f"{type(error).__name__}: {error}"})))
+        sock.sendall(_frame(orjson.dumps({"error": _first_line(error)})))
         raise
     engine = sessions.kw["bind"]
     checkpointer = Checkpointer(engine) if engine.dialect.name == "sqlite" else None
@@ -289,9 +362,8 @@ def _serve(sock: socket.socket, settings: AppSettings) -> None:
     sock.sendall(_frame(orjson.dumps({"ready": True})))
     try:
         while batch := frames.batch(BATCH_LIMIT):
-            answers = _answers(batch, lambda arrivals: store_batch(sessions, job_queue, arrivals),
-                               settings.bot_login)
-            sock.sendall(_frame(orjson.dumps(answers)))
+            sock.sendall(_frame(orjson.dumps(_answered(batch, sessions, job_queue,
+                                                       settings.bot_login))))
     finally:
         if checkpointer is not None:
             checkpointer.stop()

@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Self
+from urllib.parse import unquote, urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
@@ -76,10 +77,14 @@ class AppSettings(BaseModel):
         return SecretStr(self.github_private_key_path.read_text(encoding="utf-8"))
 
     def secret_values(self) -> list[str]:
-        """The secrets set here, which the logs scrub from every value they write."""
+        """The secrets set here, which the logs scrub from every value they write: the keys,
+        and the passwords in the database and Redis URLs."""
+        passwords = [urlsplit(url).password or "" for url in (self.database_url, self.redis_url)
+                     if url]
         return [self.github_webhook_secret.get_secret_value(),
                 self.private_key().get_secret_value(),
-                self.anthropic_api_key.get_secret_value() if self.anthropic_api_key else ""]
+                self.anthropic_api_key.get_secret_value() if self.anthropic_api_key else "",
+                *passwords, *map(unquote, passwords)]
 
     @property
     def bot_login(self) -> str:

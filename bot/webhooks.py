@@ -38,15 +38,15 @@ from bot.settings import AppSettings
 from bot.store import reachable
 
 WEBHOOK_PATH = "/api/github/webhooks"
-_SIGNATURE = re.compile(r"^sha256=(?P<digest>[0-9a-f]{64})$")
-_DELIVERY = re.compile(r"^[0-9A-Za-z-]{1,64}$")
-_EVENT = re.compile(r"^[a-z_]{1,64}$")
+_SIGNATURE = re.compile(r"sha256=(?P<digest>[0-9a-f]{64})")
+_DELIVERY = re.compile(r"[0-9A-Za-z-]{1,64}")
+_EVENT = re.compile(r"[a-z_]{1,64}")
 log = structlog.get_logger("flowbot.webhooks")
 
 
 def signature_valid(secret: bytes, body: bytes, header: str | None) -> bool:
     """Whether `X-Hub-Signature-256` is the HMAC-SHA256 of the body (compared in constant time)."""
-    match = _SIGNATURE.match(header or "")
+    match = _SIGNATURE.fullmatch(header or "")
     if match is None:
         return False
     expected = hmac.new(secret, body, hashlib.sha256).hexdigest()
@@ -81,7 +81,8 @@ def _pong(body: bytes, metrics: _Metrics) -> Response:
         check_payload("ping", payload)
     except ValueError as error:  # orjson.JSONDecodeError and PayloadInvalid
         metrics.deliveries.labels("ping", "malformed").inc()
-        return _problem(400, f"not a valid ping payload: {str(error).splitlines()[0]}")
+        reason = str(error).partition("\n")[0]
+        return _problem(400, f"not a valid ping payload: {reason}")
     metrics.deliveries.labels("ping", "ping").inc()
     return JSONResponse({"ok": True, "zen": payload.get("zen")}, status_code=200)
 
@@ -128,7 +129,7 @@ def create_app(settings: AppSettings, sessions: sessionmaker[Session],
         if not signature_valid(secret, body, request.headers.get("x-hub-signature-256")):
             metrics.deliveries.labels(event or "unknown", "unauthorized").inc()
             return _problem(401, "missing or wrong X-Hub-Signature-256 (sha256=…) signature")
-        if not _EVENT.match(event) or not _DELIVERY.match(delivery):
+        if not _EVENT.fullmatch(event) or not _DELIVERY.fullmatch(delivery):
             return _problem(400, "X-GitHub-Event (an event name such as `issues`) and "
                                  "X-GitHub-Delivery (GitHub's delivery id) are required")
         if event == "ping":
@@ -139,7 +140,8 @@ def create_app(settings: AppSettings, sessions: sessionmaker[Session],
             metrics.deliveries.labels(event, "not_stored").inc()
             log.error("delivery.not_stored", delivery=delivery, webhook_event=event,
                       error=str(error))
-            return _problem(503, f"the delivery was not stored ({error}); redeliver it later")
+            return _problem(503, "the delivery was not stored (the app's log says why); "
+                                 "redeliver it later")
         if isinstance(outcome, Malformed):
             metrics.deliveries.labels(event, "malformed").inc()
             return _problem(400, f"not a valid {event} payload: {outcome.reason}")

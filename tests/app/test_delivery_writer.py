@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import sqlite3
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -17,12 +18,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery_writer import (
+    _DELIVERY,
     Accepted,
     DeliveryNotStored,
     DeliveryWriter,
     Duplicate,
     Malformed,
     Outcome,
+    _answers,
 )
 from bot.queue import JobQueue, make_huey
 from bot.settings import AppSettings, load_settings
@@ -79,6 +82,7 @@ def test_a_refused_batch_is_stored_one_delivery_at_a_time_and_each_job_is_queued
     writer = DeliveryWriter(settings)
 
     async def deliver() -> list[Outcome]:
+        await writer.start()
         first = asyncio.ensure_future(writer.store("first", "issues", _body(1)))
         await asyncio.sleep(0.3)  # the writer now waits for the lock with "first" alone
         batch = [asyncio.ensure_future(writer.store(delivery, "issues", body)) for
@@ -186,6 +190,7 @@ def test_the_writer_stores_on_postgresql(environment: dict[str, str], postgres_u
     settings = load_settings({**environment, "FLOWBOT_DATABASE_URL": postgres_url})
     engine = open_app_store(postgres_url).kw["bind"]
     Base.metadata.drop_all(engine)  # the PostgreSQL server is shared by the whole session
+    engine.dispose()
     sessions = open_app_store(postgres_url)
     writer = DeliveryWriter(settings)
 
@@ -202,3 +207,78 @@ def test_the_writer_stores_on_postgresql(environment: dict[str, str], postgres_u
     assert isinstance(again, Duplicate)
     assert isinstance(malformed, Malformed)
     assert _counts(sessions) == (1, 1)
+    sessions.kw["bind"].dispose()
+
+
+def test_a_payload_routing_cannot_read_fails_alone_and_the_writer_goes_on(
+        settings: AppSettings, sessions: sessionmaker[Session],
+        held_database: sqlite3.Connection) -> None:
+    unreadable = json.loads(_body(2))
+    unreadable["issue"]["labels"] = 5  # the payload check passes it; routing cannot read it
+    writer = DeliveryWriter(settings)
+
+    async def deliver() -> list[Outcome | BaseException]:
+        await writer.start()
+        pid = writer.pid
+        stores = [asyncio.ensure_future(writer.store(delivery, "issues", body)) for
+                  delivery, body in (("one", _body(1)), ("odd", json.dumps(unreadable).encode()),
+                                     ("three", _body(3)))]
+        await asyncio.sleep(0.2)
+        held_database.execute("ROLLBACK")
+        outcomes = await asyncio.gather(*stores, return_exceptions=True)
+        assert writer.pid == pid  # the same writer
+        await writer.aclose()
+        return outcomes
+
+    held_database.execute("BEGIN IMMEDIATE")
+    first, odd, third = asyncio.run(deliver())
+
+    assert isinstance(odd, DeliveryNotStored)
+    assert str(odd) == "TypeError: 'int' object is not iterable"
+    assert [len(_jobs(outcome)) for outcome in (first, third)
+            if not isinstance(outcome, BaseException)] == [1, 1]
+    assert _counts(sessions) == (2, 2)
+
+
+def test_a_failure_without_a_message_is_still_answered() -> None:
+    frame = _DELIVERY.pack(7, 3, 6) + b"abc" + b"issues" + _body(1)
+
+    answers = _answers([frame], lambda arrivals: [TimeoutError()], app_login="flowbot[bot]")
+
+    assert answers == [(7, {"error": "TimeoutError"})]
+
+
+def test_a_writer_that_cannot_start_is_reported_and_not_retried_at_once(
+        environment: dict[str, str]) -> None:
+    unreachable = "postgresql+psycopg://flowbot@127.0.0.1:9/nowhere"  # the discard port
+    writer = DeliveryWriter(load_settings({**environment, "FLOWBOT_DATABASE_URL": unreachable}))
+
+    async def deliver_twice() -> tuple[str, str, float]:
+        with pytest.raises(DeliveryNotStored) as first:
+            await writer.store("d", "issues", _body(1))
+        started = time.monotonic()
+        with pytest.raises(DeliveryNotStored) as again:
+            await writer.store("d", "issues", _body(1))
+        return str(first.value), str(again.value), time.monotonic() - started
+
+    first, again, waited = asyncio.run(deliver_twice())
+
+    assert first.startswith("the delivery writer did not start: OperationalError")
+    assert again == first
+    assert waited < 1.0  # refused at once, not a second attempt
+
+
+def test_closing_a_writer_that_already_died_returns(settings: AppSettings,
+                                                    sessions: sessionmaker[Session]) -> None:
+    writer = DeliveryWriter(settings)
+
+    async def kill_then_close() -> None:
+        await writer.start()
+        assert writer.pid is not None
+        os.kill(writer.pid, signal.SIGKILL)
+        await asyncio.sleep(0.2)
+        await asyncio.wait_for(writer.aclose(), 10)
+
+    asyncio.run(kill_then_close())
+
+    assert writer.pid is None

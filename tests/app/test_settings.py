@@ -19,6 +19,18 @@ def test_a_complete_environment_loads(environment: dict[str, str]) -> None:
     assert environment["GITHUB_WEBHOOK_SECRET"] not in repr(settings)
 
 
+def test_the_logs_scrub_the_keys_and_the_passwords_in_urls(
+        environment: dict[str, str]) -> None:
+    settings = load_settings({**environment,
+                              "FLOWBOT_DATABASE_URL": "postgresql://flowbot:p%40ss-word@db/app",
+                              "FLOWBOT_REDIS_URL": "redis://:queue-token@cache:6379/0"})
+
+    secrets = settings.secret_values()
+
+    assert {environment["GITHUB_WEBHOOK_SECRET"], environment["GITHUB_PRIVATE_KEY"],
+            "p%40ss-word", "p@ss-word", "queue-token"} <= set(secrets)
+
+
 @pytest.mark.parametrize(("change", "says"), [
     ({"GITHUB_APP_ID": ""}, "GITHUB_APP_ID"),
     ({"GITHUB_APP_ID": "twelve"}, "GITHUB_APP_ID"),

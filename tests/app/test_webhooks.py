@@ -95,8 +95,7 @@ def test_a_delivery_the_store_refuses_is_503_and_its_redelivery_is_stored(
     redelivered = http.post(WEBHOOK_PATH, content=body, headers=headers)
 
     assert refused.status_code == 503
-    assert "not stored (OperationalError: (sqlite3.OperationalError) no such table" in \
-        refused.json()["error"]
+    assert "not stored" in refused.json()["error"]
     assert redelivered.status_code == 202
     assert _counts(service) == (1, 1)
 
