@@ -1,24 +1,25 @@
-"""The delivery writer: the process that stores the web app's deliveries and queues their jobs.
+"""The web process's side of the delivery writer, the process that stores deliveries.
 
-The web process reads a delivery, checks its signature and sends the raw body here over a
-socket pair; this process reads the payload, stores the delivery and its jobs once, puts the
-jobs on the queue (`bot.deliveries`), and answers. A request is answered only after its own
-delivery is committed and its jobs are queued. Deliveries that arrive while a batch is being
-written are stored together in the next one.
+The web process reads a delivery and checks its signature, then sends the raw body to the
+writer (`bot.writer_process`) over a socket pair (`bot.delivery_protocol`); the writer reads the
+payload, stores the delivery and its jobs once, puts the jobs on the queue, and answers. A
+request is answered only after its own delivery is committed and its jobs are queued.
+Deliveries that arrive while a batch is being written are stored together in the next one.
 
 Why a process and not a thread: a writer thread's parsing and SQLAlchemy work held the same
 interpreter lock as the event loop, and each of its database calls waited for the loop to let
 go of it, so the loop spent more per request than its own work and requests waited longer for
-their batch (`python -m benchmarks.webhooks`). On SQLite the write-ahead log is checkpointed
-by a thread of this process (`bot.wal_checkpoints`), so no batch waits for the disk's sync.
+their batch (`python -m benchmarks.webhooks`: 0.32-0.37 of a bare endpoint's throughput with
+the thread, 0.54-0.60 with the process).
 
-The web process starts the writer (forked from a multiprocessing fork server that has imported
-this module, so a start costs milliseconds, not an interpreter's start-up) and starts another if
-it dies; requests that were waiting on it get `DeliveryNotStored` (answered 503: GitHub does not
-redeliver by itself, but a person can from the webhook's delivery log, and the reconciler finds
-the work of lost `issues` deliveries and commands). Like any multiprocessing child it imports
-the main script of the web process again: a script that starts a server must do so under
-`if __name__ == "__main__"`, as `flowbot`, `uvicorn` and `gunicorn` do.
+The writer is forked from a multiprocessing fork server that has imported `bot.writer_process`,
+so a start costs milliseconds, not an interpreter's start-up. If it dies, the requests that
+were waiting on it get `DeliveryNotStored` (answered 503: GitHub does not redeliver by itself,
+but a person can from the webhook's delivery log, and the reconciler finds the work of lost
+`issues` deliveries and commands), and the next delivery starts another. Like any
+multiprocessing child it imports the main script of the web process again: a script that
+starts a server must do so under `if __name__ == "__main__"`, as `flowbot`, `uvicorn` and
+`gunicorn` do.
 
 Ctrl-C reaches the whole process group: the writer ignores it and stops when the web process,
 stopping, closes its side of the socket pair (or dies), so what it was sent is stored first
@@ -28,30 +29,19 @@ stopping, closes its side of the socket pair (or dies), so what it was sent is s
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import multiprocessing
-import signal
 import socket
-import struct
 import time
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 import structlog
-from sqlalchemy.orm import Session, sessionmaker
 
-from bot.deliveries import Arrival, Written, describe, read_arrival, store_batch
-from bot.heap import freeze_start_up_heap
-from bot.logging import configure_logging
-from bot.queue import JobQueue, make_huey
+from bot import writer_process
+from bot.delivery_protocol import delivery_message, first_line, frame, read_frame
 from bot.settings import AppSettings
-from bot.store import open_app_store
-from bot.wal_checkpoints import Checkpointer
 
-BATCH_LIMIT = 64
-"""The most deliveries one transaction stores; more wait for the next."""
 START_TIMEOUT_S = 60.0
 RETRY_START_S = 5.0
 """After a writer failed to start, deliveries are refused at once for this long."""
@@ -60,14 +50,9 @@ CLOSE_TIMEOUT_S = 30.0
 a delivery after 10 s)."""
 EXIT_WAIT_S = 10.0
 """How long a writer that closed its side may take to exit before it is killed."""
-_MAX_NAME = 255
-_LENGTH = struct.Struct("!I")
-_DELIVERY = struct.Struct("!QHH")
-"""A delivery's frame: its sequence number, the lengths of its id and event name; then the id,
-the event name and the body."""
 log = structlog.get_logger("flowbot.delivery_writer")
 _PROCESSES = multiprocessing.get_context("forkserver")
-_PROCESSES.set_forkserver_preload([__name__])
+_PROCESSES.set_forkserver_preload([writer_process.__name__])
 
 
 @dataclass(frozen=True)
@@ -141,7 +126,7 @@ class DeliveryWriter:
     async def _spawn(self) -> tuple[asyncio.StreamWriter, asyncio.StreamReader]:
         """A new writer process, ready; on any failure nothing is left behind."""
         ours, theirs = socket.socketpair()
-        process = _PROCESSES.Process(target=serve, args=(theirs, self._settings),
+        process = _PROCESSES.Process(target=writer_process.serve, args=(theirs, self._settings),
                                      name="flowbot-delivery-writer", daemon=True)
         stream: asyncio.StreamWriter | None = None
         try:
@@ -149,7 +134,7 @@ class DeliveryWriter:
                 # the first start also starts the fork server: not on the event loop
                 await asyncio.to_thread(process.start)
             reader, stream = await asyncio.open_unix_connection(sock=ours)
-            ready = orjson.loads(await asyncio.wait_for(_read_frame(reader), START_TIMEOUT_S))
+            ready = orjson.loads(await asyncio.wait_for(read_frame(reader), START_TIMEOUT_S))
             if "error" in ready:
                 raise DeliveryNotStored(f"the delivery writer did not start: {ready['error']}")
         except BaseException as error:
@@ -163,22 +148,22 @@ class DeliveryWriter:
             if isinstance(error, DeliveryNotStored) or not isinstance(error, Exception):
                 raise
             raise DeliveryNotStored(f"the delivery writer did not start: "
-                                    f"{_first_line(error)}") from error
+                                    f"{first_line(error)}") from error
         self._process = process
         return stream, reader
 
     async def store(self, delivery: str, event: str, body: bytes) -> Outcome:
         """Store the delivery once and queue its jobs; what came of it."""
-        identity = delivery.encode(), event.encode()
-        if max(len(part) for part in identity) > _MAX_NAME:
-            raise DeliveryNotStored(f"a delivery id or event name longer than {_MAX_NAME} bytes")
         await self.start()
         assert self._stream is not None  # started above
         self._sent += 1
+        try:
+            sent = frame(delivery_message(self._sent, delivery, event, body))
+        except ValueError as error:
+            raise DeliveryNotStored(str(error)) from None
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._waiting[self._sent] = future
-        self._stream.write(_frame(_DELIVERY.pack(self._sent, *map(len, identity))
-                                  + b"".join(identity) + body))
+        self._stream.write(sent)
         return await future
 
     async def aclose(self) -> None:
@@ -202,7 +187,7 @@ class DeliveryWriter:
         """Hand each waiting request its outcome; if the writer stops, fail the rest."""
         try:
             while True:
-                for sequence, answer in orjson.loads(await _read_frame(reader)):
+                for sequence, answer in orjson.loads(await read_frame(reader)):
                     future = self._waiting.pop(sequence, None)
                     if future is not None and not future.done():  # else it went away
                         _settle(future, answer)
@@ -244,126 +229,3 @@ def _settle(future: asyncio.Future[Outcome], answer: dict[str, Any]) -> None:
     else:
         future.set_result(Accepted([(job_id, kind) for job_id, kind in answer["jobs"]],
                                    answer["action"], answer["decision"]))
-
-
-def _first_line(error: BaseException) -> str:
-    """The exception's type and the first line of its message, for an answer or a log line."""
-    message = str(error).partition("\n")[0]
-    return f"{type(error).__name__}: {message}" if message else type(error).__name__
-
-
-def _frame(data: bytes) -> bytes:
-    return _LENGTH.pack(len(data)) + data
-
-
-async def _read_frame(reader: asyncio.StreamReader) -> bytes:
-    (length,) = _LENGTH.unpack(await reader.readexactly(_LENGTH.size))
-    return await reader.readexactly(length)
-
-
-class _Frames:
-    """The frames the web process sends, read from a blocking socket."""
-
-    def __init__(self, sock: socket.socket) -> None:
-        self._sock = sock
-        self._buffer = bytearray()
-        self.ended = False
-
-    def batch(self, limit: int) -> list[bytes]:
-        """The frames that have arrived, at least one (waiting for it) and at most `limit`;
-        empty once the web process has closed its side and every frame was read."""
-        frames = list(self._complete(limit))
-        while not frames and not self.ended:
-            chunk = self._sock.recv(1 << 20)
-            self.ended = not chunk
-            self._buffer += chunk
-            frames = list(self._complete(limit))
-        return frames
-
-    def _complete(self, limit: int) -> Iterator[bytes]:
-        for _ in range(limit):
-            if len(self._buffer) < _LENGTH.size:
-                return
-            (length,) = _LENGTH.unpack_from(self._buffer)
-            end = _LENGTH.size + length
-            if len(self._buffer) < end:
-                return
-            yield bytes(self._buffer[_LENGTH.size:end])
-            del self._buffer[:end]
-
-
-def _answers(frames: list[bytes], store: Callable[[list[Arrival]], list[Written]],
-             app_login: str) -> list[tuple[int, dict[str, Any]]]:
-    """Read, store and queue a batch of deliveries; each one's answer by sequence number."""
-    answers: dict[int, dict[str, Any]] = {}
-    readable: list[tuple[int, Arrival]] = []
-    for data in frames:
-        sequence, id_length, event_length = _DELIVERY.unpack_from(data)
-        start = _DELIVERY.size
-        delivery = data[start:start + id_length].decode()
-        event = data[start + id_length:start + id_length + event_length].decode()
-        try:
-            readable.append((sequence, read_arrival(
-                delivery, event, data[start + id_length + event_length:], app_login=app_login)))
-        except ValueError as error:  # orjson.JSONDecodeError and PayloadInvalid
-            answers[sequence] = {"malformed": str(error).partition("\n")[0]}
-        except Exception as error:  # a payload shape routing does not expect: not this batch's
-            log.exception("delivery.unreadable", delivery=delivery, webhook_event=event)
-            answers[sequence] = {"error": _first_line(error)}
-    outcomes = store([arrival for _, arrival in readable]) if readable else []
-    for (sequence, arrival), outcome in zip(readable, outcomes, strict=True):
-        if isinstance(outcome, Exception):
-            log.error("delivery.not_stored", delivery=arrival.delivery,
-                      error=f"{type(outcome).__name__}: {outcome}")
-            answers[sequence] = {"error": _first_line(outcome)}
-        elif outcome is None:
-            answers[sequence] = {"duplicate": True}
-        else:
-            answers[sequence] = {"jobs": outcome, "action": arrival.payload.get("action"),
-                                 "decision": describe(arrival.decision)}
-    return sorted(answers.items())
-
-
-def _answered(batch: list[bytes], sessions: sessionmaker[Session], job_queue: JobQueue,
-              app_login: str) -> list[tuple[int, dict[str, Any]]]:
-    """The batch's answers; if handling it fails as a whole, that failure is each one's answer,
-    and the writer goes on with the next batch."""
-    try:
-        return _answers(batch, lambda arrivals: store_batch(sessions, job_queue, arrivals),
-                        app_login)
-    except Exception as error:
-        log.exception("delivery_writer.batch_failed", deliveries=len(batch))
-        return [(_DELIVERY.unpack_from(data)[0], {"error": _first_line(error)})
-                for data in batch]
-
-
-def serve(sock: socket.socket, settings: AppSettings) -> None:
-    """The writer process: open the store and the queue the settings name, then store each
-    batch of deliveries that arrives until the web process closes its side."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    with sock, contextlib.suppress(ConnectionError):  # the web process went away
-        _serve(sock, settings)
-
-
-def _serve(sock: socket.socket, settings: AppSettings) -> None:
-    frames = _Frames(sock)
-    try:
-        configure_logging(settings.log_level, secrets=settings.secret_values())
-        sessions = open_app_store(settings.database)
-        job_queue = JobQueue(make_huey(settings), sessions)
-    except Exception as error:  # the web process says why it cannot start
-        sock.sendall(_frame(orjson.dumps({"error": _first_line(error)})))
-        raise
-    engine = sessions.kw["bind"]
-    checkpointer = Checkpointer(engine) if engine.dialect.name == "sqlite" else None
-    if checkpointer is not None:
-        checkpointer.start()
-    freeze_start_up_heap()
-    sock.sendall(_frame(orjson.dumps({"ready": True})))
-    try:
-        while batch := frames.batch(BATCH_LIMIT):
-            sock.sendall(_frame(orjson.dumps(_answered(batch, sessions, job_queue,
-                                                       settings.bot_login))))
-    finally:
-        if checkpointer is not None:
-            checkpointer.stop()

@@ -17,19 +17,19 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.delivery_protocol import delivery_message
 from bot.delivery_writer import (
-    _DELIVERY,
     Accepted,
     DeliveryNotStored,
     DeliveryWriter,
     Duplicate,
     Malformed,
     Outcome,
-    _answers,
 )
 from bot.queue import JobQueue, make_huey
 from bot.settings import AppSettings, load_settings
 from bot.store import Base, Delivery, Job, open_app_store
+from bot.writer_process import answer_batch
 
 
 def _body(number: int, label: str = "integration-request") -> bytes:
@@ -241,9 +241,9 @@ def test_a_payload_routing_cannot_read_fails_alone_and_the_writer_goes_on(
 
 
 def test_a_failure_without_a_message_is_still_answered() -> None:
-    frame = _DELIVERY.pack(7, 3, 6) + b"abc" + b"issues" + _body(1)
+    message = delivery_message(7, "abc", "issues", _body(1))
 
-    answers = _answers([frame], lambda arrivals: [TimeoutError()], app_login="flowbot[bot]")
+    answers = answer_batch([message], lambda arrivals: [TimeoutError()], app_login="flowbot[bot]")
 
     assert answers == [(7, {"error": "TimeoutError"})]
 
