@@ -36,7 +36,7 @@ log = structlog.get_logger("flowbot.delivery_writer")
 
 
 def answer_batch(frames: list[bytes], store: Callable[[list[Arrival]], list[Written]],
-             app_login: str) -> list[tuple[int, dict[str, Any]]]:
+                 app_login: str) -> list[tuple[int, dict[str, Any]]]:
     """Read, store and queue a batch of deliveries; each one's answer by sequence number."""
     answers: dict[int, dict[str, Any]] = {}
     readable: list[tuple[int, Arrival]] = []
@@ -71,7 +71,7 @@ def _answered(batch: list[bytes], sessions: sessionmaker[Session], job_queue: Jo
     and the writer goes on with the next batch."""
     try:
         return answer_batch(batch, lambda arrivals: store_batch(sessions, job_queue, arrivals),
-                        app_login)
+                            app_login)
     except Exception as error:
         log.exception("delivery_writer.batch_failed", deliveries=len(batch))
         return [(read_delivery(data).sequence, {"error": first_line(error)}) for data in batch]
