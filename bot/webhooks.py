@@ -21,7 +21,6 @@ from contextlib import asynccontextmanager
 import orjson
 import structlog
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -70,8 +69,8 @@ def _json(content: dict[str, object], status: int) -> Response:
     return Response(orjson.dumps(content), status_code=status, media_type="application/json")
 
 
-def _problem(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+def _problem(status: int, message: str) -> Response:
+    return _json({"error": message}, status)
 
 
 def _pong(body: bytes, metrics: _Metrics) -> Response:
@@ -84,7 +83,7 @@ def _pong(body: bytes, metrics: _Metrics) -> Response:
         reason = str(error).partition("\n")[0]
         return _problem(400, f"not a valid ping payload: {reason}")
     metrics.deliveries.labels("ping", "ping").inc()
-    return JSONResponse({"ok": True, "zen": payload.get("zen")}, status_code=200)
+    return _json({"ok": True, "zen": payload.get("zen")}, 200)
 
 
 async def _body(request: Request, limit: int) -> bytes | None:
@@ -164,11 +163,11 @@ def create_app(settings: AppSettings, sessions: sessionmaker[Session],
         return {"status": "ok"}
 
     @app.get("/readyz")
-    def readyz() -> JSONResponse:
+    def readyz() -> Response:
         """The database and the queue answer."""
         problems = [p for p in (reachable(sessions), queue_reachable(queue.huey)) if p]
-        return JSONResponse({"status": "ready" if not problems else "not ready",
-                             "problems": problems}, status_code=503 if problems else 200)
+        return _json({"status": "ready" if not problems else "not ready",
+                      "problems": problems}, 503 if problems else 200)
 
     @app.get("/metrics")
     def prometheus() -> Response:
