@@ -11,24 +11,19 @@ from typing import Any
 import orjson
 import structlog
 
-from connectors.core.redaction import MIN_SECRET_LENGTH, REDACTED
+from connectors.core.redaction import Scrubber
 
 
 def configure_logging(level: str = "INFO", *, secrets: Iterable[str] = ()) -> None:
     """JSON lines on stderr at `level` (DEBUG, INFO, WARNING or ERROR); any of `secrets` that a
     value contains is replaced before the line is written."""
-    # longest first, so a secret that contains another is replaced whole
-    known = sorted({secret for secret in secrets if len(secret) >= MIN_SECRET_LENGTH},
-                   key=len, reverse=True)
+    scrub = Scrubber(secrets)
 
     def scrub_values(_logger: Any, _method: str,
                      event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
         for key, value in event.items():
             if isinstance(value, str):
-                for secret in known:
-                    if secret in value:
-                        value = value.replace(secret, REDACTED)
-                event[key] = value
+                event[key] = scrub(value)
         return event
 
     structlog.configure(

@@ -51,9 +51,24 @@ def truncate(text: str, limit: int = DEFAULT_BODY_LIMIT) -> str:
     return f"{text[:limit]}… [truncated {len(text) - limit} of {len(text)} characters]"
 
 
+class Scrubber:
+    """Replaces known secret values in text: the one rule for connectors' errors and the app's logs.
+
+    The secrets are sorted once, longest first, so a secret that contains another is replaced
+    whole; values shorter than `MIN_SECRET_LENGTH` are left alone.
+    """
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        self._secrets = sorted({s for s in secrets if len(s) >= MIN_SECRET_LENGTH}, key=len,
+                               reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for secret in self._secrets:
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        return text
+
+
 def scrub(text: str, secrets: Iterable[str]) -> str:
     """Replace every occurrence of a known secret value in `text` (a server may echo one back)."""
-    for secret in sorted((s for s in secrets if len(s) >= MIN_SECRET_LENGTH), key=len,
-                         reverse=True):
-        text = text.replace(secret, REDACTED)
-    return text
+    return Scrubber(secrets)(text)
