@@ -1,18 +1,21 @@
 """The connectors this checkout ships, and the catalog built from them.
 
 Connectors are listed by import path and loaded on demand, so asking for one does not import the
-others (or their simulators' web frameworks).
+others; building the catalog imports no simulator (each lives in its own `simulator` package beside
+the client, with FastAPI).
 """
 
 from __future__ import annotations
 
 import importlib
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connectors.core.catalog import Catalog, build_catalog
 from connectors.core.connector import Connector
-from connectors.core.simulator import Simulator
+
+if TYPE_CHECKING:  # the simulators' base needs FastAPI, which building the catalog does not
+    from connectors.core.simulator import Simulator
 
 CONNECTORS: dict[str, str] = {
     "shopify": "connectors.shopify:Shopify",
@@ -65,6 +68,8 @@ def simulator_class(name: str) -> type[Simulator[Connector]]:
         if name in CONNECTORS:
             raise UnknownConnector(f"{name} (it has no simulator: it talks to a real database)")
         raise UnknownConnector(name)
+    from connectors.core.simulator import Simulator
+
     cls = _load(SIMULATORS[name])
     if not (isinstance(cls, type) and issubclass(cls, Simulator)):
         raise TypeError(f"{SIMULATORS[name]} is not a Simulator")

@@ -26,10 +26,10 @@ from connectors.core.clock import SYSTEM_CLOCK, Clock
 from connectors.core.connector import Connector
 from connectors.core.ratelimit import LeakyBucket, RateLimit
 from connectors.core.simulator import Simulator
-from connectors.stripe import seed as synthetic
 from connectors.stripe.client import TEST_MODE_REQUESTS_PER_SECOND, Stripe, StripeSettings
-from connectors.stripe.idempotency_layer import IdempotencyLayer, fingerprint
-from connectors.stripe.wire import (
+from connectors.stripe.simulator import seed as synthetic
+from connectors.stripe.simulator.idempotency_layer import IdempotencyLayer, fingerprint
+from connectors.stripe.simulator.wire import (
     CREATED_FILTERS,
     CUSTOMER_FIELDS,
     LIST_PARAMS,

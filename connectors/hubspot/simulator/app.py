@@ -28,11 +28,11 @@ from connectors.core.clock import SYSTEM_CLOCK, Clock
 from connectors.core.connector import Connector
 from connectors.core.ratelimit import RateLimit, SlidingWindow
 from connectors.core.simulator import Simulator
-from connectors.hubspot import seed as synthetic
 from connectors.hubspot.client import HubSpot, HubSpotSettings
 from connectors.hubspot.limits import AccountLimits
-from connectors.hubspot.schema import SCHEMAS
-from connectors.hubspot.store import ApiError, CrmStore
+from connectors.hubspot.simulator import seed as synthetic
+from connectors.hubspot.simulator.schema import SCHEMAS
+from connectors.hubspot.simulator.store import ApiError, CrmStore
 
 HUBSPOT_TEST_TOKEN = "pat-na1-simulator-test-token-not-a-secret"  # noqa: S105 - fake
 """The simulated private app's token: every scope the connector needs."""

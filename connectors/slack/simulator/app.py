@@ -30,8 +30,7 @@ from connectors.core.connector import Connector
 from connectors.core.ratelimit import RateLimit, SlidingWindow
 from connectors.core.simulator import Simulator
 from connectors.slack.client import Slack, SlackSettings
-from connectors.slack.throttle import DOCUMENTED_LIMITS, POST_MESSAGE, SlackLimits, Tier
-from connectors.slack.wire import (
+from connectors.slack.simulator.wire import (
     SlackError,
     arguments,
     cursor_page,
@@ -40,7 +39,8 @@ from connectors.slack.wire import (
     ts_bound,
     validate_blocks,
 )
-from connectors.slack.workspace import FIXED_NOW, next_ts, seed_workspace
+from connectors.slack.simulator.workspace import FIXED_NOW, next_ts, seed_workspace
+from connectors.slack.throttle import DOCUMENTED_LIMITS, POST_MESSAGE, SlackLimits, Tier
 
 SIMULATOR_TOKEN = "xoxb-0000000000-simulator-not-a-real-token"  # noqa: S105 - fake
 """The simulator's bot token: obviously fake, accepted only here."""

@@ -26,7 +26,8 @@ from connectors.core.ratelimit import LeakyBucket, RateLimit
 from connectors.core.simulator import Simulator
 from connectors.shopify.client import Shopify
 from connectors.shopify.errors import CALL_LIMIT_HEADER
-from connectors.shopify.listing import (
+from connectors.shopify.settings import DEFAULT_API_VERSION, ShopifySettings
+from connectors.shopify.simulator.listing import (
     CUSTOMERS,
     ORDERS,
     PRODUCTS,
@@ -36,9 +37,8 @@ from connectors.shopify.listing import (
     parse_limit,
     project,
 )
-from connectors.shopify.listing import link_header as make_link_header
-from connectors.shopify.seed import START, ShopSeeder, shop_time
-from connectors.shopify.settings import DEFAULT_API_VERSION, ShopifySettings
+from connectors.shopify.simulator.listing import link_header as make_link_header
+from connectors.shopify.simulator.seed import START, ShopSeeder, shop_time
 
 SIM_SHOP = "flowbot-sim"
 SIM_ACCESS_TOKEN = "shpat_simulator_fake_token_0000000000"  # noqa: S105 - a fake

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from connectors.hubspot.schema import (
+from connectors.hubspot.simulator.schema import (
     SCHEMAS,
     Invalid,
     ObjectSchema,

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.salesforce.schema import wire
-from connectors.salesforce.soql import SoqlError, parse
-from connectors.salesforce.store import OrgStore
-from connectors.salesforce.values import SalesforceFault
+from connectors.salesforce.simulator.schema import wire
+from connectors.salesforce.simulator.soql import SoqlError, parse
+from connectors.salesforce.simulator.store import OrgStore
+from connectors.salesforce.simulator.values import SalesforceFault
 
 MAX_BATCH_SIZE = 2000
 LOCATOR_TIMEOUT_S = 15 * 60.0

@@ -33,11 +33,11 @@ from connectors.core.ratelimit import SlidingWindow
 from connectors.core.simulator import Simulator
 from connectors.salesforce.client import Salesforce, SalesforceSettings
 from connectors.salesforce.limits import DAY_SECONDS, LIMIT_INFO_HEADER, format_api_usage
-from connectors.salesforce.queries import QueryService, record_json
-from connectors.salesforce.schema import org_objects, wire
-from connectors.salesforce.seed import EPOCH, seed_org
-from connectors.salesforce.store import MultipleMatches, OrgStore
-from connectors.salesforce.values import SalesforceFault, not_found
+from connectors.salesforce.simulator.queries import QueryService, record_json
+from connectors.salesforce.simulator.schema import org_objects, wire
+from connectors.salesforce.simulator.seed import EPOCH, seed_org
+from connectors.salesforce.simulator.store import MultipleMatches, OrgStore
+from connectors.salesforce.simulator.values import SalesforceFault, not_found
 
 SIM_CLIENT_ID = "3MVG9-simulator-consumer-key-not-a-secret"
 SIM_CLIENT_SECRET = "simulator-consumer-secret-not-a-secret"  # noqa: S105 - fake

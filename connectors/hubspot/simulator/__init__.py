@@ -1,0 +1,9 @@
+"""The HubSpot double tests use: the app (`app`), its store, schema and synthetic seed."""
+
+from connectors.hubspot.simulator.app import (
+    HUBSPOT_READ_ONLY_TOKEN,
+    HUBSPOT_TEST_TOKEN,
+    HubSpotSimulator,
+)
+
+__all__ = ["HUBSPOT_READ_ONLY_TOKEN", "HUBSPOT_TEST_TOKEN", "HubSpotSimulator"]
