@@ -349,11 +349,12 @@ def _version_number(version: str) -> int:
 def basic_client_credentials(authorization: str, form: dict[str, str]) -> dict[str, str]:
     """`client_id` and `client_secret` from an HTTP Basic header (RFC 6749 §2.3.1: each
     form-urlencoded, then joined by a colon and base64-encoded); none without the header. A
-    request that also carries them in its body uses two methods, which the RFC forbids."""
+    secret in the body as well is a second method, which the RFC forbids; a `client_id` in the
+    body must name the same client."""
     scheme, _, encoded = authorization.partition(" ")
     if scheme.lower() != "basic":
         return {}
-    if "client_id" in form or "client_secret" in form:
+    if "client_secret" in form:
         raise ValueError("client credentials given twice: in the Authorization header and in "
                          "the body")
     try:
@@ -362,7 +363,10 @@ def basic_client_credentials(authorization: str, form: dict[str, str]) -> dict[s
         raise ValueError("the Basic credentials are not base64 of id:secret") from None
     if not colon:
         raise ValueError("the Basic credentials are not base64 of id:secret")
-    return {"client_id": unquote_plus(client_id), "client_secret": unquote_plus(secret)}
+    client_id = unquote_plus(client_id)
+    if form.get("client_id", client_id) != client_id:
+        raise ValueError("client_id in the body differs from the one in the Authorization header")
+    return {"client_id": client_id, "client_secret": unquote_plus(secret)}
 
 
 def batch_size_option(header: str) -> int | None:

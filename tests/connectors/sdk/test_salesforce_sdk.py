@@ -112,6 +112,26 @@ def test_a_wrong_secret_in_basic_auth_is_refused(base_url: str) -> None:
         _login(base_url, secret="wrong")
 
 
+@pytest.mark.parametrize(("header", "form", "error"), [
+    (("3MVG9-x", "s"), {}, "invalid_client_id"),
+    ((SIM_CLIENT_ID, SIM_CLIENT_SECRET), {"client_secret": SIM_CLIENT_SECRET}, "invalid_request"),
+    ((SIM_CLIENT_ID, SIM_CLIENT_SECRET), {"client_id": "3MVG9-other"}, "invalid_request"),
+    ((SIM_CLIENT_ID, SIM_CLIENT_SECRET), {"client_id": SIM_CLIENT_ID}, None),
+    (None, {"client_id": SIM_CLIENT_ID, "client_secret": SIM_CLIENT_SECRET}, None),
+])
+def test_the_token_endpoint_takes_one_client_authentication_method(
+        base_url: str, header: tuple[str, str] | None, form: dict[str, str],
+        error: str | None) -> None:
+    answer = requests.post(f"{base_url}/services/oauth2/token", auth=header, timeout=5,
+                           data={"grant_type": "client_credentials", **form})
+    if error is None:
+        assert answer.status_code == 200
+        assert answer.json()["token_type"] == "Bearer"
+    else:
+        assert answer.status_code == 400
+        assert answer.json()["error"] == error
+
+
 def test_query_all_pages_through_every_record(sf: Any, sim: SalesforceSimulator) -> None:
     sim.queries.batch_size = 7  # the simulator's own cap: batches may be smaller than asked
     every = sf.query_all("SELECT Id, Name FROM Account")
