@@ -407,6 +407,7 @@ def test_simulator_refuses_what_stripe_refuses(
     sim = _sim(clock)
     with pytest.raises(error, match=text):
         call(sim.connect())
+    assert sim.stats.requests == 1  # a refusal, a 501 included, is not asked again
 
 
 def test_api_version_is_sent_when_pinned_and_checked(clock: ManualClock) -> None:
