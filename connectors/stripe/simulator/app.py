@@ -317,8 +317,9 @@ class StripeSimulator(Simulator[Stripe]):
             raise no_such("invoice", invoice_id, param="invoice")
         page = list_page(params, record["_lines"], "line item", lambda _: True,
                          repeat_cursor=self.repeat_cursor)
-        return {"object": "list", "data": copy.deepcopy(page.data), "has_more": page.has_more,
-                "url": f"/v1/invoices/{invoice_id}/lines"}
+        return self._expanded(request, "line_item", {
+            "object": "list", "data": copy.deepcopy(page.data), "has_more": page.has_more,
+            "url": f"/v1/invoices/{invoice_id}/lines"})
 
     # -- writes and the idempotency layer --------------------------------------------------------
 

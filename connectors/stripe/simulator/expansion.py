@@ -2,22 +2,27 @@
 
 Stripe accepts `expand[]=customer` (or `expand[0]=…`, as stripe-python sends it) on every endpoint;
 a list expands inside its items with `data.` in front; paths nest with dots up to four levels. A
-path that names no expandable property is refused: `This property cannot be expanded (…)`.
+property that holds another object's id (or null) but is not among the ones simulated here is a
+501 "not simulated" (Stripe would expand it); any other property is Stripe's refusal, `This
+property cannot be expanded (…)`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from connectors.stripe.simulator.wire import invalid, is_expand
+from connectors.stripe.simulator.wire import StripeApiError, invalid, is_expand
 
 MAX_DEPTH = 4
+_OBJECT_ID = re.compile(r"^[a-z]+_[A-Za-z0-9]+$")
 
 EXPANDABLE: dict[str, dict[str, str]] = {
     "customer": {},
     "invoice": {"customer": "customer", "charge": "charge"},
     "charge": {"customer": "customer", "invoice": "invoice"},
+    "line_item": {"invoice": "invoice"},
 }
 """Per object kind: the properties holding another object's id, and that object's kind."""
 
@@ -58,6 +63,11 @@ def _expand_one(view: dict[str, Any], kind: str, parts: list[str], path: str,
         return
     target = EXPANDABLE.get(kind, {}).get(head)
     if target is None:
+        held = view.get(head, False)
+        if held is None or (isinstance(held, str) and _OBJECT_ID.match(held)):
+            raise StripeApiError(501, "invalid_request_error", "not simulated: the Stripe API "
+                                 f"simulator does not expand {head} on a {kind} ({path})",
+                                 code="not_simulated", headers={"Stripe-Should-Retry": "false"})
         raise _cannot(path)
     value = view.get(head)
     if isinstance(value, str):

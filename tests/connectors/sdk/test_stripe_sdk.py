@@ -74,6 +74,9 @@ def test_every_object_is_listed_through_the_sdks_auto_paging(
 def test_expand_embeds_related_objects(client: stripe.StripeClient,
                                        sim: StripeSimulator) -> None:
     check_expand_embeds_the_customer(client, sim)
+    invoice = sim.listing("invoice")[0]
+    lines = client.v1.invoices.line_items.list(invoice["id"], params={"expand": ["data.invoice"]})
+    assert all(line["invoice"]["id"] == invoice["id"] for line in lines.data)
 
 
 def test_expand_is_accepted_on_writes_and_refused_for_a_property_that_cannot_expand(
@@ -82,6 +85,12 @@ def test_expand_is_accepted_on_writes_and_refused_for_a_property_that_cannot_exp
     assert made.email == "ada@example.com"
     with pytest.raises(stripe.InvalidRequestError, match=r"cannot be expanded \(colour\)"):
         client.v1.customers.retrieve(made.id, params={"expand": ["colour"]})
+    with pytest.raises(stripe.InvalidRequestError, match=r"cannot be expanded \(email\)"):
+        client.v1.customers.retrieve(made.id, params={"expand": ["email"]})
+    with pytest.raises(stripe.APIError) as unsimulated:
+        client.v1.customers.retrieve(made.id, params={"expand": ["default_source"]})
+    assert unsimulated.value.http_status == 501
+    assert _error(unsimulated.value)["code"] == "not_simulated"
 
 
 def test_a_keyed_create_is_written_once_and_replayed(
