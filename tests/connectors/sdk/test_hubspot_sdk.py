@@ -174,6 +174,16 @@ def test_a_429_is_retried_by_the_configured_urllib3_retry(
     assert stats(base_url)["rate_limited"] == 1
 
 
+def test_the_ten_second_window_is_ridden_out_by_the_configured_retry() -> None:
+    tight = HubSpotSimulator(seed=2, contacts=3, companies=1, deals=1, requests_per_window=2,
+                             window_seconds=1.0)
+    with served(tight) as url:
+        client = _client(url)
+        for _ in range(4):
+            assert client.crm.contacts.basic_api.get_page(limit=1).results
+        assert stats(url)["rate_limited"] >= 1
+
+
 # -- the checks can fail -----------------------------------------------------------------------
 
 
