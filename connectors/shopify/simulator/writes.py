@@ -4,9 +4,11 @@ A body without its root key (`{"customer": {...}}`) is a 400 `Required parameter
 invalid`; a record Shopify would refuse is a 422 `{"errors": {field: [message, ...]}}` — an email
 or phone that is malformed (`is invalid`) or belongs to another customer (`has already been
 taken`), an order without line items, a custom line item without a title or price, a variant or
-customer that does not exist (`not found`). Order totals are computed from the line items (no tax
-is added, as Shopify adds none unless tax lines are sent); `financial_status` is `paid` unless
-given.
+customer that does not exist (`not found`). These wordings are the ones integrators report from
+Shopify; the exact message for an order without line items is not documented, and this one follows
+Shopify's other presence checks. Order totals are computed from the line items, with no tax added;
+`financial_status` is `paid` unless given (the simulator's choice: the REST reference does not
+state a default).
 """
 
 from __future__ import annotations
