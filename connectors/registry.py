@@ -1,18 +1,21 @@
 """The connectors this checkout ships, and the catalog built from them.
 
 Connectors are listed by import path and loaded on demand, so asking for one does not import the
-others (or their simulators' web frameworks).
+others; building the catalog imports no simulator (each lives in its own `simulator` package beside
+the client, with FastAPI).
 """
 
 from __future__ import annotations
 
 import importlib
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from connectors.core.catalog import Catalog, build_catalog
+from connectors.core.catalog import Catalog, SimulatorSpec, build_catalog
 from connectors.core.connector import Connector
-from connectors.core.simulator import Simulator
+
+if TYPE_CHECKING:  # the simulators' base needs FastAPI, which building the catalog does not
+    from connectors.core.simulator import Simulator
 
 CONNECTORS: dict[str, str] = {
     "shopify": "connectors.shopify:Shopify",
@@ -31,6 +34,12 @@ SIMULATORS: dict[str, str] = {
     "slack": "connectors.slack.simulator:SlackSimulator",
 }
 """Every HTTP connector has a simulator; the SQL connector talks to real SQLite or PostgreSQL."""
+
+COVERAGE: dict[str, str] = {
+    name: path.split(":")[0] + ".coverage:COVERAGE"
+    for name, path in SIMULATORS.items()
+}
+"""What each simulator covers: a data module beside its app, read without importing FastAPI."""
 
 TEST_DATABASES: dict[str, str] = {"sql": "connectors.sql.simulator:SqlSimulator"}
 """What flow tests use where a connector has no HTTP simulator: a real, throwaway database."""
@@ -65,6 +74,8 @@ def simulator_class(name: str) -> type[Simulator[Connector]]:
         if name in CONNECTORS:
             raise UnknownConnector(f"{name} (it has no simulator: it talks to a real database)")
         raise UnknownConnector(name)
+    from connectors.core.simulator import Simulator
+
     cls = _load(SIMULATORS[name])
     if not (isinstance(cls, type) and issubclass(cls, Simulator)):
         raise TypeError(f"{SIMULATORS[name]} is not a Simulator")
@@ -74,7 +85,16 @@ def simulator_class(name: str) -> type[Simulator[Connector]]:
 @cache
 def catalog() -> Catalog:
     """The catalog of every registered connector (built once per process)."""
-    return build_catalog(connector_class(name) for name in CONNECTORS)
+    return build_catalog((connector_class(name) for name in CONNECTORS),
+                         {name: simulator_coverage(name) for name in SIMULATORS})
+
+
+def simulator_coverage(name: str) -> SimulatorSpec:
+    """What the simulator of connector `name` reproduces, and what it leaves out."""
+    coverage = _load(COVERAGE[name])
+    if not isinstance(coverage, SimulatorSpec):
+        raise TypeError(f"{COVERAGE[name]} is not a SimulatorSpec")
+    return coverage
 
 
 def test_double_class(name: str) -> type[Any]:

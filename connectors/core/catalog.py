@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import types
 import typing
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -102,6 +102,16 @@ class SettingSpec(BaseModel):
     description: str | None = None
 
 
+class SimulatorSpec(BaseModel):
+    """What a connector's simulator reproduces of the vendor's API, and what it leaves out (those
+    calls answer HTTP 501 "not simulated", never a realistic error)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    covers: list[str]
+    leaves_out: list[str]
+
+
 class ConnectorSpec(BaseModel):
     """Everything a flow author needs to know about one connector."""
 
@@ -120,6 +130,8 @@ class ConnectorSpec(BaseModel):
     settings: list[SettingSpec]
     resources: list[ResourceSpec]
     records: dict[str, RecordSpec]
+    simulator: SimulatorSpec | None = None
+    """What flow tests run against; None where the tests use a real database instead."""
 
     def operation(self, path: str) -> OperationSpec | None:
         """The operation at `resource.operation`, or None."""
@@ -249,7 +261,8 @@ def _resources(connector: type[Connector]) -> list[tuple[str, type[Resource]]]:
             if inspect.isclass(hint) and issubclass(hint, Resource)]
 
 
-def connector_spec(connector: type[Connector]) -> ConnectorSpec:
+def connector_spec(connector: type[Connector],
+                   simulator: SimulatorSpec | None = None) -> ConnectorSpec:
     """The catalog entry of one connector class, read from its code."""
     resources: list[ResourceSpec] = []
     models: dict[str, type[BaseModel]] = {}
@@ -278,9 +291,13 @@ def connector_spec(connector: type[Connector]) -> ConnectorSpec:
         documentation=connector.documentation, quirks=list(connector.quirks), settings=settings,
         resources=resources,
         records={name: _record_spec(model) for name, model in sorted(models.items())},
+        simulator=simulator,
     )
 
 
-def build_catalog(connectors: Iterable[type[Connector]]) -> Catalog:
-    """The catalog of the given connector classes, in the order given."""
-    return Catalog(connectors=[connector_spec(c) for c in connectors])
+def build_catalog(connectors: Iterable[type[Connector]],
+                  simulators: Mapping[str, SimulatorSpec] | None = None) -> Catalog:
+    """The catalog of the given connector classes, in the order given, with what each one's
+    simulator covers (by connector name)."""
+    covered = simulators or {}
+    return Catalog(connectors=[connector_spec(c, covered.get(c.name)) for c in connectors])

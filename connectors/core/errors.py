@@ -144,6 +144,7 @@ def _default_statuses() -> dict[int, type[ConnectorError]]:
         412: Conflict,
         422: ValidationFailed,
         429: RateLimited,
+        501: ProtocolError,  # Not Implemented (RFC 9110 §15.6.2): asking again will not help
     }
 
 

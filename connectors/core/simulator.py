@@ -18,7 +18,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -31,6 +32,12 @@ C = TypeVar("C", bound=Connector)
 
 HTML_BAD_GATEWAY = -502
 """Internal marker for the HTML 502 fault (a negative status no vendor sends)."""
+
+NOT_SIMULATED = 501
+"""The status of a call the simulator does not reproduce: never a realistic 404 or 400 that a user
+would blame on their own code."""
+
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 ADMIN_PREFIX = "/_simulator"
 """Paths under this prefix control the simulator itself (faults, stats); no vendor uses it."""
@@ -102,6 +109,8 @@ class Simulator(ABC, Generic[C]):
         self.requests: list[RecordedRequest] = []
         self.lock = threading.RLock()
         self.api = self.build_api()
+        self.api.add_api_route("/{path:path}", self._not_simulated_route, methods=ALL_METHODS,
+                               include_in_schema=False, response_model=None)
         self.app: ASGIApp = self._wrap(self.api)
 
     def close(self) -> None:
@@ -140,11 +149,29 @@ class Simulator(ABC, Generic[C]):
         """The vendor's body for an injected 5xx."""
         return {"error": f"simulated {status}"}
 
+    def not_simulated_body(self, method: str, path: str) -> Any:
+        """The vendor's error body for a call this simulator does not reproduce (HTTP 501)."""
+        return {"error": self.not_simulated_message(method, path)}
+
     def rate_limit_headers(self, limit: RateLimit, now: float) -> dict[str, str]:
         """The vendor's rate-limit headers on every answer (none by default)."""
         return {}
 
     # -- helpers for subclasses ----------------------------------------------------------------
+
+    def not_simulated_message(self, method: str, path: str) -> str:
+        """What a 501 says: which simulator, which call, and where coverage is listed."""
+        return (f"not simulated: the {self.connector_class.title} simulator does not reproduce "
+                f"{method} {path} "
+                "(docs/connectors.md lists what each simulator covers)")
+
+    def not_simulated(self, method: str, path: str) -> JSONResponse:
+        """The 501 answer, in the vendor's error shape."""
+        return JSONResponse(self.not_simulated_body(method, path), status_code=NOT_SIMULATED)
+
+    async def _not_simulated_route(self, request: Request) -> JSONResponse:
+        """Every path no endpoint matched (registered after the vendor's endpoints)."""
+        return self.not_simulated(request.method, request.url.path)
 
     def count_write(self, key: str) -> int:
         """Count one write that took effect for `key`; returns how many there have been."""

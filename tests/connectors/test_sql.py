@@ -36,7 +36,7 @@ from connectors.core.errors import (
 from connectors.core.serving import free_port
 from connectors.registry import connector_class
 from connectors.sql import Row, SqlDatabase, SqlSettings, UpsertResult
-from connectors.sql.seed import seed_orders, synthetic_orders
+from connectors.sql.simulator.seed import seed_orders, synthetic_orders
 from tests.support import binaries
 from tests.support.availability import require
 from tests.support.postgres_server import running_postgres

@@ -396,8 +396,10 @@ def test_simulator_marks_replays_and_pages_backwards(clock: ManualClock) -> None
      ValidationFailed, "Invalid status: must be one of draft, open, paid, uncollectible, or void"),
     (lambda s: s.writer.request("POST", "/v1/customers", json={"name": "J"}, idempotency_key="j"),
      ValidationFailed, "application/x-www-form-urlencoded"),
-    (lambda s: s.client.request("GET", "/v1/subscriptions"), NotFound,
-     r"Unrecognized request URL \(GET: /v1/subscriptions\)"),
+    (lambda s: s.client.request("GET", "/v1/subscriptions"), ProtocolError,
+     r"not simulated: the Stripe API simulator does not reproduce GET /v1/subscriptions"),
+    (lambda s: s.client.request("GET", "/v1/customers/search", params={"query": "email:'a'"}),
+     ProtocolError, r"does not reproduce GET /v1/customers/search"),
 ])
 def test_simulator_refuses_what_stripe_refuses(
         clock: ManualClock, call: Callable[[Stripe], Any], error: type[Exception],
@@ -405,6 +407,7 @@ def test_simulator_refuses_what_stripe_refuses(
     sim = _sim(clock)
     with pytest.raises(error, match=text):
         call(sim.connect())
+    assert sim.stats.requests == 1  # a refusal, a 501 included, is not asked again
 
 
 def test_api_version_is_sent_when_pinned_and_checked(clock: ManualClock) -> None:

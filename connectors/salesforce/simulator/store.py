@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from connectors.salesforce.schema import ObjectDef, id15, looks_like_id, to_18
-from connectors.salesforce.values import SalesforceFault, checked_values, not_found
+from connectors.salesforce.simulator.schema import ObjectDef, id15, looks_like_id, to_18
+from connectors.salesforce.simulator.values import SalesforceFault, checked_values, not_found
 
 MAX_COLLECTION = 200
 ROLLED_BACK = {"statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK",

@@ -23,7 +23,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from connectors.salesforce.schema import Kind, ObjectDef
+from connectors.salesforce.simulator.schema import Kind, ObjectDef
 
 SUPPORTED = ("the simulator understands only SELECT field, … FROM Object [WHERE field op value "
              "[AND …]] [ORDER BY field [ASC|DESC]] [LIMIT n]")

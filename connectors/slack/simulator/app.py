@@ -4,13 +4,17 @@ Every method is `GET|POST /api/<method>` with arguments in the query, a form bod
 and the bot token as `Authorization: Bearer`. Failures are `200 {"ok": false, "error": code}`
 (`not_authed`, `invalid_auth`, `token_revoked`, `missing_scope` with `needed`/`provided`,
 `channel_not_found`, `not_in_channel`, `is_archived`, `no_text`, `msg_too_long`, `invalid_blocks`
-with `response_metadata.messages`, `invalid_cursor`, `invalid_limit`, …); an unknown method is
-`404 unknown_method`; a JSON body without `charset=utf-8` succeeds with the `missing_charset`
-warning. Listings page by an opaque base64 cursor in `response_metadata.next_cursor` (`""` at the
-end); `conversations.list` filters *after* paging, so pages can be short or empty mid-listing, as
-Slack's are; `conversations.history` is newest first with `has_more`. Rate limits are a sliding
-window per method sized by its tier, and one post per second per channel for `chat.postMessage`;
-a 429 carries `Retry-After` in whole seconds and `{"ok": false, "error": "ratelimited"}`.
+with `response_metadata.messages`, `invalid_cursor`, `invalid_limit`, `thread_not_found`, …). A
+method or path it does not simulate is `501 {"ok": false, "error": "not_simulated"}` naming the
+call, never a realistic error. A JSON body without `charset=utf-8` succeeds with the
+`missing_charset` warning. Listings page by an opaque base64 cursor in
+`response_metadata.next_cursor` (`""` at the end); `conversations.list` filters *after* paging, so
+pages can be short or empty mid-listing, as Slack's are. `conversations.history` is newest first
+with `has_more` and holds top-level messages and thread parents only; `conversations.replies`
+gives a thread, its parent first, then the replies oldest first. `auth.test` says who the token
+belongs to (Bolt calls it at start). Rate limits are a sliding window per method sized by its tier,
+and one post per second per channel for `chat.postMessage`; a 429 carries `Retry-After` in whole
+seconds and `{"ok": false, "error": "ratelimited"}`.
 """
 
 from __future__ import annotations
@@ -30,8 +34,7 @@ from connectors.core.connector import Connector
 from connectors.core.ratelimit import RateLimit, SlidingWindow
 from connectors.core.simulator import Simulator
 from connectors.slack.client import Slack, SlackSettings
-from connectors.slack.throttle import DOCUMENTED_LIMITS, POST_MESSAGE, SlackLimits, Tier
-from connectors.slack.wire import (
+from connectors.slack.simulator.wire import (
     SlackError,
     arguments,
     cursor_page,
@@ -40,7 +43,8 @@ from connectors.slack.wire import (
     ts_bound,
     validate_blocks,
 )
-from connectors.slack.workspace import FIXED_NOW, next_ts, seed_workspace
+from connectors.slack.simulator.workspace import FIXED_NOW, next_ts, seed_workspace
+from connectors.slack.throttle import DOCUMENTED_LIMITS, POST_MESSAGE, SlackLimits, Tier
 
 SIMULATOR_TOKEN = "xoxb-0000000000-simulator-not-a-real-token"  # noqa: S105 - fake
 """The simulator's bot token: obviously fake, accepted only here."""
@@ -90,6 +94,8 @@ class SlackSimulator(Simulator[Slack]):
             "chat.postMessage": self._post_message,
             "conversations.list": self._conversations_list,
             "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
+            "auth.test": self._auth_test,
             "users.list": self._users_list,
             "users.lookupByEmail": self._users_lookup_by_email,
         }
@@ -116,6 +122,11 @@ class SlackSimulator(Simulator[Slack]):
             if method not in self._windows:
                 self._windows[method] = self.limits.window_for(method)
             return self._windows[method]
+
+    def not_simulated_body(self, method: str, path: str) -> Any:
+        """Slack's error shape (`ok: false`), with a code no real method answers."""
+        return {"ok": False, "error": "not_simulated",
+                "detail": self.not_simulated_message(method, path)}
 
     def rate_limited_response(self, retry_after: float | None) -> tuple[dict[str, str], Any]:
         """Slack's 429: Retry-After in whole seconds and the `ratelimited` error."""
@@ -175,14 +186,24 @@ class SlackSimulator(Simulator[Slack]):
             return str(self.workspace.add_user(real_name, email, is_bot=is_bot,
                                                deleted=deleted)["id"])
 
-    def add_message(self, channel_id: str, text: str, *, user: str | None = None) -> str:
+    def add_message(self, channel_id: str, text: str, *, user: str | None = None,
+                    thread_ts: str | None = None) -> str:
         """Add a message now, by `user` (default: the first person, else the bot's user, though
-        not as a post of the bot's app); returns its ts."""
+        not as a post of the bot's app), as a reply in the thread of `thread_ts` if given;
+        returns its ts."""
         with self.lock:
             people = (u["id"] for u in self.workspace.users if not u["is_bot"])
             author = user or next(people, self.workspace.bot_user_id)
-            return str(self.workspace.add_message(channel_id, text, user=author,
-                                                  ts=self._now_ts(channel_id))["ts"])
+            ts = self._now_ts(channel_id)
+            extra: dict[str, Any] = {}
+            if thread_ts is not None:
+                parent = next(m for m in self.workspace.messages[channel_id]
+                              if m["ts"] == thread_ts)
+                parent.update(thread_ts=thread_ts, latest_reply=ts,
+                              reply_count=int(parent.get("reply_count", 0)) + 1)
+                extra = {"thread_ts": thread_ts, "parent_user_id": parent.get("user")}
+            return str(self.workspace.add_message(channel_id, text, user=author, ts=ts,
+                                                  **extra)["ts"])
 
     def channel_id(self, name: str) -> str:
         """The id of the channel called `name`."""
@@ -201,8 +222,7 @@ class SlackSimulator(Simulator[Slack]):
               query: dict[str, str], body: bytes) -> JSONResponse:
         handler = self._handlers.get(method)
         if handler is None:
-            return JSONResponse({"ok": False, "error": "unknown_method", "req_method": method},
-                                status_code=404)
+            return self.not_simulated("POST", f"/api/{method}")
         headers: dict[str, str] = {}
         try:
             self._authenticate(authorization)
@@ -278,6 +298,8 @@ class SlackSimulator(Simulator[Slack]):
                 if parent["ts"] == thread_ts:
                     parent["thread_ts"] = thread_ts
                     parent["reply_count"] = int(parent.get("reply_count", 0)) + 1
+                    parent["latest_reply"] = self._now_ts(channel["id"])
+                    extra["parent_user_id"] = parent.get("user")
         message = self.workspace.add_message(channel["id"], text, ts=self._now_ts(channel["id"]),
                                              **extra)
         self.count_write(f"{channel['id']}:{text}")
@@ -323,7 +345,8 @@ class SlackSimulator(Simulator[Slack]):
         latest = ts_bound(args, "latest", "invalid_ts_latest")
         limit = limit_arg(args, default=100, maximum=999)
         newest_first = [m for m in reversed(self.workspace.messages[channel["id"]])
-                        if (oldest is None or Decimal(m["ts"]) > oldest)
+                        if m.get("thread_ts", m["ts"]) == m["ts"]  # replies stay in their thread
+                        and (oldest is None or Decimal(m["ts"]) > oldest)
                         and (latest is None or Decimal(m["ts"]) < latest)]
         page, next_cursor = cursor_page(newest_first, args.get("cursor") or None,
                                         kind="next_ts", key="ts", limit=limit,
@@ -333,6 +356,36 @@ class SlackSimulator(Simulator[Slack]):
         if next_cursor:
             answer["response_metadata"] = {"next_cursor": next_cursor}
         return answer
+
+    def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args)
+        self._require("groups:history" if channel["is_private"] else "channels:history")
+        if channel["id"] not in self.workspace.bot_channels:
+            raise SlackError("not_in_channel")
+        parent_ts = args.get("ts")
+        if not isinstance(parent_ts, str) or not parent_ts:
+            raise SlackError("invalid_arguments", response_metadata={
+                "messages": ["[ERROR] missing required field: ts"]})
+        history = self.workspace.messages[channel["id"]]
+        parent = next((m for m in history if m["ts"] == parent_ts), None)
+        if parent is None:
+            raise SlackError("thread_not_found")
+        thread = [parent, *(m for m in history
+                            if m.get("thread_ts") == parent_ts and m["ts"] != parent_ts)]
+        limit = limit_arg(args, default=1000, maximum=1000)
+        page, next_cursor = cursor_page(thread, args.get("cursor") or None, kind="next_ts",
+                                        key="ts", limit=limit, repeat=self.repeat_cursor)
+        answer: dict[str, Any] = {"messages": [dict(m) for m in page],
+                                  "has_more": bool(next_cursor)}
+        if next_cursor:
+            answer["response_metadata"] = {"next_cursor": next_cursor}
+        return answer
+
+    def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        space = self.workspace
+        return {"url": "https://flowbot-sim.slack.com/", "team": "flowbot simulator",
+                "user": "flowbot", "team_id": space.team_id, "user_id": space.bot_user_id,
+                "bot_id": space.bot_id, "is_enterprise_install": False}
 
     def _users_list(self, args: dict[str, Any]) -> dict[str, Any]:
         self._require("users:read")

@@ -3,10 +3,13 @@
 It reproduces Stripe's v1 wire behaviour for these resources: bearer (or basic) auth with Stripe's
 401 bodies; form-encoded writes, refusing unknown parameters; lists newest first with `limit`,
 `starting_after`, `ending_before` and `has_more`; the `created[…]`, `email`, `customer` and
-`status` filters; Stripe's error object; and its idempotency layer — a key's first result is kept
-for 24 hours and replayed (`Idempotent-Replayed: true`) without writing again, the same key with
-other parameters is an `idempotency_error`. Reads and writes each have their own token bucket at
-the test-mode limit (25 per second), with Stripe's 429 body and no rate-limit headers.
+`status` filters; `expand[]` on every endpoint (`customer` and `invoice` ids on charges and
+invoices, `data.…` inside lists); Stripe's error object; and its idempotency layer — a key's first
+result is kept for 24 hours and replayed (`Idempotent-Replayed: true`) without writing again, the
+same key with other parameters is an `idempotency_error`. Reads and writes each have their own
+token bucket at the test-mode limit (25 per second), with Stripe's 429 body and no rate-limit
+headers. Search (`/v1/<objects>/search`, which the connector does not offer) and every other
+endpoint it does not simulate answer 501 in Stripe's error shape, naming the call.
 """
 
 from __future__ import annotations
@@ -26,10 +29,11 @@ from connectors.core.clock import SYSTEM_CLOCK, Clock
 from connectors.core.connector import Connector
 from connectors.core.ratelimit import LeakyBucket, RateLimit
 from connectors.core.simulator import Simulator
-from connectors.stripe import seed as synthetic
 from connectors.stripe.client import TEST_MODE_REQUESTS_PER_SECOND, Stripe, StripeSettings
-from connectors.stripe.idempotency_layer import IdempotencyLayer, fingerprint
-from connectors.stripe.wire import (
+from connectors.stripe.simulator import seed as synthetic
+from connectors.stripe.simulator.expansion import expand, split_expand
+from connectors.stripe.simulator.idempotency_layer import IdempotencyLayer, fingerprint
+from connectors.stripe.simulator.wire import (
     CREATED_FILTERS,
     CUSTOMER_FIELDS,
     LIST_PARAMS,
@@ -39,6 +43,7 @@ from connectors.stripe.wire import (
     customer_changes,
     form_pairs,
     invalid,
+    is_expand,
     list_page,
     merged_metadata,
     no_such,
@@ -210,6 +215,11 @@ class StripeSimulator(Simulator[Stripe]):
                     return self._respond(handler(request), version=version)
             api.add_api_route(path, endpoint, methods=["GET"])
 
+        @api.api_route("/v1/{objects}/search", methods=["GET", "POST"], response_model=None)
+        async def search(request: Request) -> JSONResponse:
+            self._admit(request)
+            return self.not_simulated(request.method, request.url.path)
+
         read("/v1/customers", lambda r: self._list(r, "customer", ("email",)))
         read("/v1/customers/{object_id}", lambda r: self._retrieve(r, "customer"))
         read("/v1/invoices", lambda r: self._list(r, "invoice", ("customer", "status")))
@@ -227,15 +237,18 @@ class StripeSimulator(Simulator[Stripe]):
             return await self._write(
                 request, lambda pairs, key: self._update_customer(object_id, pairs, key))
 
-        @api.api_route("/{path:path}", methods=["GET", "POST", "DELETE", "PUT", "PATCH"],
-                       response_model=None)
-        async def unknown(request: Request, path: str) -> JSONResponse:
-            self._admit(request)
-            raise invalid(f"Unrecognized request URL ({request.method}: /{path}). Please see "
-                          "https://stripe.com/docs or we can help at "
-                          "https://support.stripe.com/.", status=404)
-
         return api
+
+    def not_simulated_body(self, method: str, path: str) -> Any:
+        """Stripe's error object, with a code no real endpoint answers."""
+        return StripeApiError(501, "invalid_request_error",
+                              self.not_simulated_message(method, path),
+                              code="not_simulated").body()
+
+    def not_simulated(self, method: str, path: str) -> JSONResponse:
+        """The 501, with `Stripe-Should-Retry: false` so that Stripe's SDKs do not ask again."""
+        return self._respond(self.not_simulated_body(method, path), 501,
+                             {"Stripe-Should-Retry": "false"})
 
     def _respond(self, body: dict[str, Any], status: int = 200,
                  headers: dict[str, str] | None = None, *,
@@ -256,6 +269,18 @@ class StripeSimulator(Simulator[Stripe]):
 
     # -- reads -----------------------------------------------------------------------------------
 
+    def _expanded(self, request: Request, kind: str, view: dict[str, Any],
+                  paths: list[str] | None = None) -> dict[str, Any]:
+        """`view` with the request's `expand[]` paths (or `paths`) expanded."""
+        wanted = paths if paths is not None else [
+            value for name, value in request.query_params.multi_items() if is_expand(name)]
+        expand(view, kind, wanted, self._lookup)
+        return view
+
+    def _lookup(self, kind: str, object_id: str) -> dict[str, Any] | None:
+        record = self._objects[kind].get(object_id)
+        return None if record is None else self._public(kind, record)
+
     def _list(self, request: Request, kind: str, filters: tuple[str, ...]) -> dict[str, Any]:
         params = query_params(request, (*LIST_PARAMS, *CREATED_FILTERS, *filters))
         status = params.get("status")
@@ -270,8 +295,9 @@ class StripeSimulator(Simulator[Stripe]):
 
         page = list_page(params, self._ordered(kind), kind, matches,
                          repeat_cursor=self.repeat_cursor)
-        return {"object": "list", "data": [self._public(kind, r) for r in page.data],
-                "has_more": page.has_more, "url": f"/v1/{kind}s"}
+        return self._expanded(request, kind, {
+            "object": "list", "data": [self._public(kind, r) for r in page.data],
+            "has_more": page.has_more, "url": f"/v1/{kind}s"})
 
     def _retrieve(self, request: Request, kind: str) -> dict[str, Any]:
         query_params(request, ())
@@ -281,7 +307,7 @@ class StripeSimulator(Simulator[Stripe]):
             return {"id": object_id, "object": "customer", "deleted": True}
         if record is None:
             raise no_such(kind, object_id, param="id")
-        return self._public(kind, record)
+        return self._expanded(request, kind, self._public(kind, record))
 
     def _invoice_lines(self, request: Request) -> dict[str, Any]:
         params = query_params(request, LIST_PARAMS)
@@ -291,8 +317,9 @@ class StripeSimulator(Simulator[Stripe]):
             raise no_such("invoice", invoice_id, param="invoice")
         page = list_page(params, record["_lines"], "line item", lambda _: True,
                          repeat_cursor=self.repeat_cursor)
-        return {"object": "list", "data": copy.deepcopy(page.data), "has_more": page.has_more,
-                "url": f"/v1/invoices/{invoice_id}/lines"}
+        return self._expanded(request, "line_item", {
+            "object": "list", "data": copy.deepcopy(page.data), "has_more": page.has_more,
+            "url": f"/v1/invoices/{invoice_id}/lines"})
 
     # -- writes and the idempotency layer --------------------------------------------------------
 
@@ -307,9 +334,14 @@ class StripeSimulator(Simulator[Stripe]):
         version = self._admit(request)
         pairs = await form_pairs(request)
         key = request.headers.get("idempotency-key")
+        fields, paths = split_expand(pairs)
+
+        def run(_pairs: list[tuple[str, str]], key: str | None) -> dict[str, Any]:
+            return self._expanded(request, "customer", execute(fields, key), paths)
+
         if key is None:
             with self.lock:
-                return self._respond(execute(pairs, None), version=version)
+                return self._respond(run(pairs, None), version=version)
         IdempotencyLayer.check_key(key)
         path, request_fingerprint = request.url.path, fingerprint(pairs)
         with self.lock:
@@ -325,7 +357,7 @@ class StripeSimulator(Simulator[Stripe]):
                     "using this Stripe-Account + Idempotency-Key combination. Please try again "
                     "later.", code="idempotency_key_in_use",
                     headers={"Stripe-Should-Retry": "true"})
-            body = execute(pairs, key)
+            body = run(pairs, key)
             self.idempotency.save(key, path, request_fingerprint, body, now)
             return self._respond(body, version=version)
 

@@ -4,14 +4,21 @@ It reproduces what the connector depends on, as Shopify documents it: versioned 
 (`/admin/api/{version}/orders.json`), the `X-Shopify-Access-Token` header and the 401 for a wrong
 one, `Link`-header pagination with `page_info` (and the 400 for any filter sent beside it), the
 leaky bucket per app and shop (40, draining 2/s) with `X-Shopify-Shop-Api-Call-Limit` on every
-answer and Shopify's own 429, and error bodies shaped `{"errors": …}`. Data is synthetic and
-deterministic from the seed (see `seed.py`).
+answer and Shopify's own 429, and error bodies shaped `{"errors": …}`. Customers and orders can
+be created (POST) and updated (PUT) with Shopify's 400 and 422 answers (see `writes.py`). Data is
+synthetic and deterministic from the seed (see `seed.py`). Every other Admin API call (deleting,
+products and other resources written, GraphQL, …) answers 501 `{"errors": "not simulated: …"}`,
+naming the call; a path outside `/admin` gets the storefront's HTML 404, as the shop's domain
+would answer it.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import random
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any, ClassVar
 
@@ -23,10 +30,11 @@ from starlette.types import Scope
 from connectors.core.clock import SYSTEM_CLOCK, Clock
 from connectors.core.connector import Connector
 from connectors.core.ratelimit import LeakyBucket, RateLimit
-from connectors.core.simulator import Simulator
+from connectors.core.simulator import ALL_METHODS, Simulator
 from connectors.shopify.client import Shopify
 from connectors.shopify.errors import CALL_LIMIT_HEADER
-from connectors.shopify.listing import (
+from connectors.shopify.settings import DEFAULT_API_VERSION, ShopifySettings
+from connectors.shopify.simulator.listing import (
     CUSTOMERS,
     ORDERS,
     PRODUCTS,
@@ -36,9 +44,16 @@ from connectors.shopify.listing import (
     parse_limit,
     project,
 )
-from connectors.shopify.listing import link_header as make_link_header
-from connectors.shopify.seed import START, ShopSeeder, shop_time
-from connectors.shopify.settings import DEFAULT_API_VERSION, ShopifySettings
+from connectors.shopify.simulator.listing import link_header as make_link_header
+from connectors.shopify.simulator.seed import START, ShopSeeder, shop_time
+from connectors.shopify.simulator.writes import (
+    Unprocessable,
+    create_customer,
+    create_order,
+    root,
+    update_customer,
+    update_order,
+)
 
 SIM_SHOP = "flowbot-sim"
 SIM_ACCESS_TOKEN = "shpat_simulator_fake_token_0000000000"  # noqa: S105 - a fake
@@ -52,6 +67,7 @@ VERSION_MONTHS = ("01", "04", "07", "10")
 
 LISTINGS: dict[str, Listing] = {"orders": ORDERS, "customers": CUSTOMERS, "products": PRODUCTS}
 SINGULAR = {"orders": "order", "customers": "customer", "products": "product"}
+WRITABLE = ("customers", "orders")
 
 STOREFRONT_404 = ("<!DOCTYPE html><html><head><title>Page not found</title></head>"
                   "<body><h1>404 Page Not Found</h1><p>The page you were looking for does not "
@@ -92,6 +108,7 @@ class ShopifySimulator(Simulator[Shopify]):
         self.buckets: dict[str, LeakyBucket] = {}
         self.repeat_cursor = False
         self.malformed_pages = 0
+        self._origin = clock.now()
         super().__init__(seed=seed, clock=clock, enforce_rate_limit=enforce_rate_limit)
 
     # -- what tests and flows use --------------------------------------------------------------
@@ -171,7 +188,7 @@ class ShopifySimulator(Simulator[Shopify]):
             if refusal is not None:
                 return refusal
             if resource not in LISTINGS:
-                return self._not_found()
+                return self.not_simulated(request.method, request.url.path)
             return self._list(request, version, LISTINGS[resource])
 
         @api.get("/admin/api/{version}/{resource}/{record_id}.json", response_model=None)
@@ -179,6 +196,8 @@ class ShopifySimulator(Simulator[Shopify]):
             refusal = self._refusal_for(request, version)
             if refusal is not None:
                 return refusal
+            if resource not in LISTINGS:
+                return self.not_simulated(request.method, request.url.path)
             with self.lock:
                 table = self._table(resource)
                 record = table.get(int(record_id)) if record_id.isdigit() else None
@@ -186,14 +205,82 @@ class ShopifySimulator(Simulator[Shopify]):
                 return self._not_found()
             return self._json({SINGULAR[resource]: record}, version)
 
-        @api.api_route("/{path:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"],
-                       response_model=None)
-        def elsewhere(path: str) -> Response:
+        @api.post("/admin/api/{version}/{resource}.json", response_model=None)
+        async def create(request: Request, version: str, resource: str) -> Response:
+            refusal = self._refusal_for(request, version)
+            if refusal is not None:
+                return refusal
+            if resource not in WRITABLE:
+                return self.not_simulated(request.method, request.url.path)
+            body = await request.body()
+            return self._write(version, 201, lambda: self._create(resource, _json(body)))
+
+        @api.put("/admin/api/{version}/{resource}/{record_id}.json", response_model=None)
+        async def update(request: Request, version: str, resource: str,
+                         record_id: str) -> Response:
+            refusal = self._refusal_for(request, version)
+            if refusal is not None:
+                return refusal
+            if resource not in WRITABLE:
+                return self.not_simulated(request.method, request.url.path)
+            body = await request.body()
+            return self._write(version, 200,
+                               lambda: self._update(resource, record_id, _json(body)))
+
+        @api.api_route("/{path:path}", methods=ALL_METHODS, response_model=None)
+        def elsewhere(request: Request, path: str) -> Response:
             if path.startswith("admin/"):
-                return self._not_found()
+                return self.not_simulated(request.method, request.url.path)
             return HTMLResponse(STOREFRONT_404, status_code=404)
 
         return api
+
+    def not_simulated_body(self, method: str, path: str) -> Any:
+        """Shopify's `{"errors": …}`, saying what is not simulated."""
+        return {"errors": self.not_simulated_message(method, path)}
+
+    def _write(self, version: str, status: int, work: Callable[[], Any]) -> Response:
+        with self.lock:
+            try:
+                body = work()
+            except BadRequest as refusal:
+                return JSONResponse({"errors": refusal.errors}, status_code=400)
+            except Unprocessable as refusal:
+                return JSONResponse({"errors": refusal.errors}, status_code=422)
+            except LookupError:
+                return self._not_found()
+        return JSONResponse(body, status_code=status, headers={"X-Shopify-API-Version": version})
+
+    def _now(self) -> datetime:
+        return max(self.seeder.clock, START + timedelta(seconds=self.clock.now() - self._origin))
+
+    def _create(self, resource: str, body: Any) -> dict[str, Any]:
+        singular = SINGULAR[resource]
+        given = root(body, singular)
+        if resource == "customers":
+            record = create_customer(self.seeder, self.customers, given)
+            record["created_at"] = record["updated_at"] = shop_time(self._now())
+        else:
+            record = create_order(self.seeder, self.orders, self.customers, self.products,
+                                  given, self._now(), self.currency)
+        self.count_write(f"{resource}:{record['id']}")
+        return {singular: record}
+
+    def _update(self, resource: str, record_id: str, body: Any) -> dict[str, Any]:
+        singular = SINGULAR[resource]
+        table = self._table(resource)
+        record = table.get(int(record_id)) if record_id.isdigit() else None
+        if record is None:
+            raise LookupError(record_id)
+        given = root(body, singular)
+        before = dict(record)
+        if resource == "customers":
+            update_customer(self.customers, record, given, self._now())
+        else:
+            update_order(record, given, self._now())
+        if record != before:
+            self.count_write(f"{resource}:{record_id}")
+        return {singular: record}
 
     def _table(self, resource: str) -> dict[int, dict[str, Any]]:
         tables = {"orders": self.orders, "customers": self.customers, "products": self.products}
@@ -231,6 +318,14 @@ class ShopifySimulator(Simulator[Shopify]):
         url = str(request.url.replace(query=""))
         link = make_link_header(url, page, limit=limit, fields=fields, next_cursor=next_cursor)
         return self._json({listing.key: records}, version, {"Link": link} if link else None)
+
+
+def _json(body: bytes) -> Any:
+    """The request's JSON; a body that is not JSON is Shopify's 400."""
+    try:
+        return json.loads(body or b"null")
+    except ValueError:
+        raise BadRequest({"error": "lexical error: invalid char in json text."}) from None
 
 
 def _seeded_rng(seed: int) -> random.Random:

@@ -152,7 +152,7 @@ def next_ts(last: str | None, now: float) -> str:
 def seed_workspace(seed: int, *, users: int, channels: int,
                    messages_per_channel: int) -> Workspace:
     """A workspace of synthetic people, channels and chatter, the same for the same seed."""
-    space = Workspace(rng=random.Random(seed))  # noqa: S311 - synthetic data, not secrets
+    space = Workspace(rng=random.Random(seed))
     rng = space.rng
     space.team_id, space.app_id = space.new_id("T"), space.new_id("A")
     space.bot_id = space.new_id("B")

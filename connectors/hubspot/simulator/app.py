@@ -3,11 +3,13 @@
 It reproduces what HubSpot documents and what integrators have captured: the paths and query
 parameters, the `paging.next.after` cursor (absent on the last page), bearer auth with HubSpot's
 401 and 403 bodies, its error envelope and validation codes, the 409 on a duplicate unique value,
-batch upsert by a unique property, and the ten-second rolling and daily limits of private apps
-with the `X-HubSpot-RateLimit-*` headers and HubSpot's 429 body.
+batch create, update and upsert (by a unique property), each all or nothing, and the ten-second
+rolling and daily limits of private apps with the `X-HubSpot-RateLimit-*` headers and HubSpot's 429
+body.
 
-It leaves out search, associations, archiving, property history, pipelines other than the default
-one, and custom properties beyond its fixed schema (see `schema.py`).
+It leaves out search, associations, archiving, batch read, property history, pipelines other than
+the default one, and custom properties beyond its fixed schema (see `schema.py`): those calls, and
+any other path, answer 501 in HubSpot's error envelope, naming the call.
 """
 
 from __future__ import annotations
@@ -27,12 +29,12 @@ from starlette.types import Scope
 from connectors.core.clock import SYSTEM_CLOCK, Clock
 from connectors.core.connector import Connector
 from connectors.core.ratelimit import RateLimit, SlidingWindow
-from connectors.core.simulator import Simulator
-from connectors.hubspot import seed as synthetic
+from connectors.core.simulator import ALL_METHODS, Simulator
 from connectors.hubspot.client import HubSpot, HubSpotSettings
 from connectors.hubspot.limits import AccountLimits
-from connectors.hubspot.schema import SCHEMAS
-from connectors.hubspot.store import ApiError, CrmStore
+from connectors.hubspot.simulator import seed as synthetic
+from connectors.hubspot.simulator.schema import SCHEMAS
+from connectors.hubspot.simulator.store import ApiError, CrmStore
 
 HUBSPOT_TEST_TOKEN = "pat-na1-simulator-test-token-not-a-secret"  # noqa: S105 - fake
 """The simulated private app's token: every scope the connector needs."""
@@ -143,7 +145,8 @@ class HubSpotSimulator(Simulator[HubSpot]):
     # -- the API -------------------------------------------------------------------------------
 
     def build_api(self) -> FastAPI:
-        """`/crm/v3/objects/{type}`: list, get, create, update and batch upsert."""
+        """`/crm/v3/objects/{type}`: list, get, create, update and batch create, update and
+        upsert."""
         api = FastAPI()
         base = "/crm/v3/objects/{object_type}"
 
@@ -151,6 +154,23 @@ class HubSpotSimulator(Simulator[HubSpot]):
         def list_records(object_type: str, request: Request) -> JSONResponse:
             return self._answer(request, object_type, "read",
                                 lambda: (200, self._list(object_type, request)))
+
+        @api.post(base + "/batch/create", response_model=None)
+        async def batch_create(object_type: str, request: Request) -> JSONResponse:
+            body = await request.body()
+            return self._answer(request, object_type, "write",
+                                lambda: (201, self._batch_create(object_type, _json(body))))
+
+        @api.post(base + "/batch/update", response_model=None)
+        async def batch_update(object_type: str, request: Request) -> JSONResponse:
+            body = await request.body()
+            return self._answer(request, object_type, "write",
+                                lambda: (200, self._batch_update(object_type, _json(body))))
+
+        @api.api_route(base + "/{record_id}/associations/{rest:path}", methods=ALL_METHODS,
+                       response_model=None)
+        async def associations(request: Request) -> JSONResponse:
+            return self.not_simulated(request.method, request.url.path)
 
         @api.get(base + "/{record_id}", response_model=None)
         def get_record(object_type: str, record_id: str, request: Request) -> JSONResponse:
@@ -255,11 +275,41 @@ class HubSpotSimulator(Simulator[HubSpot]):
                                        "link": f"{request.url.path}?after={following}"}}
         return body
 
-    def _upsert(self, object_type: str, body: Any) -> dict[str, Any]:
-        inputs = body.get("inputs") if isinstance(body, dict) else None
-        if not isinstance(inputs, list) or not all(isinstance(i, dict) for i in inputs):
-            raise ApiError(400, "Invalid input JSON: 'inputs' must be a list of objects",
+    def not_simulated_body(self, method: str, path: str) -> Any:
+        """HubSpot's error envelope, with a category no real endpoint answers."""
+        return {"status": "error", "message": self.not_simulated_message(method, path),
+                "correlationId": self._correlation_id(), "category": "NOT_SIMULATED"}
+
+    def _batch_create(self, object_type: str, body: Any) -> dict[str, Any]:
+        started = self._now()
+        created = self.store.batch_create(object_type, [_properties_of(i) for i in _inputs(body)])
+        return self._batch_answer(object_type, [r.to_json(SCHEMAS[object_type], None)
+                                                for r in created], started)
+
+    def _batch_update(self, object_type: str, body: Any) -> dict[str, Any]:
+        inputs = _inputs(body)
+        if not all(i.get("id") for i in inputs):
+            raise ApiError(400, "Invalid input JSON: every input needs an 'id'",
                            category="VALIDATION_ERROR")
+        id_properties = {str(i["idProperty"]) for i in inputs if i.get("idProperty")}
+        if len(id_properties) > 1:
+            raise ApiError(400, "Invalid input JSON: every input needs the same 'idProperty'",
+                           category="VALIDATION_ERROR")
+        started = self._now()
+        updated = self.store.batch_update(object_type, next(iter(id_properties), None),
+                                          [(str(i["id"]), _properties_of(i)) for i in inputs])
+        return self._batch_answer(object_type, [r.to_json(SCHEMAS[object_type], None)
+                                                for r in updated], started)
+
+    def _batch_answer(self, object_type: str, answers: list[dict[str, Any]],
+                      started: datetime) -> dict[str, Any]:
+        if self.shuffle_batch_results:
+            self.rng.shuffle(answers)
+        return {"status": "COMPLETE", "results": answers,
+                "startedAt": _instant(started), "completedAt": _instant(self._now())}
+
+    def _upsert(self, object_type: str, body: Any) -> dict[str, Any]:
+        inputs = _inputs(body)
         id_properties = {str(i.get("idProperty", "")) for i in inputs}
         if len(id_properties) > 1 or not all(i.get("id") for i in inputs):
             raise ApiError(400, "Invalid input JSON: every input needs an 'id' and the same "
@@ -270,10 +320,7 @@ class HubSpotSimulator(Simulator[HubSpot]):
                                     [(str(i["id"]), _properties_of(i)) for i in inputs])
         answers = [{**record.to_json(SCHEMAS[object_type], None), "new": new}
                    for record, new in results]
-        if self.shuffle_batch_results:
-            self.rng.shuffle(answers)
-        return {"status": "COMPLETE", "results": answers,
-                "startedAt": _instant(started), "completedAt": _instant(self._now())}
+        return self._batch_answer(object_type, answers, started)
 
     def _requested(self, request: Request) -> list[str]:
         named = ",".join(request.query_params.getlist("properties"))
@@ -300,6 +347,14 @@ def _json(body: bytes) -> Any:
     except ValueError as exc:
         raise ApiError(400, f"Invalid input JSON on line 1, column 1: {exc}",
                        category="VALIDATION_ERROR") from None
+
+
+def _inputs(body: Any) -> list[dict[str, Any]]:
+    inputs = body.get("inputs") if isinstance(body, dict) else None
+    if not isinstance(inputs, list) or not all(isinstance(i, dict) for i in inputs):
+        raise ApiError(400, "Invalid input JSON: 'inputs' must be a list of objects",
+                       category="VALIDATION_ERROR")
+    return inputs
 
 
 def _properties_of(payload: Any) -> dict[str, str]:

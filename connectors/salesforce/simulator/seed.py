@@ -11,8 +11,12 @@ import random
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from connectors.salesforce.schema import INVOICE_STATUSES, OPPORTUNITY_STAGES, ORG_CURRENCIES
-from connectors.salesforce.store import OrgStore
+from connectors.salesforce.simulator.schema import (
+    INVOICE_STATUSES,
+    OPPORTUNITY_STAGES,
+    ORG_CURRENCIES,
+)
+from connectors.salesforce.simulator.store import OrgStore
 
 SEED_START = datetime(2024, 1, 1, tzinfo=UTC)
 """The first seeded record's CreatedDate."""

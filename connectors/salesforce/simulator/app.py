@@ -9,19 +9,27 @@ value matches several records), sObject Collections upsert with allOrNone, Sales
 error bodies and codes, and the daily API allocation over a rolling 24 hours with
 `Sforce-Limit-Info` on every answer and 403 `REQUEST_LIMIT_EXCEEDED` when it is used up.
 
-It leaves out: SOQL beyond the subset in `soql.py`, describe, delete, queryAll, composite requests
-other than the collection upsert, the `Sforce-Query-Options` batch size header (batches are
-`batch_size`), the concurrent long-running request limit, and any Salesforce behaviour of fields
-and objects beyond the fixed schema in `schema.py` (no triggers, validation rules or sharing).
+The token endpoint takes the client's credentials in the form or as HTTP Basic (RFC 6749 §2.3.1,
+as simple-salesforce sends them). A query's batches follow `Sforce-Query-Options: batchSize=N`
+(200 to 2,000; the simulator's `batch_size` caps it, as Salesforce may return smaller batches).
+An upsert that updates answers 200 with a body from API v46.0 on, 204 without one before.
+
+It leaves out: SOQL beyond the subset in `soql.py`, describe, delete, queryAll, search, limits,
+composite requests other than the collection upsert, the concurrent long-running request limit, and
+any Salesforce behaviour of fields and objects beyond the fixed schema in `schema.py` (no triggers,
+validation rules or sharing). Those calls, and any other path, answer 501 `NOT_SIMULATED` in
+Salesforce's error shape, naming the call.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import random
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs, unquote, unquote_plus
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -33,17 +41,20 @@ from connectors.core.ratelimit import SlidingWindow
 from connectors.core.simulator import Simulator
 from connectors.salesforce.client import Salesforce, SalesforceSettings
 from connectors.salesforce.limits import DAY_SECONDS, LIMIT_INFO_HEADER, format_api_usage
-from connectors.salesforce.queries import QueryService, record_json
-from connectors.salesforce.schema import org_objects, wire
-from connectors.salesforce.seed import EPOCH, seed_org
-from connectors.salesforce.store import MultipleMatches, OrgStore
-from connectors.salesforce.values import SalesforceFault, not_found
+from connectors.salesforce.simulator.queries import QueryService, record_json
+from connectors.salesforce.simulator.schema import org_objects, wire
+from connectors.salesforce.simulator.seed import EPOCH, seed_org
+from connectors.salesforce.simulator.store import MultipleMatches, OrgStore
+from connectors.salesforce.simulator.values import SalesforceFault, not_found
 
 SIM_CLIENT_ID = "3MVG9-simulator-consumer-key-not-a-secret"
 SIM_CLIENT_SECRET = "simulator-consumer-secret-not-a-secret"  # noqa: S105 - fake
 SIM_REFRESH_TOKEN = "5Aep861-simulator-refresh-token-not-a-secret"  # noqa: S105 - fake
 SIM_ORG_ID = "00D5g00000SIMORG"
 LATEST_VERSION = 61
+LAST_VERSION_UPDATE_204 = 45
+"""Up to API v45.0 an upsert that updates answers 204 with no body; from v46.0 200 with one."""
+MIN_QUERY_BATCH, MAX_QUERY_BATCH = 200, 2000
 JSON_TYPE = "application/json;charset=UTF-8"
 INVALID_SESSION = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
 
@@ -183,6 +194,11 @@ class SalesforceSimulator(Simulator[Salesforce]):
         async def token(request: Request) -> Response:
             form = {key: values[0] for key, values in parse_qs((await request.body())
                                                                .decode()).items()}
+            try:
+                form.update(basic_client_credentials(request.headers.get("authorization", ""),
+                                                     form))
+            except ValueError as refused:
+                return _oauth_error("invalid_request", str(refused))
             return self._token(form, str(request.base_url).rstrip("/"))
 
         @api.api_route("/services/data/{rest:path}", methods=["GET", "POST", "PATCH", "PUT",
@@ -193,7 +209,8 @@ class SalesforceSimulator(Simulator[Salesforce]):
             if segments and segments[-1] == "":
                 segments.pop()
             return self._rest(request.method, segments, dict(request.query_params),
-                              await request.body(), request.headers.get("authorization", ""))
+                              await request.body(), request.headers.get("authorization", ""),
+                              request.headers.get("sforce-query-options", ""))
 
         return api
 
@@ -230,8 +247,13 @@ class SalesforceSimulator(Simulator[Salesforce]):
         self.sessions[access] = now
         return True
 
+    def not_simulated_body(self, method: str, path: str) -> Any:
+        """Salesforce's error list, with a code no real resource answers."""
+        return [{"message": self.not_simulated_message(method, path),
+                 "errorCode": "NOT_SIMULATED"}]
+
     def _rest(self, method: str, segments: list[str], params: dict[str, str], body: bytes,
-              authorization: str) -> Response:
+              authorization: str, query_options: str = "") -> Response:
         with self.lock:
             if not self._session_ok(authorization):
                 return JSONResponse(INVALID_SESSION, status_code=401, media_type=JSON_TYPE)
@@ -242,7 +264,8 @@ class SalesforceSimulator(Simulator[Salesforce]):
                                            "errorCode": "REQUEST_LIMIT_EXCEEDED"}])
             self.allocation.consume(now)
             try:
-                status, payload = self._dispatch(method, segments, params, body)
+                status, payload = self._dispatch(method, segments, params, body,
+                                                 query_options)
             except SalesforceFault as fault:
                 status, payload = fault.status, fault.errors
             return self._answer(status, payload)
@@ -255,7 +278,7 @@ class SalesforceSimulator(Simulator[Salesforce]):
         return JSONResponse(payload, status_code=status, headers=headers, media_type=JSON_TYPE)
 
     def _dispatch(self, method: str, segments: list[str], params: dict[str, str],
-                  body: bytes) -> tuple[int, Any]:
+                  body: bytes, query_options: str) -> tuple[int, Any]:
         version = segments[0] if segments else ""
         digits = version.removeprefix("v").split(".")[0]
         if not (version.startswith("v") and digits.isdigit() and 20 <= int(digits)
@@ -265,8 +288,11 @@ class SalesforceSimulator(Simulator[Salesforce]):
         if route[:1] == ["query"] and len(route) <= 2:
             _allow(method, "GET")
             if len(route) == 1:
-                return 200, self.queries.run(version, params.get("q"))
+                return 200, self.queries.run(version, params.get("q"),
+                                             batch_size_option(query_options))
             return 200, self.queries.more(version, route[1])
+        if method == "DELETE" or route[-1:] == ["describe"]:
+            raise self._not_simulated(method, segments)
         if route[:1] == ["sobjects"] and len(route) >= 2:
             return self._sobjects(method, version, route[1:], body)
         if route[:2] == ["composite", "sobjects"] and len(route) == 4:
@@ -276,7 +302,11 @@ class SalesforceSimulator(Simulator[Salesforce]):
                 raise SalesforceFault.one(400, "JSON_PARSER_ERROR", "expected a JSON object")
             return 200, self.store.upsert_collection(route[2], route[3], request.get("records"),
                                                      bool(request.get("allOrNone", False)))
-        raise not_found()
+        raise self._not_simulated(method, segments)
+
+    def _not_simulated(self, method: str, segments: list[str]) -> SalesforceFault:
+        path = "/services/data/" + "/".join(segments)
+        return SalesforceFault(501, self.not_simulated_body(method, path))
 
     def _sobjects(self, method: str, version: str, route: list[str],
                   body: bytes) -> tuple[int, Any]:
@@ -306,8 +336,46 @@ class SalesforceSimulator(Simulator[Salesforce]):
         except MultipleMatches as multiple:
             return 300, [f"/services/data/{version}/sobjects/{sobject}/{record_id}"
                          for record_id in multiple.ids]
+        if not result.created and _version_number(version) <= LAST_VERSION_UPDATE_204:
+            return 204, None
         return (201 if result.created else 200), {"id": result.id, "success": True,
                                                   "errors": [], "created": result.created}
+
+
+def _version_number(version: str) -> int:
+    return int(version.removeprefix("v").split(".")[0])
+
+
+def basic_client_credentials(authorization: str, form: dict[str, str]) -> dict[str, str]:
+    """`client_id` and `client_secret` from an HTTP Basic header (RFC 6749 §2.3.1: each
+    form-urlencoded, then joined by a colon and base64-encoded); none without the header. A
+    secret in the body as well is a second method, which the RFC forbids; a `client_id` in the
+    body must name the same client."""
+    scheme, _, encoded = authorization.partition(" ")
+    if scheme.lower() != "basic":
+        return {}
+    if "client_secret" in form:
+        raise ValueError("client credentials given twice: in the Authorization header and in "
+                         "the body")
+    try:
+        client_id, colon, secret = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        raise ValueError("the Basic credentials are not base64 of id:secret") from None
+    if not colon:
+        raise ValueError("the Basic credentials are not base64 of id:secret")
+    client_id = unquote_plus(client_id)
+    if form.get("client_id", client_id) != client_id:
+        raise ValueError("client_id in the body differs from the one in the Authorization header")
+    return {"client_id": client_id, "client_secret": unquote_plus(secret)}
+
+
+def batch_size_option(header: str) -> int | None:
+    """The `batchSize` of a `Sforce-Query-Options` header, held to 200-2,000; None if absent."""
+    for option in header.split(","):
+        name, _, value = option.strip().partition("=")
+        if name.strip() == "batchSize" and value.strip().isdigit():
+            return min(max(int(value), MIN_QUERY_BATCH), MAX_QUERY_BATCH)
+    return None
 
 
 def _allow(method: str, *allowed: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from connectors.hubspot.schema import DEAL_STAGES, LIFECYCLE_STAGES, instant_text
+from connectors.hubspot.simulator.schema import DEAL_STAGES, LIFECYCLE_STAGES, instant_text
 
 EPOCH = datetime(2024, 6, 1, tzinfo=UTC)
 """The simulated account's 'now' when a simulator starts; seeded records are older."""

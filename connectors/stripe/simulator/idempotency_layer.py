@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.stripe.wire import StripeApiError, invalid
+from connectors.stripe.simulator.wire import StripeApiError, invalid
 
 IDEMPOTENCY_TTL_S = 24 * 3600.0
 MAX_KEY_LENGTH = 255

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.salesforce.schema import wire
-from connectors.salesforce.soql import SoqlError, parse
-from connectors.salesforce.store import OrgStore
-from connectors.salesforce.values import SalesforceFault
+from connectors.salesforce.simulator.schema import wire
+from connectors.salesforce.simulator.soql import SoqlError, parse
+from connectors.salesforce.simulator.store import OrgStore
+from connectors.salesforce.simulator.values import SalesforceFault
 
 MAX_BATCH_SIZE = 2000
 LOCATOR_TIMEOUT_S = 15 * 60.0
@@ -26,6 +26,7 @@ LOCATOR_TIMEOUT_S = 15 * 60.0
 class _Cursor:
     records: list[dict[str, Any]]
     last_used: float
+    batch_size: int
 
 
 def record_json(version: str, sobject: str, row: dict[str, Any],
@@ -52,8 +53,10 @@ class QueryService:
         self._now = now
         self._cursors: dict[str, _Cursor] = {}
 
-    def run(self, version: str, soql: str | None) -> dict[str, Any]:
-        """The first batch of a query's results."""
+    def run(self, version: str, soql: str | None,
+            batch_size: int | None = None) -> dict[str, Any]:
+        """The first batch of a query's results; later batches keep its size (the one the client
+        asked for, within the simulator's own `batch_size`)."""
         if not soql:
             raise SalesforceFault.one(400, "MALFORMED_QUERY", "A query string has to be specified")
         try:
@@ -63,7 +66,8 @@ class QueryService:
         rows = query.run(list(self.store.tables[query.sobject].values()))
         records = [record_json(version, query.sobject, row, query.fields) for row in rows]
         locator = f"01g5g0{len(self._cursors) + 1:09d}AAQ"
-        self._cursors[locator] = _Cursor(records, self._now())
+        size = min(batch_size or self.batch_size, self.batch_size)
+        self._cursors[locator] = _Cursor(records, self._now(), size)
         return self._page(version, locator, 0)
 
     def more(self, version: str, reference: str) -> dict[str, Any]:
@@ -78,13 +82,13 @@ class QueryService:
         return self._page(version, locator, int(offset))
 
     def _page(self, version: str, locator: str, offset: int) -> dict[str, Any]:
-        records = self._cursors[locator].records
-        following = offset + self.batch_size
+        records, size = self._cursors[locator].records, self._cursors[locator].batch_size
+        following = offset + size
         page: dict[str, Any] = {"totalSize": len(records), "done": following >= len(records),
                                 "records": records[offset:following]}
         if not page["done"]:
             if self.repeat_cursor and offset > 0:
-                following = self.batch_size
+                following = size
             if not self.omit_next_records_url:
                 page["nextRecordsUrl"] = f"/services/data/{version}/query/{locator}-{following}"
         return page

@@ -25,6 +25,7 @@ MAX_LIMIT = 100
 CUSTOMER_FIELDS = ("email", "name", "description", "phone")
 METADATA_MAX_KEYS, METADATA_MAX_KEY_LENGTH, METADATA_MAX_VALUE_LENGTH = 50, 40, 500
 DEFAULT_LIMIT = 10
+_EXPAND = re.compile(r"^expand\[\d*\]$")
 _BRACKETED = re.compile(r"^([a-z_]+)\[([^\[\]]*)\]$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _NO_KEY = ("You did not provide an API key. You need to provide your API key in the Authorization "
@@ -109,11 +110,18 @@ async def form_pairs(request: Request) -> list[tuple[str, str]]:
         raise invalid("Invalid request: the body is not UTF-8 text.") from None
 
 
+def is_expand(name: str) -> bool:
+    """Whether a parameter name is one of `expand[]`'s spellings (`expand[]`, `expand[0]`)."""
+    return bool(_EXPAND.match(name))
+
+
 def query_params(request: Request, allowed: Iterable[str]) -> dict[str, str]:
     """The query string as a dict, refusing any parameter the endpoint does not know."""
     known = set(allowed)
     params: dict[str, str] = {}
     for name, value in request.query_params.multi_items():
+        if is_expand(name):
+            continue  # accepted everywhere, applied to the answer (expansion.py)
         if name not in known:
             raise invalid(f"Received unknown parameter: {name}", param=name)
         params[name] = value

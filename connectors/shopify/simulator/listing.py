@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from connectors.core.records import to_utc
-from connectors.shopify.seed import SHOP_ZONE
+from connectors.shopify.simulator.seed import SHOP_ZONE
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 250

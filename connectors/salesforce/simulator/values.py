@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from connectors.salesforce.schema import FieldDef, ObjectDef, looks_like_id
+from connectors.salesforce.simulator.schema import FieldDef, ObjectDef, looks_like_id
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -51,7 +51,7 @@ def synthetic_orders(count: int, *, seed: int = 0) -> list[dict[str, Any]]:
     orders: it never decreases with the id and about four orders share each value, so
     incremental reads meet many equal cursor values.
     """
-    rng = random.Random(seed)  # noqa: S311 -- repeatable test data, not secrets
+    rng = random.Random(seed)
     orders = []
     created = SEED_EPOCH
     for number in range(1, count + 1):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from connectors.hubspot.schema import (
+from connectors.hubspot.simulator.schema import (
     SCHEMAS,
     Invalid,
     ObjectSchema,
@@ -201,13 +201,52 @@ class CrmStore:
         record.updated_at = now
         self._on_write(write_key)
 
+    def batch_create(self, object_type: str,
+                     inputs: list[dict[str, str]]) -> list[StoredRecord]:
+        """Create every record or none: all are checked (values, required properties, unique
+        values against the store and within the batch) before the first is written."""
+        self._check_batch_size(inputs)
+        planned = [self.checked(object_type, properties) for properties in inputs]
+        for values in planned:
+            self._check_create(object_type, values)
+            self._check_unique(object_type, values, None)
+        for name in SCHEMAS[object_type].unique_properties:
+            seen = [values[name].casefold() for values in planned if values.get(name)]
+            repeated = sorted({v for v in seen if seen.count(v) > 1})
+            if repeated:
+                raise ApiError(400, f"Duplicate {name} values found in batch input: {repeated}",
+                               category="VALIDATION_ERROR")
+        return [self.create(object_type, values) for values in planned]
+
+    def batch_update(self, object_type: str, id_property: str | None,
+                     inputs: list[tuple[str, dict[str, str]]]) -> list[StoredRecord]:
+        """Update every record or none: each is found and its values checked first."""
+        self._check_batch_size(inputs)
+        planned = []
+        for record_id, properties in inputs:
+            record = self.locate(object_type, record_id, id_property)
+            if not properties:
+                raise ApiError(400, "No properties found to update, please provide at least "
+                                    "one.", category="VALIDATION_ERROR")
+            values = self.checked(object_type, properties)
+            self._check_unique(object_type, values, record)
+            planned.append((record_id, record, values))
+        for record_id, record, values in planned:
+            key = f"{object_type}:{id_property or 'hs_object_id'}={record_id}"
+            self._apply(record, object_type, values, key)
+        return [record for _, record, _ in planned]
+
+    @staticmethod
+    def _check_batch_size(inputs: list[Any]) -> None:
+        if len(inputs) > MAX_BATCH:
+            raise ApiError(400, f"Batch input size {len(inputs)} exceeds the maximum of "
+                                f"{MAX_BATCH}", category="VALIDATION_ERROR")
+
     def upsert(self, object_type: str, id_property: str,
                inputs: list[tuple[str, dict[str, str]]]) -> list[tuple[StoredRecord, bool]]:
         """Create or update each `(value, properties)` by `id_property`, all checked first so a
         refused batch writes nothing; each result says whether the record is new."""
-        if len(inputs) > MAX_BATCH:
-            raise ApiError(400, f"Batch input size {len(inputs)} exceeds the maximum of "
-                                f"{MAX_BATCH}", category="VALIDATION_ERROR")
+        self._check_batch_size(inputs)
         self.unique_property(object_type, id_property)
         values_seen = [value.casefold() for value, _ in inputs]
         repeated = sorted({v for v in values_seen if values_seen.count(v) > 1})

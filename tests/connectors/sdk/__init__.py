@@ -1,0 +1,1 @@
+"""Conformance suites: each simulator driven by its vendor's official Python SDK."""
