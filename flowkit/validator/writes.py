@@ -1,0 +1,129 @@
+"""The connector operations a unit can actually make: its own calls and those of the helpers of
+the same file it calls, with connectors followed by their annotations.
+
+Idempotency is judged on these calls, not on what the spec says: a write in a helper counts as
+the unit's, and a call inside a loop, a comprehension, a lambda or a nested function counts as one
+that can happen more than once per packet. Calls the gate cannot resolve never get here: stage 3
+refuses them (FK308, FK309).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from connectors.core.catalog import Catalog
+from flowkit.validator.symbols import function_scope, operation_of
+
+_REPEATING = (ast.For, ast.AsyncFor, ast.While, ast.Lambda, ast.FunctionDef, ast.ListComp,
+              ast.SetComp, ast.DictComp, ast.GeneratorExp)
+UNSTABLE_CALLS = {"datetime": frozenset({"now", "utcnow", "today"}),
+                  "uuid": frozenset({"uuid1", "uuid4"})}
+UNSTABLE_CONTEXT = frozenset({"run_id", "started_at"})
+
+
+@dataclass(frozen=True)
+class OperationCall:
+    """One call of a catalog operation a unit can make."""
+
+    connector: str
+    path: str
+    node: ast.Call
+    writes: bool
+    repeated: bool
+    """Inside a loop, comprehension, lambda or nested function (of the unit or of a helper on
+    the way), so it may run more than once per packet."""
+
+
+def helpers_of(tree: ast.Module) -> dict[str, ast.FunctionDef]:
+    """The module-level functions of the file, by name."""
+    return {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+
+
+def reachable(function: ast.FunctionDef,
+              helpers: dict[str, ast.FunctionDef]) -> Iterator[ast.FunctionDef]:
+    """The function and every helper of the same file it calls, directly or not, each once."""
+    seen: set[str] = set()
+    pending = [function]
+    while pending:
+        current = pending.pop()
+        if current.name in seen:
+            continue
+        seen.add(current.name)
+        yield current
+        pending += [helpers[node.func.id] for node in ast.walk(current)
+                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in helpers and node.func.id not in seen]
+
+
+def unit_calls(function: ast.FunctionDef, objects: dict[str, Any], catalog: Catalog,
+               helpers: dict[str, ast.FunctionDef]) -> list[OperationCall]:
+    """The operations `function` can call, through the helpers of its file too."""
+    calls: list[OperationCall] = []
+
+    def follow(current: ast.FunctionDef, repeated: bool, path: frozenset[str]) -> None:
+        scope = function_scope(current, objects, catalog)
+
+        def visit(node: ast.AST, repeated: bool) -> None:
+            if isinstance(node, ast.Call):
+                found = operation_of(node, scope)
+                if found is not None:
+                    connector, resource, name, _ = found
+                    operation = connector.spec.operation(f"{resource}.{name}")
+                    calls.append(OperationCall(connector.spec.name, f"{resource}.{name}", node,
+                                               operation is not None and operation.writes,
+                                               repeated))
+                elif isinstance(node.func, ast.Name) and node.func.id in helpers \
+                        and node.func.id not in path:
+                    follow(helpers[node.func.id], repeated, path | {node.func.id})
+            if isinstance(node, ast.For | ast.AsyncFor):
+                visit(node.iter, repeated)
+                for child in [node.target, *node.body, *node.orelse]:
+                    visit(child, True)
+                return
+            inner = repeated or isinstance(node, _REPEATING)
+            for child in ast.iter_child_nodes(node):
+                visit(child, inner)
+
+        for statement in current.body:
+            visit(statement, repeated)
+
+    follow(function, False, frozenset({function.name}))
+    return calls
+
+
+def unstable_values(function: ast.FunctionDef, imports: dict[str, str]) -> Iterator[
+        tuple[ast.AST, str]]:
+    """Values in `function` that differ from one run to the next: the clock, random ids, the
+    run's own id. `imports` maps local names to the module they come from (or are)."""
+    for node in ast.walk(function):
+        if isinstance(node, ast.Call):
+            target = node.func
+            if isinstance(target, ast.Name) and target.id in UNSTABLE_CALLS["uuid"] \
+                    and imports.get(target.id) == "uuid":
+                yield node, f"{target.id}()"
+            elif isinstance(target, ast.Attribute):
+                root = target.value
+                while isinstance(root, ast.Attribute):
+                    root = root.value
+                module = imports.get(root.id) if isinstance(root, ast.Name) else None
+                if module in UNSTABLE_CALLS and target.attr in UNSTABLE_CALLS[module]:
+                    yield node, f"{ast.unparse(target)}()"
+        elif isinstance(node, ast.Attribute) and node.attr in UNSTABLE_CONTEXT \
+                and isinstance(node.value, ast.Name):
+            yield node, ast.unparse(node)
+
+
+def import_sources(tree: ast.Module) -> dict[str, str]:
+    """Local name -> the module it is (`import uuid`) or comes from (`from uuid import uuid4`)."""
+    names: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                names[alias.asname or alias.name.split(".")[0]] = alias.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                names[alias.asname or alias.name] = node.module.split(".")[0]
+    return names
