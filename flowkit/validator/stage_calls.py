@@ -218,9 +218,14 @@ class _Calls(ast.NodeVisitor):
                            path: str) -> None:
         real = [f"{variable}.{op.path}" for resource in connector.spec.resources
                 for op in resource.operations]
+        if path.split(".")[0] in ("client", "settings"):
+            hint = (f"a flow is handed {connector.spec.name}'s operations only: no client, "
+                    f"settings, token or raw HTTP; its operations are {', '.join(real)}")
+        else:
+            hint = did_you_mean(f"{variable}.{path}", real) or \
+                f"its operations are {', '.join(real)}"
         self._add("FK302", node, f"`{variable}.{path}` does not exist on {connector.spec.name}",
-                  did_you_mean(f"{variable}.{path}", real)
-                  or f"its operations are {', '.join(real)}")
+                  hint)
 
     def _check_operation(self, node: ast.Call, connector: ConnectorVar, resource: str,
                          name: str, function: ast.Attribute) -> None:
