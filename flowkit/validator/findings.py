@@ -94,7 +94,9 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in [
                                             "spec's idempotency key."),
     Rule("FK422", "missing-idempotency-key", 4, "The sink calls an operation that takes an "
                                                 "idempotency key without passing one."),
-    Rule("FK405", "unit-decorator", 4, "A unit carries a decorator besides its @flow one."),
+    Rule("FK405", "unit-decorator", 4, "A unit carries a decorator besides its @flow one, or a "
+                                       "helper that takes a connector one besides "
+                                       "functools.cache."),
     Rule("FK423", "unexpected-write", 4, "A write other than the spec's target operation, or a "
                                          "write outside the sink."),
     Rule("FK424", "write-twice", 4, "The sink can call the target operation more than once per "

@@ -322,9 +322,10 @@ class _Visitor(ast.NodeVisitor):
         if found is None:
             return
         root = found[0].id
-        if root in self.modules or root in self.imported or (self.test and root != "self"):
+        imported = root in self.modules or root in self.imported
+        if imported or (self.test and isinstance(target, ast.Attribute) and root != "self"):
             self._add("FK210", node, f"assigns to an attribute of `{root}`"
-                      + (" (imported)" if root in self.modules or root in self.imported else ""),
+                      + (" (imported)" if imported else ""),
                       "tests seed and inspect the simulators through their methods "
                       "(story.simulator(X).add_order(...), .fail_next(...)) and never replace "
                       "connector or simulator code; a flow uses connectors as they are"

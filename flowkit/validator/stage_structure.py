@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel
 
 from connectors.core.catalog import Catalog, OperationSpec
+from connectors.core.connector import Connector
 from flowkit.spec import SPEC_FILE, FlowSpec, SpecError, load_spec
 from flowkit.validator.findings import Finding, did_you_mean
 from flowkit.validator.meaning import (
@@ -29,6 +30,7 @@ from flowkit.validator.meaning import (
 )
 from flowkit.validator.sources import FLOW_FILE, TEST_FILE, FlowSources
 from flowkit.validator.symbols import (
+    annotation_object,
     field_type,
     imported_objects,
     input_model,
@@ -44,6 +46,7 @@ from flowkit.validator.writes import (
     unstable_values,
 )
 
+CACHES = frozenset({"cache", "lru_cache"})
 REQUIRED_FILES = ("__init__.py", SPEC_FILE, FLOW_FILE, TEST_FILE)
 UPSERT_KEY_PARAMETERS = ("id_property", "external_id_field", "key")
 
@@ -258,6 +261,7 @@ def check_structure(sources: FlowSources, catalog: Catalog) -> list[Finding]:
         return checker.findings
     objects, _ = imported_objects(tree)
     helpers = helpers_of(tree)
+    _decorated_helpers(checker, helpers, objects)
     source, sink = units["source"][0], units["sink"][0]
     for unit in [source, *units["step"], sink]:
         checker.calls_of(unit, objects, helpers)
@@ -298,6 +302,28 @@ def check_structure(sources: FlowSources, catalog: Catalog) -> list[Finding]:
     if test_tree is not None:
         checker.findings += check_test_file(test_tree, sources.display(TEST_FILE))
     return checker.findings
+
+
+def _decorated_helpers(checker: _Checker, helpers: dict[str, ast.FunctionDef],
+                       objects: dict[str, Any]) -> None:
+    """A helper that takes a connector carries no decorator but a cache: a wrapper could call it
+    twice, or call connectors the gate cannot see."""
+    for helper in helpers.values():
+        if any(_decorator_role(d) for d in helper.decorator_list):
+            continue
+        arguments = helper.args
+        takes_connector = any(
+            isinstance(value := annotation_object(a.annotation, objects), type)
+            and issubclass(value, Connector)
+            for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs])
+        for decorator in helper.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+            if takes_connector and name not in CACHES:
+                checker.at("FK405", decorator, f"the helper {helper.name} takes a connector and "
+                           f"is wrapped by `{ast.unparse(decorator)}`", "drop the decorator: "
+                           "a wrapper could call the helper twice or call connectors the gate "
+                           "cannot see (functools.cache is the one allowed)")
 
 
 def _writes(checker: _Checker, spec: FlowSpec, units: dict[str, list[_Unit]]) -> None:

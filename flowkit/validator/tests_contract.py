@@ -35,8 +35,7 @@ def collected_tests(tree: ast.Module, *, with_fixtures: bool = False
         elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
             for member in node.body:
                 if isinstance(member, ast.FunctionDef) and (
-                        member.name.startswith("test") or (with_fixtures and is_fixture(member))
-                        or member.name in ("setup_method", "teardown_method")):
+                        member.name.startswith("test") or (with_fixtures and is_fixture(member))):
                     yield member, True
 
 
