@@ -78,6 +78,9 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in [
     Rule("FK403", "units", 4, "Not exactly one source and one sink, or a source without its "
                               "key."),
     Rule("FK404", "name-mismatch", 4, "The flow's name, the spec's name and the folder disagree."),
+    Rule("FK405", "unit-decorator", 4, "A unit carries a decorator besides its @flow one, or a "
+                                       "helper that takes a connector one besides "
+                                       "functools.cache."),
     Rule("FK410", "spec-invalid", 4, "spec.yaml does not validate."),
     Rule("FK411", "spec-unknown-operation", 4, "The spec names a connector or operation the "
                                                "catalog does not list."),
@@ -94,9 +97,6 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in [
                                             "spec's idempotency key."),
     Rule("FK422", "missing-idempotency-key", 4, "The sink calls an operation that takes an "
                                                 "idempotency key without passing one."),
-    Rule("FK405", "unit-decorator", 4, "A unit carries a decorator besides its @flow one, or a "
-                                       "helper that takes a connector one besides "
-                                       "functools.cache."),
     Rule("FK423", "unexpected-write", 4, "A write other than the spec's target operation, or a "
                                          "write outside the sink."),
     Rule("FK424", "write-twice", 4, "The sink can call the target operation more than once per "
