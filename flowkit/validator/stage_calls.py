@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from connectors.core.catalog import Catalog, OperationSpec
+from connectors.core.connector import Connector, ConnectorSettings
 from flowkit.validator.findings import Finding, did_you_mean
 from flowkit.validator.sources import FLOW_FILE, FlowSources
 from flowkit.validator.symbols import (
@@ -203,7 +204,14 @@ class _Calls(ast.NodeVisitor):
             connector = self.scope.connectors[node.func.value.id]
             self._unknown_operation(node, node.func.value.id, connector, node.func.attr)
         elif isinstance(node.func, ast.Name):
-            self._check_model_call(node, self.objects.get(node.func.id))
+            built = self.objects.get(node.func.id)
+            if self.flow_code and isinstance(built, type) and issubclass(
+                    built, Connector | ConnectorSettings):
+                self._add("FK308", node, f"flow code builds `{node.func.id}(...)` itself",
+                          "never build a connector or its settings: name the connector in a "
+                          "unit's signature (`crm: HubSpot`) and the runtime hands it over, "
+                          "with the credentials the operator configured")
+            self._check_model_call(node, built)
         self.generic_visit(node)
 
     def _unresolved_write(self, node: ast.Call) -> str | None:

@@ -94,36 +94,38 @@ def unit_calls(function: ast.FunctionDef, objects: dict[str, Any], catalog: Cata
     return calls
 
 
-def unstable_values(function: ast.FunctionDef, imports: dict[str, str]) -> Iterator[
-        tuple[ast.AST, str]]:
+def unstable_values(function: ast.FunctionDef, imports: dict[str, tuple[str, str]]
+                    ) -> Iterator[tuple[ast.AST, str]]:
     """Values in `function` that differ from one run to the next: the clock, random ids, the
-    run's own id. `imports` maps local names to the module they come from (or are)."""
+    run's own id — called or handed on (`default_factory=datetime.now`). `imports` maps local
+    names to (module, name) as `import_sources` gives them."""
     for node in ast.walk(function):
-        if isinstance(node, ast.Call):
-            target = node.func
-            if isinstance(target, ast.Name) and target.id in UNSTABLE_CALLS["uuid"] \
-                    and imports.get(target.id) == "uuid":
-                yield node, f"{target.id}()"
-            elif isinstance(target, ast.Attribute):
-                root = target.value
-                while isinstance(root, ast.Attribute):
-                    root = root.value
-                module = imports.get(root.id) if isinstance(root, ast.Name) else None
-                if module in UNSTABLE_CALLS and target.attr in UNSTABLE_CALLS[module]:
-                    yield node, f"{ast.unparse(target)}()"
-        elif isinstance(node, ast.Attribute) and node.attr in UNSTABLE_CONTEXT \
-                and isinstance(node.value, ast.Name):
-            yield node, ast.unparse(node)
+        if isinstance(node, ast.Name) and node.id in imports:
+            source, name = imports[node.id]
+            if source in UNSTABLE_CALLS and name in UNSTABLE_CALLS[source]:
+                yield node, f"{source}.{name}"
+        elif isinstance(node, ast.Attribute):
+            root = node.value
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            module: str | None = imports[root.id][0] if isinstance(root, ast.Name) \
+                and root.id in imports else None
+            clock_or_id = module in UNSTABLE_CALLS and node.attr in UNSTABLE_CALLS[module]
+            run = node.attr in UNSTABLE_CONTEXT and isinstance(node.value, ast.Name)
+            if clock_or_id or run:
+                yield node, ast.unparse(node)
 
 
-def import_sources(tree: ast.Module) -> dict[str, str]:
-    """Local name -> the module it is (`import uuid`) or comes from (`from uuid import uuid4`)."""
-    names: dict[str, str] = {}
+def import_sources(tree: ast.Module) -> dict[str, tuple[str, str]]:
+    """Local name -> (top-level module, imported name): `import uuid as u` gives u -> (uuid,
+    uuid), `from uuid import uuid4 as new_id` gives new_id -> (uuid, uuid4)."""
+    names: dict[str, tuple[str, str]] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                names[alias.asname or alias.name.split(".")[0]] = alias.name.split(".")[0]
+                top = alias.name.split(".")[0]
+                names[alias.asname or top] = (top, top)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             for alias in node.names:
-                names[alias.asname or alias.name] = node.module.split(".")[0]
+                names[alias.asname or alias.name] = (node.module.split(".")[0], alias.name)
     return names
