@@ -55,6 +55,8 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in [
     Rule("FK211", "type-check-off", 2, "`# type: ignore`, `# mypy:`, typing.cast, TYPE_CHECKING or "
                                        "no_type_check: something that hides code from the type "
                                        "checker."),
+    Rule("FK212", "file-access", 2, "A call that reaches the file system through a path object "
+                                    "(read_text, open, glob…), whoever handed it in."),
     Rule("FK300", "unknown-import-name", 3, "An imported name that the module does not have."),
     Rule("FK301", "unknown-connector", 3, "A connector class that the catalog does not list."),
     Rule("FK302", "unknown-operation", 3, "A resource or operation the connector does not have."),

@@ -49,6 +49,12 @@ INTERPRETER_ATTRIBUTES = frozenset({
 })
 """Attributes of frames, generators, code and properties: the ways from an object to the
 variables of whatever made it."""
+FILE_METHODS = frozenset({
+    "read_text", "read_bytes", "write_text", "write_bytes", "open", "iterdir", "glob", "rglob",
+    "unlink", "mkdir", "rmdir", "touch", "rename", "replace_file", "symlink_to", "hardlink_to",
+    "readlink", "chmod", "lchmod", "expanduser", "home", "cwd",
+})
+"""Methods of `pathlib` objects (whoever hands one in) that reach the file system."""
 PYTEST_ALLOWED = frozenset({"fixture", "mark.parametrize", "raises", "approx", "param"})
 _TYPE_CHECK_COMMENT = re.compile(r"#\s*(type:\s*ignore|mypy:|pyright:|pyre-|pytype:)")
 _TYPE_CHECK_NAMES = frozenset({"cast", "TYPE_CHECKING", "no_type_check"})
@@ -189,6 +195,10 @@ class _Visitor(ast.NodeVisitor):
             self._add("FK205", node, "`type(x)` reaches a value's class and what it holds",
                       "call the operation on the connector (`crm.deals.upsert(...)`) or test "
                       "the value with isinstance(x, SomeClass)")
+        elif isinstance(function, ast.Attribute) and function.attr in FILE_METHODS:
+            self._add("FK212", node, f"`.{function.attr}()` reaches the file system",
+                      "a flow reads data only through its connectors, and its tests read "
+                      "fixtures only through story.fixture(\"name.json\")")
         elif isinstance(function, ast.Attribute) and function.attr in ("format", "format_map"):
             self._add("FK205", node, f"`.{function.attr}()` templates can read attributes "
                       "(`{0._client}`) the gate cannot see",
