@@ -22,6 +22,7 @@ import re
 import tokenize
 import types
 
+from connectors.core.connector import Connector
 from flowkit.validator.findings import Finding, did_you_mean
 from flowkit.validator.sources import FLOW_FILE, FlowSources
 from flowkit.validator.tests_contract import collected_tests, fixture_names, parametrized_names
@@ -89,6 +90,19 @@ def _trusted_module(name: str) -> types.ModuleType | None:
         return None
 
 
+def _injected_annotation(annotation: ast.expr | None, imported: dict[str, str]) -> bool:
+    """Whether a parameter's annotation names the Context or a connector class (one imported
+    from a connector package and not a record model)."""
+    if not isinstance(annotation, ast.Name) or annotation.id not in imported:
+        return False
+    module = imported[annotation.id]
+    if module == "flowkit":
+        return annotation.id == "Context"
+    source = _trusted_module(module) if module.split(".")[0] == "connectors" else None
+    value = getattr(source, annotation.id, None) if source is not None else None
+    return isinstance(value, type) and issubclass(value, Connector)
+
+
 def _chain(node: ast.expr) -> tuple[ast.Name, list[str]] | None:
     """`a.b.c` as (Name a, ["b", "c"]); None when the chain does not start at a name."""
     attributes: list[str] = []
@@ -123,6 +137,11 @@ class _Visitor(ast.NodeVisitor):
                 for alias in node.names:
                     self.imported[alias.asname or alias.name] = node.module
         self.fixtures = fixture_names(tree) if test else set()
+        self.injected = {argument.arg for node in ast.walk(tree)
+                         if isinstance(node, ast.FunctionDef)
+                         for argument in [*node.args.args, *node.args.kwonlyargs]
+                         if _injected_annotation(argument.annotation, self.imported)}
+        """Parameters the runtime fills with its own objects: the Context and connectors."""
 
     def _add(self, rule: str, node: ast.AST, message: str, hint: str | None = None) -> None:
         self.findings.append(Finding(rule, self.path, getattr(node, "lineno", 1),
@@ -333,14 +352,17 @@ class _Visitor(ast.NodeVisitor):
             return
         root = found[0].id
         imported = root in self.modules or root in self.imported
-        if imported or (self.test and isinstance(target, ast.Attribute) and root != "self"):
+        injected = not self.test and root in self.injected
+        if imported or injected or (
+                self.test and isinstance(target, ast.Attribute) and root != "self"):
             self._add("FK210", node, f"assigns to an attribute of `{root}`"
-                      + (" (imported)" if imported else ""),
+                      + (" (imported)" if imported else "")
+                      + (" (handed in by the runtime)" if injected else ""),
                       "tests seed and inspect the simulators through their methods "
                       "(story.simulator(X).add_order(...), .fail_next(...)) and never replace "
                       "connector or simulator code; a flow uses connectors as they are"
-                      if self.test else "a flow never changes what it imports; build new "
-                      "values instead")
+                      if self.test else "a flow never changes what it imports or what the "
+                      "runtime hands it (ctx, connectors); build new values instead")
 
     def _switched_off(self, node: ast.AST, what: str) -> None:
         self._add("FK208", node, f"`{what}` is not allowed in a flow's tests",
