@@ -18,11 +18,14 @@ from __future__ import annotations
 import ast
 import importlib
 import io
+import pkgutil
 import re
 import tokenize
 import types
 
+import connectors
 from connectors.core.connector import Connector
+from connectors.registry import CONNECTORS
 from flowkit.validator.findings import Finding, did_you_mean
 from flowkit.validator.sources import FLOW_FILE, FlowSources
 from flowkit.validator.tests_contract import collected_tests, fixture_names, parametrized_names
@@ -32,6 +35,12 @@ SAFE_STDLIB = frozenset({
     "functools", "itertools", "json", "math", "operator", "re", "statistics", "string",
     "textwrap", "typing", "unicodedata", "uuid", "zoneinfo", "__future__",
 })
+VENDOR_PACKAGES = frozenset(path.split(":")[0].split(".")[1] for path in CONNECTORS.values())
+LIBRARY_PACKAGES = frozenset(
+    module.name for module in pkgutil.iter_modules(connectors.__path__)) - VENDOR_PACKAGES
+"""Modules of the connector library that are not a vendor's (`connectors.core`,
+`connectors.registry`): the HTTP client, auth and settings, never a flow's to use. A name that
+is neither is left to stage 3, which says which connectors exist."""
 FLOWKIT_PUBLIC = frozenset({"Flow", "Context", "BadRecord", "Skip"})
 TEST_ONLY_MODULES = frozenset({"flowkit.testing", "pytest"})
 FORBIDDEN_BUILTINS = frozenset({
@@ -67,7 +76,7 @@ def _module_allowed(module: str, *, test: bool) -> bool:
     if test and module in TEST_ONLY_MODULES:
         return True
     parts = module.split(".")
-    if parts[0] == "connectors":
+    if parts[0] == "connectors" and len(parts) > 1 and parts[1] not in LIBRARY_PACKAGES:
         # connectors.<vendor>, and in tests connectors.<vendor>.simulator
         return len(parts) == 2 or (test and len(parts) == 3 and parts[2] == "simulator")
     return False
