@@ -72,7 +72,7 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in [
     Rule("FK308", "connector-escape", 3, "A connector used other than as `name.resource."
                                          "operation(...)` or handed to a helper of the same file "
                                          "that declares its type, or a connector or its settings "
-                                         "built by flow code."),
+                                         "(or a resource) built or extended by flow code."),
     Rule("FK309", "unresolved-write", 3, "A write operation called on something the gate cannot "
                                          "resolve to a connector."),
     Rule("FK401", "missing-file", 4, "A file of the flow package is missing."),

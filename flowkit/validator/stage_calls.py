@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from connectors.core.catalog import Catalog, OperationSpec
-from connectors.core.connector import Connector, ConnectorSettings
+from connectors.core.connector import Connector, ConnectorSettings, Resource
 from flowkit.validator.findings import Finding, did_you_mean
 from flowkit.validator.sources import FLOW_FILE, FlowSources
 from flowkit.validator.symbols import (
@@ -77,6 +77,11 @@ def _describe(schema: dict[str, Any] | None) -> str:
     if "minimum" in schema or "maximum" in schema:
         bounds = f" from {schema.get('minimum', '…')} to {schema.get('maximum', '…')}"
     return f"{schema.get('type', 'a value')}{bounds}"
+
+
+def _library_class(value: object) -> bool:
+    """A connector, its settings or a resource: what only the runtime builds."""
+    return isinstance(value, type) and issubclass(value, Connector | ConnectorSettings | Resource)
 
 
 class _Calls(ast.NodeVisitor):
@@ -157,6 +162,15 @@ class _Calls(ast.NodeVisitor):
         return chosen is not None and annotation_object(chosen.annotation,
                                                         self.objects) is wanted
 
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for base in node.bases:
+            if self.flow_code and isinstance(base, ast.Name) and _library_class(
+                    self.objects.get(base.id)):
+                self._add("FK308", base, f"`{node.name}` extends `{base.id}`",
+                          "never extend or build a connector, its settings or a resource: name "
+                          "the connector in a unit's signature and the runtime hands it over")
+        self.generic_visit(node)
+
     def visit_For(self, node: ast.For) -> None:
         self.visit(node.iter)
         bound = self._result_of(node.iter)
@@ -205,8 +219,7 @@ class _Calls(ast.NodeVisitor):
             self._unknown_operation(node, node.func.value.id, connector, node.func.attr)
         elif isinstance(node.func, ast.Name):
             built = self.objects.get(node.func.id)
-            if self.flow_code and isinstance(built, type) and issubclass(
-                    built, Connector | ConnectorSettings):
+            if self.flow_code and _library_class(built):
                 self._add("FK308", node, f"flow code builds `{node.func.id}(...)` itself",
                           "never build a connector or its settings: name the connector in a "
                           "unit's signature (`crm: HubSpot`) and the runtime hands it over, "
