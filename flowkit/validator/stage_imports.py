@@ -411,8 +411,10 @@ def _type_check_comments(text: str, path: str) -> list[Finding]:
 
 def _fixture_requests(tree: ast.Module, path: str, fixtures: set[str]) -> list[Finding]:
     findings = []
-    for function, in_class in collected_tests(tree, with_fixtures=True):
-        allowed = fixtures | parametrized_names(function) | ({"self"} if in_class else set())
+    for function, test_class in collected_tests(tree, with_fixtures=True):
+        allowed = fixtures | parametrized_names(function)
+        if test_class is not None:
+            allowed |= {"self"} | parametrized_names(test_class)
         arguments = function.args
         for argument in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
             if argument.arg not in allowed:

@@ -26,17 +26,17 @@ def is_fixture(function: ast.FunctionDef) -> bool:
 
 
 def collected_tests(tree: ast.Module, *, with_fixtures: bool = False
-                   ) -> Iterator[tuple[ast.FunctionDef, bool]]:
-    """Each test (and, if asked, each fixture) with whether it is a method of a test class."""
+                   ) -> Iterator[tuple[ast.FunctionDef, ast.ClassDef | None]]:
+    """Each test (and, if asked, each fixture) with the test class it is a method of."""
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and (
                 node.name.startswith("test") or (with_fixtures and is_fixture(node))):
-            yield node, False
+            yield node, None
         elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
             for member in node.body:
                 if isinstance(member, ast.FunctionDef) and (
                         member.name.startswith("test") or (with_fixtures and is_fixture(member))):
-                    yield member, True
+                    yield member, node
 
 
 def fixture_names(tree: ast.Module) -> set[str]:
@@ -52,10 +52,11 @@ def fixture_names(tree: ast.Module) -> set[str]:
     return names
 
 
-def parametrized_names(function: ast.FunctionDef) -> set[str]:
-    """The argument names a function's `@pytest.mark.parametrize` marks give it."""
+def parametrized_names(decorated: ast.FunctionDef | ast.ClassDef) -> set[str]:
+    """The argument names `@pytest.mark.parametrize` marks on a function (or on its test class)
+    give it."""
     names: set[str] = set()
-    for decorator in function.decorator_list:
+    for decorator in decorated.decorator_list:
         if not (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)
                 and decorator.func.attr == "parametrize" and decorator.args):
             continue
