@@ -50,8 +50,9 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in [
     Rule("FK209", "test-fixture", 2, "A test asks for a fixture the test file does not define "
                                      "(tmp_path, monkeypatch, request…)."),
     Rule("FK210", "monkeypatch", 2, "An assignment to an attribute of an imported module or "
-                                    "class, of the Context or of a connector: tests use the "
-                                    "simulators, flows the connectors as they are."),
+                                    "class, of the Context or of a connector, or a test class "
+                                    "extending an imported one: tests use the simulators, flows "
+                                    "the connectors as they are."),
     Rule("FK211", "type-check-off", 2, "`# type: ignore`, `# mypy:`, typing.cast, TYPE_CHECKING or "
                                        "no_type_check: something that hides code from the type "
                                        "checker."),

@@ -328,6 +328,17 @@ class _Visitor(ast.NodeVisitor):
             self._switched_off(node, f"the hook {node.name}")
         self.generic_visit(node)
 
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for base in node.bases:
+            found = _chain(base)
+            if self.test and found is not None and (
+                    found[0].id in self.modules or found[0].id in self.imported):
+                self._add("FK210", base, f"`{node.name}` extends the imported "
+                          f"`{ast.unparse(base)}`", "tests use the simulators and FlowTest as "
+                          "they are: seed them through their methods; a subclass could change "
+                          "what they report")
+        self.generic_visit(node)
+
     def visit_Assign(self, node: ast.Assign) -> None:
         for target in node.targets:
             self._assigned(target, node)
