@@ -1,5 +1,7 @@
 """Stage 3: every connector call is a real catalog operation, correctly called; every record
-field read or written exists.
+field read or written exists; a connector is used only as `name.resource.operation(...)` or
+handed to a typed helper of the same file, so every write is one the gate can resolve (a write
+it cannot resolve is refused, never assumed safe), and flow code never builds a connector.
 
 From the syntax tree and the catalog only, so it takes milliseconds: the model gets its answer
 at once, with the nearest real names when it invented one.
