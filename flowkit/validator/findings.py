@@ -46,7 +46,7 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in [
                                      "(`uuid.os`) instead of imported by name."),
     Rule("FK208", "test-switched-off", 2, "A skip or xfail mark, pytest.skip/xfail/"
                                           "importorskip, or a pytest feature beyond fixture, "
-                                          "parametrize, raises, approx and param."),
+                                          "parametrize, raises, warns, approx, param and fail."),
     Rule("FK209", "test-fixture", 2, "A test asks for a fixture the test file does not define "
                                      "(tmp_path, monkeypatch, request…)."),
     Rule("FK210", "monkeypatch", 2, "An assignment to an attribute of an imported module or "

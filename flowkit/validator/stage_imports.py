@@ -65,7 +65,8 @@ FILE_METHODS = frozenset({
     "readlink", "chmod", "lchmod", "expanduser", "home", "cwd",
 })
 """Methods of `pathlib` objects (whoever hands one in) that reach the file system."""
-PYTEST_ALLOWED = frozenset({"fixture", "mark.parametrize", "raises", "approx", "param"})
+PYTEST_ALLOWED = frozenset({"fixture", "mark.parametrize", "raises", "warns", "approx", "param",
+                            "fail"})
 _TYPE_CHECK_COMMENT = re.compile(r"#\s*(type:\s*ignore|mypy:|pyright:|pyre-|pytype:)")
 _TYPE_CHECK_NAMES = frozenset({"cast", "TYPE_CHECKING", "no_type_check"})
 
@@ -387,8 +388,8 @@ class _Visitor(ast.NodeVisitor):
     def _switched_off(self, node: ast.AST, what: str) -> None:
         self._add("FK208", node, f"`{what}` is not allowed in a flow's tests",
                   "every test runs and must pass: no skip, xfail, importorskip or hooks; use "
-                  "pytest.fixture, pytest.mark.parametrize, pytest.raises, pytest.approx and "
-                  "pytest.param only")
+                  "pytest.fixture, pytest.mark.parametrize, pytest.raises, pytest.warns, "
+                  "pytest.approx, pytest.param and pytest.fail only")
 
     def _reflection(self, node: ast.AST, what: str) -> None:
         self._add("FK205", node, f"`{what}` reaches attributes by name, out of the gate's sight",

@@ -153,8 +153,10 @@ def _imports_the_flow(tree: ast.Module) -> bool:
                    and any(alias.name == "flow" and alias.asname is None for alias in node.names)
                    for node in tree.body)
     runs = any(isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-               and node.func.id == "FlowTest" and node.args
-               and isinstance(node.args[0], ast.Name) and node.args[0].id == "flow"
+               and node.func.id == "FlowTest" and any(
+                   isinstance(given, ast.Name) and given.id == "flow"
+                   for given in [*node.args[:1], *(k.value for k in node.keywords
+                                                  if k.arg == "flow")])
                for node in ast.walk(tree))
     return imported and runs
 
