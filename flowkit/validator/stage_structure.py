@@ -10,6 +10,7 @@ ledger can hold).
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +42,7 @@ from flowkit.validator.writes import (
     OperationCall,
     helpers_of,
     import_sources,
+    most_on_one_path,
     reachable,
     unit_calls,
     unstable_values,
@@ -347,7 +349,8 @@ def _writes(checker: _Checker, spec: FlowSpec, units: dict[str, list[_Unit]]) ->
         writes = [call for call in sink.operations
                   if call.writes and (call.connector, call.path) == target]
         repeated = [call for call in writes if call.repeated]
-        if len(writes) > 1 or repeated:
+        sites = Counter(id(call.site) for call in writes)
+        if repeated or most_on_one_path(sink.node.body, sites) > 1:
             checker.at("FK424", (repeated or writes)[-1].node, f"the sink can call "
                        f"`{'.'.join(target)}` more than once per packet",
                        "write each packet once: build the one record in a step and make a "

@@ -35,6 +35,9 @@ class OperationCall:
     repeated: bool
     """Inside a loop, comprehension, lambda or nested function (of the unit or of a helper on
     the way), so it may run more than once per packet."""
+    site: ast.Call
+    """Where in the unit's own body the call is made: the call itself, or the call of the
+    helper it is made through."""
 
 
 def helpers_of(tree: ast.Module) -> dict[str, ast.FunctionDef]:
@@ -63,7 +66,8 @@ def unit_calls(function: ast.FunctionDef, objects: dict[str, Any], catalog: Cata
     """The operations `function` can call, through the helpers of its file too."""
     calls: list[OperationCall] = []
 
-    def follow(current: ast.FunctionDef, repeated: bool, path: frozenset[str]) -> None:
+    def follow(current: ast.FunctionDef, repeated: bool, path: frozenset[str],
+               site: ast.Call | None) -> None:
         scope = function_scope(current, objects, catalog)
 
         def visit(node: ast.AST, repeated: bool) -> None:
@@ -74,10 +78,11 @@ def unit_calls(function: ast.FunctionDef, objects: dict[str, Any], catalog: Cata
                     operation = connector.spec.operation(f"{resource}.{name}")
                     calls.append(OperationCall(connector.spec.name, f"{resource}.{name}", node,
                                                operation is not None and operation.writes,
-                                               repeated))
+                                               repeated, site or node))
                 elif isinstance(node.func, ast.Name) and node.func.id in helpers \
                         and node.func.id not in path:
-                    follow(helpers[node.func.id], repeated, path | {node.func.id})
+                    follow(helpers[node.func.id], repeated, path | {node.func.id},
+                           site or node)
             if isinstance(node, ast.For | ast.AsyncFor):
                 visit(node.iter, repeated)
                 for child in [node.target, *node.body, *node.orelse]:
@@ -90,8 +95,39 @@ def unit_calls(function: ast.FunctionDef, objects: dict[str, Any], catalog: Cata
         for statement in current.body:
             visit(statement, repeated)
 
-    follow(function, False, frozenset({function.name}))
+    follow(function, False, frozenset({function.name}), None)
     return calls
+
+
+def most_on_one_path(statements: list[ast.stmt], sites: dict[int, int]) -> int:
+    """The most calls (counted per call site in `sites`, by node id) that one run through
+    `statements` can make: branches of an `if` are alternatives, and a `return` or `raise`
+    ends a path. Loops need no care here: a call in one is marked `repeated` already."""
+
+    def count(node: ast.AST | None) -> int:
+        return 0 if node is None else sum(sites.get(id(inner), 0) for inner in ast.walk(node))
+
+    def walk(block: list[ast.stmt]) -> tuple[int | None, int]:
+        going: int | None = 0
+        ended = 0
+        for statement in block:
+            assert going is not None
+            if isinstance(statement, ast.Return | ast.Raise):
+                return None, max(ended, going + count(statement))
+            if isinstance(statement, ast.If):
+                test = count(statement.test)
+                branches = [walk(statement.body), walk(statement.orelse)]
+                ended = max([ended, *(going + test + done for _, done in branches)])
+                open_paths = [going + test + more for more, _ in branches if more is not None]
+                if not open_paths:
+                    return None, ended
+                going = max(open_paths)
+            else:
+                going += count(statement)
+        return going, ended
+
+    going, ended = walk(statements)
+    return max(ended, going or 0)
 
 
 def unstable_values(function: ast.FunctionDef, imports: dict[str, tuple[str, str]]
