@@ -25,9 +25,9 @@ import types
 
 import connectors
 from connectors.core.connector import Connector
-from connectors.registry import CONNECTORS
 from flowkit.validator.findings import Finding, did_you_mean
 from flowkit.validator.sources import FLOW_FILE, FlowSources
+from flowkit.validator.symbols import VENDOR_PACKAGES
 from flowkit.validator.tests_contract import collected_tests, fixture_names, parametrized_names
 
 SAFE_STDLIB = frozenset({
@@ -35,7 +35,6 @@ SAFE_STDLIB = frozenset({
     "functools", "itertools", "json", "math", "operator", "re", "statistics", "string",
     "textwrap", "typing", "unicodedata", "uuid", "zoneinfo", "__future__",
 })
-VENDOR_PACKAGES = frozenset(path.split(":")[0].split(".")[1] for path in CONNECTORS.values())
 LIBRARY_PACKAGES = frozenset(
     module.name for module in pkgutil.iter_modules(connectors.__path__)) - VENDOR_PACKAGES
 """Modules of the connector library that are not a vendor's (`connectors.core`,
@@ -61,7 +60,7 @@ INTERPRETER_ATTRIBUTES = frozenset({
 variables of whatever made it."""
 FILE_METHODS = frozenset({
     "read_text", "read_bytes", "write_text", "write_bytes", "open", "iterdir", "glob", "rglob",
-    "unlink", "mkdir", "rmdir", "touch", "rename", "replace_file", "symlink_to", "hardlink_to",
+    "unlink", "mkdir", "rmdir", "touch", "rename", "symlink_to", "hardlink_to",
     "readlink", "chmod", "lchmod", "expanduser", "home", "cwd",
 })
 """Methods of `pathlib` objects (whoever hands one in) that reach the file system."""
@@ -90,9 +89,12 @@ def _allowed_list(test: bool) -> str:
 
 
 def _trusted_module(name: str) -> types.ModuleType | None:
-    """An allowlisted module, imported from the app's own installation (never the checkout's
-    flow code) to see which of its attributes are modules."""
-    if name in TEST_ONLY_MODULES or name == "__future__":
+    """An allowlisted module, imported from the app's own installation to see which of its
+    attributes are modules; None for any other name (a name the flow chose is never imported)."""
+    parts = name.split(".")
+    vendor = parts[0] == "connectors" and len(parts) == 2 and parts[1] in VENDOR_PACKAGES
+    if not (vendor or name in {"flowkit", "connectors"} or (
+            name in SAFE_STDLIB and name != "__future__")):
         return None
     try:
         return importlib.import_module(name)
@@ -134,7 +136,6 @@ class _Visitor(ast.NodeVisitor):
         abc`)."""
         self.imported: dict[str, str] = {}
         """Local name -> the module it was imported from (`from uuid import uuid4`)."""
-        self.pytest_names: set[str] = set()
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 for alias in node.names:
