@@ -92,8 +92,8 @@ def _flow_names(function: ast.FunctionDef, helpers: dict[str, ast.FunctionDef]) 
     them."""
     arguments = function.args
     tainted = {a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]}
-    tainted |= {"FlowTest", "flow"}
-    tainted |= {name for name, helper in helpers.items() if _names(helper) & {"FlowTest", "flow"}}
+    tainted.add("FlowTest")
+    tainted |= {name for name, helper in helpers.items() if "FlowTest" in _names(helper)}
     changed = True
     while changed:
         changed = False
