@@ -36,7 +36,7 @@ def corpus_flow(case: Path, destination: Path) -> Path:
     the files its `expected.json` says to remove removed."""
     shutil.copytree(BASE_FLOW, destination, ignore=shutil.ignore_patterns("__pycache__"))
     if (case / "flow").is_dir():
-        shutil.copytree(case / "flow", destination, dirs_exist_ok=True)
+        shutil.copytree(case / "flow", destination, dirs_exist_ok=True, symlinks=True)
     for name in json.loads((case / "expected.json").read_text()).get("remove", []):
         (destination / name).unlink()
     return destination
@@ -58,7 +58,7 @@ def _checkouts(scratch: Path) -> list[Path]:
             name = load_spec(flow).folder_name
         except ValueError:
             name = "shopify_orders_to_hubspot_deals"
-        shutil.copytree(flow, root / "flows" / name)
+        shutil.copytree(flow, root / "flows" / name, symlinks=True)
         folders.append(root / "flows" / name)
     return folders
 

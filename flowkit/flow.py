@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from connectors.core.connector import Connector
+from connectors.core.facade import operations_only
 from flowkit.context import Context
 from flowkit.errors import FlowDefinitionError
 
@@ -60,8 +61,10 @@ class Unit:
 
     def call(self, packet: Any, context: Context,
              connectors: dict[type[Connector], Connector]) -> Any:
-        """Run the unit on one packet with the run's context and connectors."""
-        arguments: dict[str, Any] = {name: connectors[cls] for name, cls in self.connectors.items()}
+        """Run the unit on one packet with the run's context and connectors; each connector is
+        handed over as its operations only (never its settings, token or HTTP client)."""
+        arguments: dict[str, Any] = {name: operations_only(connectors[cls])
+                                     for name, cls in self.connectors.items()}
         if self.context_parameter is not None:
             arguments[self.context_parameter] = context
         if self.packet_parameter is not None:

@@ -25,6 +25,11 @@ class Rule:
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in [
     Rule("FK101", "syntax-error", 1, "The file does not parse or compile."),
+    Rule("FK102", "symlink", 1, "A symbolic link in the flow folder (refused before anything "
+                                "reads it)."),
+    Rule("FK103", "extra-file", 1, "A file the flow folder may not hold: anything but spec.yaml, "
+                                   "flow.py, test_flow.py, an empty __init__.py and JSON under "
+                                   "fixtures/."),
     Rule("FK201", "forbidden-import", 2, "An import outside flowkit's public API, connectors and "
                                          "the allowlisted standard library."),
     Rule("FK202", "forbidden-builtin", 2, "A builtin that reaches outside the flow: open, eval, "
@@ -32,6 +37,27 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in [
     Rule("FK203", "dunder-access", 2, "Access to a dunder attribute or name (`x.__class__`)."),
     Rule("FK204", "computed-attribute", 2, "getattr/setattr/delattr/hasattr with a computed "
                                            "name."),
+    Rule("FK205", "reflection", 2, "Reaching attributes by other means than `x.name`: getattr "
+                                   "with a constant name, type(x), operator.attrgetter/"
+                                   "methodcaller, str.format templates."),
+    Rule("FK206", "private-attribute", 2, "An attribute that starts with `_`, or an interpreter "
+                                          "internal (gi_frame, f_locals, tb_frame…)."),
+    Rule("FK207", "module-reach", 2, "A module reached through another module's attribute "
+                                     "(`uuid.os`) instead of imported by name."),
+    Rule("FK208", "test-switched-off", 2, "A skip or xfail mark, pytest.skip/xfail/"
+                                          "importorskip, or a pytest feature beyond fixture, "
+                                          "parametrize, raises, warns, approx, param and fail."),
+    Rule("FK209", "test-fixture", 2, "A test asks for a fixture the test file does not define "
+                                     "(tmp_path, monkeypatch, request…)."),
+    Rule("FK210", "monkeypatch", 2, "An assignment to an attribute of an imported module or "
+                                    "class, of the Context or of a connector, or a test class "
+                                    "extending an imported one: tests use the simulators, flows "
+                                    "the connectors as they are."),
+    Rule("FK211", "type-check-off", 2, "`# type: ignore`, `# mypy:`, typing.cast, TYPE_CHECKING or "
+                                       "no_type_check: something that hides code from the type "
+                                       "checker."),
+    Rule("FK212", "file-access", 2, "A call that reaches the file system through a path object "
+                                    "(read_text, open, glob…), whoever handed it in."),
     Rule("FK300", "unknown-import-name", 3, "An imported name that the module does not have."),
     Rule("FK301", "unknown-connector", 3, "A connector class that the catalog does not list."),
     Rule("FK302", "unknown-operation", 3, "A resource or operation the connector does not have."),
@@ -44,12 +70,21 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in [
                                       "have."),
     Rule("FK307", "unknown-input-field", 3, "A field given to an input model that it does not "
                                             "have."),
+    Rule("FK308", "connector-escape", 3, "A connector used other than as `name.resource."
+                                         "operation(...)` or handed to a helper of the same file "
+                                         "that declares its type, or a connector or its settings "
+                                         "(or a resource) built or extended by flow code."),
+    Rule("FK309", "unresolved-write", 3, "A write operation called on something the gate cannot "
+                                         "resolve to a connector."),
     Rule("FK401", "missing-file", 4, "A file of the flow package is missing."),
     Rule("FK402", "no-flow", 4, "flow.py does not define `flow = Flow(\"<name>\")` at module "
                                 "level."),
     Rule("FK403", "units", 4, "Not exactly one source and one sink, or a source without its "
                               "key."),
     Rule("FK404", "name-mismatch", 4, "The flow's name, the spec's name and the folder disagree."),
+    Rule("FK405", "unit-decorator", 4, "A unit carries a decorator besides its @flow one, or a "
+                                       "helper that takes a connector one besides "
+                                       "functools.cache."),
     Rule("FK410", "spec-invalid", 4, "spec.yaml does not validate."),
     Rule("FK411", "spec-unknown-operation", 4, "The spec names a connector or operation the "
                                                "catalog does not list."),
@@ -66,6 +101,25 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in [
                                             "spec's idempotency key."),
     Rule("FK422", "missing-idempotency-key", 4, "The sink calls an operation that takes an "
                                                 "idempotency key without passing one."),
+    Rule("FK423", "unexpected-write", 4, "A write other than the spec's target operation, or a "
+                                         "write outside the sink."),
+    Rule("FK424", "write-twice", 4, "The sink can call the target operation more than once per "
+                                    "packet."),
+    Rule("FK425", "unstable-value", 4, "A value that changes between runs (now(), uuid4(), "
+                                       "ctx.run_id, ctx.started_at) in a flow's units."),
+    Rule("FK426", "source-key-not-unique", 4, "The source's key is not the record's id, or the "
+                                              "source yields something other than the records "
+                                              "of its operation."),
+    Rule("FK427", "mapping-mismatch", 4, "A mapped target field is set from a value that does not "
+                                         "read the spec's source field."),
+    Rule("FK428", "swallowed-error", 4, "An except clause that hides an error: broad and not "
+                                        "re-raised, or only `pass`."),
+    Rule("FK429", "shared-state", 4, "State that outlives a packet: a module-level container "
+                                     "changed by a unit, `global`, or a mutable default."),
+    Rule("FK430", "vacuous-assert", 4, "An assert of a constant, or a test none of whose asserts "
+                                       "reads what the flow did."),
+    Rule("FK431", "test-without-flow", 4, "The tests do not import the flow (`from .flow import "
+                                          "flow`) and run it with FlowTest."),
     Rule("FK501", "type-error", 5, "The type checker, with the real connector types, found an "
                                    "error."),
     Rule("FK502", "test-failed", 5, "A test of the flow failed."),

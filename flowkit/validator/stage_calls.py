@@ -1,5 +1,7 @@
 """Stage 3: every connector call is a real catalog operation, correctly called; every record
-field read or written exists.
+field read or written exists; a connector is used only as `name.resource.operation(...)` or
+handed to a typed helper of the same file, so every write is one the gate can resolve (a write
+it cannot resolve is refused, never assumed safe), and flow code never builds a connector.
 
 From the syntax tree and the catalog only, so it takes milliseconds: the model gets its answer
 at once, with the nearest real names when it invented one.
@@ -13,11 +15,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from connectors.core.catalog import Catalog, OperationSpec
+from connectors.core.connector import Connector, ConnectorSettings, Resource
 from flowkit.validator.findings import Finding, did_you_mean
-from flowkit.validator.sources import FlowSources
+from flowkit.validator.sources import FLOW_FILE, FlowSources
 from flowkit.validator.symbols import (
     ConnectorVar,
     Scope,
+    annotation_object,
     field_type,
     function_scope,
     imported_objects,
@@ -77,13 +81,27 @@ def _describe(schema: dict[str, Any] | None) -> str:
     return f"{schema.get('type', 'a value')}{bounds}"
 
 
+def _library_class(value: object) -> bool:
+    """A connector, its settings or a resource: what only the runtime builds."""
+    return isinstance(value, type) and issubclass(value, Connector | ConnectorSettings | Resource)
+
+
 class _Calls(ast.NodeVisitor):
-    def __init__(self, path: str, catalog: Catalog, objects: dict[str, Any]) -> None:
+    def __init__(self, path: str, catalog: Catalog, objects: dict[str, Any],
+                 tree: ast.Module, flow_code: bool) -> None:
         self.path = path
         self.catalog = catalog
         self.objects = objects
         self.findings: list[Finding] = []
         self.scope = Scope()
+        self.flow_code = flow_code
+        self.parents = {child: node for node in ast.walk(tree)
+                        for child in ast.iter_child_nodes(node)}
+        self.helpers = {node.name: node for node in tree.body
+                        if isinstance(node, ast.FunctionDef)}
+        self.writes = {(resource.name, operation.name) for connector in catalog.connectors
+                       for resource in connector.resources for operation in resource.operations
+                       if operation.writes}
 
     def _add(self, rule: str, node: ast.AST, message: str, hint: str | None = None) -> None:
         self.findings.append(Finding(rule, self.path, getattr(node, "lineno", 1),
@@ -94,9 +112,66 @@ class _Calls(ast.NodeVisitor):
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
         outer = self.scope
         self.scope = function_scope(node, self.objects, self.catalog)
+        if self.flow_code:
+            self._connector_uses(node)
         for statement in node.body:
             self.visit(statement)
         self.scope = outer
+
+    def _connector_uses(self, function: ast.FunctionDef) -> None:
+        """Every use of a connector parameter is an operation call or a hand-over to a helper
+        of this file that declares the connector's type; anything else hides what it calls."""
+        for statement in function.body:
+            for node in ast.walk(statement):
+                if isinstance(node, ast.Name) and node.id in self.scope.connectors \
+                        and not self._plain_use(node):
+                    connector = self.scope.connectors[node.id].spec.class_name
+                    self._add("FK308", node, f"`{node.id}` ({connector}) is used other than "
+                              f"as `{node.id}.<resource>.<operation>(...)`",
+                              f"call the operation on it directly (`{node.id}.deals.upsert(deal, "
+                              "...)`), or pass it to a helper in this file whose parameter is "
+                              f"annotated `{node.id}: {connector}`; no aliases, no "
+                              "`type(...)`, no wrappers")
+
+    def _plain_use(self, node: ast.Name) -> bool:
+        if not isinstance(node.ctx, ast.Load):
+            return False
+        resource = self.parents.get(node)
+        operation = self.parents.get(resource) if resource is not None else None
+        call = self.parents.get(operation) if operation is not None else None
+        if isinstance(resource, ast.Attribute) and isinstance(operation, ast.Attribute) \
+                and isinstance(call, ast.Call) and call.func is operation:
+            return True
+        if isinstance(resource, ast.keyword):
+            resource = self.parents.get(resource)
+            keyword = next((k.arg for k in getattr(resource, "keywords", []) if k.value is node),
+                           None)
+        else:
+            keyword = None
+        if not (isinstance(resource, ast.Call) and isinstance(resource.func, ast.Name)
+                and resource.func.id in self.helpers):
+            return False
+        helper = self.helpers[resource.func.id]
+        parameters = [*helper.args.posonlyargs, *helper.args.args, *helper.args.kwonlyargs]
+        if keyword is not None:
+            chosen = next((p for p in parameters if p.arg == keyword), None)
+        else:
+            position = next((i for i, a in enumerate(resource.args) if a is node), None)
+            positional = [*helper.args.posonlyargs, *helper.args.args]
+            chosen = positional[position] if position is not None and position < len(
+                positional) else None
+        wanted = self.scope.connectors[node.id].cls
+        return chosen is not None and annotation_object(chosen.annotation,
+                                                        self.objects) is wanted
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for base in node.bases:
+            if self.flow_code and isinstance(base, ast.Name) and _library_class(
+                    self.objects.get(base.id)):
+                self._add("FK308", base, f"`{node.name}` extends `{base.id}`",
+                          "never extend or build a connector, its settings or a resource: name "
+                          "the connector in a unit's signature and the runtime hands it over")
+        self.generic_visit(node)
 
     def visit_For(self, node: ast.For) -> None:
         self.visit(node.iter)
@@ -134,21 +209,46 @@ class _Calls(ast.NodeVisitor):
         found = operation_of(node, self.scope)
         if found is not None:
             self._check_operation(node, *found)
+        elif self.flow_code and (write := self._unresolved_write(node)) is not None:
+            self._add("FK309", node, f"`.{write}(...)` writes, "
+                      "but the gate cannot tell on which connector",
+                      "write only through a connector parameter of the unit or of a helper in "
+                      "this file (`crm: HubSpot` … `crm.deals.upsert(...)`), so the gate can "
+                      "check the call and its idempotency")
         elif (isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name)
               and node.func.value.id in self.scope.connectors):
             connector = self.scope.connectors[node.func.value.id]
             self._unknown_operation(node, node.func.value.id, connector, node.func.attr)
         elif isinstance(node.func, ast.Name):
-            self._check_model_call(node, self.objects.get(node.func.id))
+            built = self.objects.get(node.func.id)
+            if self.flow_code and _library_class(built):
+                self._add("FK308", node, f"flow code builds `{node.func.id}(...)` itself",
+                          "never build a connector or its settings: name the connector in a "
+                          "unit's signature (`crm: HubSpot`) and the runtime hands it over, "
+                          "with the credentials the operator configured")
+            self._check_model_call(node, built)
         self.generic_visit(node)
+
+    def _unresolved_write(self, node: ast.Call) -> str | None:
+        """`resource.operation` when the call has the shape of a catalog write."""
+        function = node.func
+        if (isinstance(function, ast.Attribute) and isinstance(function.value, ast.Attribute)
+                and (function.value.attr, function.attr) in self.writes):
+            return f"{function.value.attr}.{function.attr}"
+        return None
 
     def _unknown_operation(self, node: ast.AST, variable: str, connector: ConnectorVar,
                            path: str) -> None:
         real = [f"{variable}.{op.path}" for resource in connector.spec.resources
                 for op in resource.operations]
+        if path.split(".")[0] in ("client", "settings"):
+            hint = (f"a flow is handed {connector.spec.name}'s operations only: no client, "
+                    f"settings, token or raw HTTP; its operations are {', '.join(real)}")
+        else:
+            hint = did_you_mean(f"{variable}.{path}", real) or \
+                f"its operations are {', '.join(real)}"
         self._add("FK302", node, f"`{variable}.{path}` does not exist on {connector.spec.name}",
-                  did_you_mean(f"{variable}.{path}", real)
-                  or f"its operations are {', '.join(real)}")
+                  hint)
 
     def _check_operation(self, node: ast.Call, connector: ConnectorVar, resource: str,
                          name: str, function: ast.Attribute) -> None:
@@ -248,7 +348,7 @@ def check_calls(sources: FlowSources, catalog: Catalog) -> list[Finding]:
                                     f"{statement.module} has no `{missing_name}`",
                                     did_you_mean(missing_name, exported)
                                     or f"it has {', '.join(sorted(exported))}"))
-        visitor = _Calls(path, catalog, objects)
+        visitor = _Calls(path, catalog, objects, tree, flow_code=name == FLOW_FILE)
         visitor.visit(tree)
         findings += visitor.findings
     return findings

@@ -10,6 +10,7 @@ ledger can hold).
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,19 +18,37 @@ import yaml
 from pydantic import BaseModel
 
 from connectors.core.catalog import Catalog, OperationSpec
+from connectors.core.connector import Connector
 from flowkit.spec import SPEC_FILE, FlowSpec, SpecError, load_spec
 from flowkit.validator.findings import Finding, did_you_mean
+from flowkit.validator.meaning import (
+    foreign_yields,
+    identity_field,
+    reads,
+    shared_state,
+    swallowed_errors,
+    target_values,
+)
 from flowkit.validator.sources import FLOW_FILE, TEST_FILE, FlowSources
 from flowkit.validator.symbols import (
-    Scope,
+    annotation_object,
     field_type,
-    function_scope,
     imported_objects,
     input_model,
-    operation_of,
     record_of,
 )
+from flowkit.validator.tests_contract import check_test_file
+from flowkit.validator.writes import (
+    OperationCall,
+    helpers_of,
+    import_sources,
+    most_on_one_path,
+    reachable,
+    unit_calls,
+    unstable_values,
+)
 
+CACHES = frozenset({"cache", "lru_cache"})
 REQUIRED_FILES = ("__init__.py", SPEC_FILE, FLOW_FILE, TEST_FILE)
 UPSERT_KEY_PARAMETERS = ("id_property", "external_id_field", "key")
 
@@ -42,6 +61,8 @@ class _Unit:
     cursor: str | None = None
     calls: list[tuple[str, str, ast.Call]] = field(default_factory=list)
     """(connector name, operation path, call) of each connector operation it calls."""
+    operations: list[OperationCall] = field(default_factory=list)
+    """The same calls, with whether they write and may repeat (helpers included)."""
 
 
 def _decorator_role(decorator: ast.expr) -> tuple[str, ast.Call | None] | None:
@@ -131,12 +152,15 @@ class _Checker:
         units: dict[str, list[_Unit]] = {"source": [], "step": [], "sink": []}
         for node in tree.body:
             if isinstance(node, ast.FunctionDef):
-                for decorator in node.decorator_list:
-                    found = _decorator_role(decorator)
-                    if found is not None:
-                        role, call = found
-                        units[role].append(_Unit(role, node, _keyword(call, "key"),
-                                                 _keyword(call, "cursor")))
+                roles = [found for found in map(_decorator_role, node.decorator_list) if found]
+                for role, call in roles:
+                    units[role].append(_Unit(role, node, _keyword(call, "key"),
+                                             _keyword(call, "cursor")))
+                if roles and len(node.decorator_list) > len(roles):
+                    self.at("FK405", node, f"the unit {node.name} has decorators besides "
+                            "its @flow one", "drop them: the runtime calls units itself (a "
+                            "wrapper could call connectors the gate cannot see); put shared "
+                            "work in a plain helper the unit calls")
         for role in ("source", "sink"):
             if len(units[role]) != 1:
                 self.add("FK403", self.flow_path, 1, f"the flow has {len(units[role])} "
@@ -178,15 +202,10 @@ class _Checker:
 
     # -- agreement ------------------------------------------------------------------------------
 
-    def calls_of(self, unit: _Unit, objects: dict[str, Any]) -> Scope:
-        scope = function_scope(unit.node, objects, self.catalog)
-        for node in ast.walk(unit.node):
-            if isinstance(node, ast.Call):
-                found = operation_of(node, scope)
-                if found is not None:
-                    connector, resource, name, _ = found
-                    unit.calls.append((connector.spec.name, f"{resource}.{name}", node))
-        return scope
+    def calls_of(self, unit: _Unit, objects: dict[str, Any],
+                 helpers: dict[str, ast.FunctionDef]) -> None:
+        unit.operations = unit_calls(unit.node, objects, self.catalog, helpers)
+        unit.calls = [(call.connector, call.path, call.node) for call in unit.operations]
 
     def endpoint(self, unit: _Unit, connector: str, operation: str, rule: str, role: str) -> None:
         named = f"{connector}.{operation}"
@@ -243,9 +262,11 @@ def check_structure(sources: FlowSources, catalog: Catalog) -> list[Finding]:
     if source_op is None or target_op is None or checker.findings:
         return checker.findings
     objects, _ = imported_objects(tree)
+    helpers = helpers_of(tree)
+    _decorated_helpers(checker, helpers, objects)
     source, sink = units["source"][0], units["sink"][0]
-    checker.calls_of(source, objects)
-    checker.calls_of(sink, objects)
+    for unit in [source, *units["step"], sink]:
+        checker.calls_of(unit, objects, helpers)
     checker.endpoint(source, spec.source.connector, spec.source.operation, "FK412", "source")
     checker.endpoint(sink, spec.target.connector, spec.target.operation, "FK413", "target")
     source_spec = catalog.connector(spec.source.connector)
@@ -276,7 +297,119 @@ def check_structure(sources: FlowSources, catalog: Catalog) -> list[Finding]:
                         f"no field `{row.target}`",
                         did_you_mean(row.target, target_model.model_fields))
     _idempotency(checker, spec, target_op, sink, record)
+    _writes(checker, spec, units)
+    _source_identity(checker, spec, source, record)
+    _meaning(checker, spec, tree, units, helpers)
+    test_tree = sources.trees.get(TEST_FILE)
+    if test_tree is not None:
+        checker.findings += check_test_file(test_tree, sources.display(TEST_FILE))
     return checker.findings
+
+
+def _decorated_helpers(checker: _Checker, helpers: dict[str, ast.FunctionDef],
+                       objects: dict[str, Any]) -> None:
+    """A helper that takes a connector carries no decorator but a cache: a wrapper could call it
+    twice, or call connectors the gate cannot see."""
+    for helper in helpers.values():
+        if any(_decorator_role(d) for d in helper.decorator_list):
+            continue
+        arguments = helper.args
+        takes_connector = any(
+            isinstance(value := annotation_object(a.annotation, objects), type)
+            and issubclass(value, Connector)
+            for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs])
+        for decorator in helper.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+            if takes_connector and name not in CACHES:
+                checker.at("FK405", decorator, f"the helper {helper.name} takes a connector and "
+                           f"is wrapped by `{ast.unparse(decorator)}`", "drop the decorator: "
+                           "a wrapper could call the helper twice or call connectors the gate "
+                           "cannot see (functools.cache is the one allowed)")
+
+
+def _writes(checker: _Checker, spec: FlowSpec, units: dict[str, list[_Unit]]) -> None:
+    """Only the sink writes, only the spec's target, and at most once per packet."""
+    target = (spec.target.connector, spec.target.operation)
+    for unit in [*units["source"], *units["step"], *units["sink"]]:
+        for call in unit.operations:
+            if not call.writes:
+                continue
+            if unit.role != "sink":
+                checker.at("FK423", call.node, f"the {unit.role} {unit.node.name} writes "
+                           f"(`{call.connector}.{call.path}`)", "only the sink writes, and only "
+                           f"the spec's target `{'.'.join(target)}`; a step returns the record "
+                           "to write")
+            elif (call.connector, call.path) != target:
+                checker.at("FK423", call.node, f"the sink writes `{call.connector}.{call.path}`"
+                           f", which is not the spec's target `{'.'.join(target)}`",
+                           "write the target the spec names and nothing else; a second target "
+                           "is a second flow")
+    for sink in units["sink"]:
+        writes = [call for call in sink.operations
+                  if call.writes and (call.connector, call.path) == target]
+        repeated = [call for call in writes if call.repeated]
+        sites = Counter(id(call.site) for call in writes)
+        if repeated or most_on_one_path(sink.node.body, sites) > 1:
+            checker.at("FK424", (repeated or writes)[-1].node, f"the sink can call "
+                       f"`{'.'.join(target)}` more than once per packet",
+                       "write each packet once: build the one record in a step and make a "
+                       "single call in the sink (the runtime's ledger and the upsert key count "
+                       "one write per packet)")
+
+
+def _source_identity(checker: _Checker, spec: FlowSpec, source: _Unit,
+                     record: type[BaseModel] | None) -> None:
+    """The source's key names one record: it is the record's id, and the source yields the
+    records of its operation as they came."""
+    if record is not None and not getattr(record, "fields_known_at_run_time", False):
+        identity = identity_field(record)
+        if identity is not None and source.key is not None and source.key != identity:
+            checker.at("FK426", source.node, f"the source is keyed by `{source.key}`, which "
+                       f"more than one {record.__name__} can share", f"key it by the record's "
+                       f"id: @flow.source(key=\"{identity}\", ...) and spec.source.key: "
+                       f"{identity}")
+    calls = [call for c, o, call in source.calls
+             if (c, o) == (spec.source.connector, spec.source.operation)]
+    for node in foreign_yields(source.node, calls):
+        checker.at("FK426", node, "the source yields something other than the records of "
+                   f"`{spec.source.connector}.{spec.source.operation}`", "yield the records as "
+                   "the operation returns them (`yield from shop.orders.list(...)`, or `for "
+                   "order in ...: if ...: yield order`); derive other values in a step")
+
+
+def _meaning(checker: _Checker, spec: FlowSpec, tree: ast.Module, units: dict[str, list[_Unit]],
+             helpers: dict[str, ast.FunctionDef]) -> None:
+    """The mapping's source fields are what the code reads; nothing varies between runs, hides
+    errors or outlives a packet."""
+    for row in spec.mapping:
+        if not row.source:
+            continue
+        values = list(target_values(tree, row.target))
+        wanted = row.source.split(".")[-1]
+        if values and not any(wanted in reads(value, function, helpers)
+                              for function, value in values):
+            checker.at("FK427", values[0][1], f"the spec maps `{row.source}` to "
+                       f"`{row.target}`, but the code sets `{row.target}` from "
+                       f"`{ast.unparse(values[0][1])}`", f"read `.{wanted}` for "
+                       f"`{row.target}`, or correct the spec's mapping to say what the code "
+                       "does")
+    imports = import_sources(tree)
+    for unit in [*units["step"], *units["sink"]]:
+        for function in reachable(unit.node, helpers):
+            for node, shown in unstable_values(function, imports):
+                checker.at("FK425", node, f"`{shown}` in {function.name} changes from one run "
+                           "to the next", "take values from the record (order.processed_at, "
+                           "order.id); for a write's key use ctx.idempotency_key(), which is the "
+                           "same on every run")
+    for node, what in swallowed_errors(tree):
+        checker.at("FK428", node, f"an except clause {what}", "let the error reach the runtime "
+                   "(it records the packet as failed, with its traceback), or raise "
+                   "BadRecord(\"why\") / Skip(\"why\") for a record the flow should not move")
+    for node, what in shared_state(tree):
+        checker.at("FK429", node, what, "keep every value inside the unit that uses it, or "
+                   "pass it on in the packet; constants at module level are tuples, frozensets "
+                   "or plain values, and a default that is a container is None")
 
 
 def _key_named(value: ast.expr) -> object:

@@ -19,6 +19,16 @@ from pydantic import BaseModel
 
 from connectors.core.catalog import Catalog, ConnectorSpec, OperationSpec
 from connectors.core.connector import Connector
+from connectors.registry import CONNECTORS
+
+VENDOR_PACKAGES = frozenset(path.split(":")[0].split(".")[1] for path in CONNECTORS.values())
+"""The connector packages this installation ships (`connectors.hubspot`, …)."""
+
+
+def vendor_module(module: str) -> bool:
+    """Whether `module` is one of the shipped vendors' packages or a module inside one."""
+    parts = module.split(".")
+    return parts[0] == "connectors" and len(parts) > 1 and parts[1] in VENDOR_PACKAGES
 
 
 @dataclass(frozen=True)
@@ -48,8 +58,8 @@ def imported_objects(tree: ast.Module) -> tuple[dict[str, Any], list[MissingName
     missing: list[MissingName] = []
     for node in tree.body:
         if not (isinstance(node, ast.ImportFrom) and node.module and not node.level
-                and node.module.split(".")[0] == "connectors"):
-            continue
+                and vendor_module(node.module)):
+            continue  # only the vendors' packages are imported, never a name the flow made up
         try:
             module = importlib.import_module(node.module)
         except ImportError:

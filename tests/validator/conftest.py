@@ -11,7 +11,7 @@ from benchmarks.gate import corpus_flow
 from flowkit.spec import load_spec
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-collect_ignore_glob = ["corpus/*", "good/*"]
+collect_ignore_glob = ["corpus/*", "corpus_good/*", "good/*"]
 """The corpus's and the good flows are validated by the tests, never collected as tests."""
 CHECKOUT_PARTS = ("connectors", "flowkit", "pyproject.toml")
 
@@ -46,5 +46,5 @@ def checkout_with(template: Path, destination: Path, flow: Path) -> Path:
         folder = load_spec(flow).folder_name
     except ValueError:
         folder = "shopify_orders_to_hubspot_deals"
-    shutil.copytree(flow, destination / "flows" / folder)
+    shutil.copytree(flow, destination / "flows" / folder, symlinks=True)
     return destination / "flows" / folder

@@ -12,6 +12,8 @@ from flowkit.validator import RULES, flow_folders, validate_flow
 from tests.validator.conftest import REPOSITORY, checkout_with_case
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
+GOOD = Path(__file__).resolve().parent / "corpus_good"
+"""Correct flows written in shapes a competent author uses: the gate must let them through."""
 CASES = sorted(path.name for path in CORPUS.iterdir() if (path / "expected.json").is_file())
 STATIC = [case for case in CASES
           if json.loads((CORPUS / case / "expected.json").read_text())["stage"] < 5]
@@ -45,6 +47,17 @@ def test_a_broken_flow_is_caught_by_its_stage_and_rule(case: str, checkout_templ
         assert finding.rule in RULES
         assert finding.line >= 1
         assert finding.message
+
+
+@pytest.mark.parametrize("case", sorted(path.name for path in GOOD.iterdir()))
+def test_a_correct_flow_in_an_unusual_shape_passes_the_static_stages(
+        case: str, checkout_template: Path, tmp_path: Path) -> None:
+    folder = checkout_with_case(checkout_template, tmp_path / "checkout", GOOD / case)
+
+    report = validate_flow(folder, last_stage=4)
+
+    assert report.clean, report.as_text()
+    assert report.stages_passed == [1, 2, 3, 4]
 
 
 @pytest.mark.sandbox

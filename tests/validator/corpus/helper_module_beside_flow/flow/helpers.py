@@ -1,0 +1,2 @@
+def name(order):
+    return order.name
