@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.events import Ignored, JobRequest, job_values, new_job, route
@@ -126,16 +126,18 @@ def store_alone(sessions: sessionmaker[Session], arrival: Arrival) -> Stored:
 def store_batch(sessions: sessionmaker[Session], job_queue: JobQueue,
                 arrivals: list[Arrival]) -> list[Written]:
     """Store the deliveries (together when no unique key refuses them, else one by one) and put
-    their jobs on the queue with one message; each delivery's outcome, in order. Any other
-    failure (a locked or unreachable database) is the outcome of every delivery: trying each
-    again alone would only wait for it as many times."""
+    their jobs on the queue with one message; each delivery's outcome, in order. A batch the
+    database refuses for one delivery's sake (a unique key, a value it cannot hold) is stored
+    again one delivery at a time, so that delivery's failure is its own. A locked or unreachable
+    database (OperationalError) is the outcome of every delivery: trying each again alone would
+    only wait for it as many times."""
     outcomes: list[Written]
     try:
         outcomes = list(store_together(sessions, arrivals))
-    except IntegrityError:  # a redelivery, a trigger seen before: each on its own
-        outcomes = [_store_alone_or_error(sessions, arrival) for arrival in arrivals]
-    except Exception as error:
+    except OperationalError as error:
         return [error] * len(arrivals)
+    except Exception:  # a redelivery, a trigger seen before, one odd value: each on its own
+        outcomes = [_store_alone_or_error(sessions, arrival) for arrival in arrivals]
     try:
         job_queue.enqueue_all([job_id for outcome in outcomes if isinstance(outcome, list)
                                for job_id, _ in outcome])

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import AppSettings
-from bot.store import LIVE, Job, JobCancelled, JobState
+from bot.store import LIVE, Job, JobCancelled, JobState, private_file
 
 Handler = Callable[[Job], JobState]
 """Does a job's work; returns the state the job ends in (succeeded, waiting, failed)."""
@@ -41,8 +41,8 @@ def make_huey(settings: AppSettings, *, immediate: bool = False) -> Huey:
     """The queue the settings name: Redis when FLOWBOT_REDIS_URL is set, else SQLite."""
     if settings.redis_url:
         return RedisHuey("flowbot", url=settings.redis_url, immediate=immediate)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("flowbot", filename=str(settings.data_dir / "queue.sqlite3"),
+    queue_file = private_file(settings.data_dir / "queue.sqlite3")
+    return SqliteHuey("flowbot", filename=str(queue_file),
                       immediate=immediate, storage_class=WalSqliteStorage)
 
 

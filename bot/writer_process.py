@@ -48,9 +48,9 @@ def answer_batch(frames: list[bytes], store: Callable[[list[Arrival]], list[Writ
                                                     app_login=app_login)))
         except ValueError as error:  # orjson.JSONDecodeError and PayloadInvalid
             answers[sequence] = {"malformed": str(error).partition("\n")[0]}
-        except Exception as error:  # a payload shape routing does not expect: not this batch's
+        except Exception as error:  # a payload shape routing does not expect: this one's alone
             log.exception("delivery.unreadable", delivery=delivery, webhook_event=event)
-            answers[sequence] = {"error": first_line(error)}
+            answers[sequence] = {"malformed": f"a shape flowbot cannot route ({first_line(error)})"}
     outcomes = store([arrival for _, arrival in readable]) if readable else []
     for (sequence, arrival), outcome in zip(readable, outcomes, strict=True):
         if isinstance(outcome, Exception):
