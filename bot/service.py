@@ -38,7 +38,8 @@ class Service:
 
     def reconcile(self) -> Reconciled:
         """One reconciler pass (at start-up; the queue runs one every ten minutes)."""
-        return reconcile(self.queue, self.github, app_login=self.settings.bot_login)
+        return reconcile(self.queue, self.github, app_login=self.settings.bot_login,
+                         trusted_bots=self.settings.trusted_bots)
 
 
 def build_service(settings: AppSettings) -> Service:
@@ -51,7 +52,8 @@ def build_service(settings: AppSettings) -> Service:
                                     settings.github_api_url))
     _register_handlers(settings, queue, github, sessions)
     queue.huey.periodic_task(crontab(minute="*/10"), name="reconcile")(
-        lambda: reconcile(queue, github, app_login=settings.bot_login))
+        lambda: reconcile(queue, github, app_login=settings.bot_login,
+                          trusted_bots=settings.trusted_bots))
     app = create_app(settings, sessions, queue)
     return Service(settings, sessions, queue, app, github)
 

@@ -25,7 +25,8 @@ GITHUB_BODY_LIMIT = 25 * 1024 * 1024
 VARIABLES = ("GITHUB_APP_ID", "GITHUB_PRIVATE_KEY", "GITHUB_PRIVATE_KEY_PATH",
              "GITHUB_WEBHOOK_SECRET", "GITHUB_API_URL", "ANTHROPIC_API_KEY",
              "ANTHROPIC_BASE_URL", "FLOWBOT_MODEL", "FLOWBOT_DATABASE_URL", "FLOWBOT_REDIS_URL",
-             "FLOWBOT_DATA_DIR", "FLOWBOT_MAX_BODY_BYTES", "FLOWBOT_APP_SLUG", "LOG_LEVEL")
+             "FLOWBOT_DATA_DIR", "FLOWBOT_MAX_BODY_BYTES", "FLOWBOT_APP_SLUG", "LOG_LEVEL",
+             "FLOWBOT_TRUSTED_BOTS")
 
 
 class SettingsError(ValueError):
@@ -56,6 +57,9 @@ class AppSettings(BaseModel):
     """The app's slug: its comments and pull requests come from `<slug>[bot]`."""
     log_level: str = Field(default="INFO", alias="LOG_LEVEL",
                            pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+    trusted_bots_list: str = Field(default="github-actions[bot]", alias="FLOWBOT_TRUSTED_BOTS",
+                                   pattern=r"^[A-Za-z0-9\[\]_., -]*$")
+    """Bots (comma-separated logins) whose `flow-failure` issues are repaired, besides the app."""
 
     @model_validator(mode="after")
     def _one_private_key(self) -> Self:
@@ -90,6 +94,12 @@ class AppSettings(BaseModel):
     def bot_login(self) -> str:
         """The login the app's own comments and pull requests carry."""
         return f"{self.app_slug}[bot]"
+
+    @property
+    def trusted_bots(self) -> frozenset[str]:
+        """The logins of FLOWBOT_TRUSTED_BOTS."""
+        return frozenset(name.strip() for name in self.trusted_bots_list.split(",")
+                         if name.strip())
 
     @property
     def database(self) -> str:

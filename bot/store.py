@@ -92,6 +92,18 @@ class Job(Base):
     updated_at: Mapped[datetime] = mapped_column(default=_now, onupdate=_now)
 
 
+class Approval(Base):
+    """An issue someone with write access asked for work on: its author's answers count even
+    when the author has no write access (`bot.jobs.rules`)."""
+
+    __tablename__ = "flowbot_approvals"
+
+    repository: Mapped[str] = mapped_column(String(200), primary_key=True)
+    number: Mapped[int] = mapped_column(primary_key=True)
+    approved_by: Mapped[str] = mapped_column(String(100))
+    approved_at: Mapped[datetime] = mapped_column(default=_now)
+
+
 class InstalledRepository(Base):
     """A repository the app is installed on, kept in step by `installation` and
     `installation_repositories` events; the reconciler's list of where to look."""

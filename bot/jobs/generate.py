@@ -55,11 +55,12 @@ def generate(job: Job, context: JobContext, *, answers: str = "") -> JobState:
         upsert_status_comment(gh, repo, Status("generate", job.number, phase, detail,
                                                str(job.id)))
 
-    if refused(gh, repo, job, "ask flowbot for a flow"):
+    issue = gh.rest.issues.get(owner, name, job.number).parsed_data
+    if refused(gh, repo, job, "ask flowbot for a flow", context,
+               issue_author=issue.user.login if issue.user else None):
         return JobState.REFUSED
     react_to_issue(gh, repo, job.number, "eyes")
     status(Phase.SPEC, "Reading the request and the connector catalog.")
-    issue = gh.rest.issues.get(owner, name, job.number).parsed_data
     repository = gh.rest.repos.get(owner, name).parsed_data
     token = installation_token(context.github, job.installation_id)
     branch = branch_name(job.number, issue.title)

@@ -67,8 +67,7 @@ def repair(job: Job, context: JobContext) -> JobState:
     def status(phase: Phase, detail: str = "") -> None:
         upsert_status_comment(gh, repo, Status("repair", job.number, phase, detail, str(job.id)))
 
-    if job.sender != context.settings.bot_login and refused(gh, repo, job,
-                                                            "ask flowbot for a repair"):
+    if refused(gh, repo, job, "ask flowbot for a repair", context):
         return JobState.REFUSED
     react_to_issue(gh, repo, job.number, "eyes")
     issue = gh.rest.issues.get(owner, name, job.number).parsed_data

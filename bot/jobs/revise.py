@@ -46,7 +46,7 @@ def revise(job: Job, context: JobContext) -> JobState:
     assert job.installation_id is not None
     gh = installation_client(context.github, job.installation_id)
     comment_id = job.request.get("comment_id")
-    if refused(gh, repo, job, "steer flowbot's pull requests"):
+    if refused(gh, repo, job, "steer flowbot's pull requests", context):
         return JobState.REFUSED
     if comment_id is not None:
         react_to_comment(gh, repo, int(comment_id), "eyes")

@@ -35,7 +35,7 @@ def _steering(job: Job, context: JobContext,
     repo = Repo(owner, name)
     assert job.installation_id is not None
     gh = installation_client(context.github, job.installation_id)
-    if refused(gh, repo, job, f"{verb} flowbot's work"):
+    if refused(gh, repo, job, f"{verb} flowbot's work", context):
         return None
     return gh, repo, _numbers(gh, repo, job.number)
 
