@@ -67,11 +67,15 @@ def new_job(request: JobRequest, *, delivery_id: str | None = None) -> Job:
     return Job(**job_values(request, delivery_id=delivery_id))
 
 
-def review_request(review_id: int, body: str, *, number: int,
+def review_request(review_id: int, body: str, *, number: int, branch: str | None,
                    base: dict[str, Any]) -> JobRequest:
-    """The revise job a review that requests changes asks for."""
+    """The revise job a review that requests changes asks for (on the pull request's `branch`,
+    when known)."""
+    details: dict[str, Any] = {"review_id": review_id}
+    if branch:
+        details["branch"] = branch
     return JobRequest("revise", number=number, trigger=f"review:{review_id}", text=body,
-                      details={"review_id": review_id}, **base)
+                      details=details, **base)
 
 
 def command_request(kind_of: str, text: str, *, comment_id: int, number: int,
@@ -148,8 +152,9 @@ def _requests(event: str, payload: dict[str, Any], app_login: str) -> list[JobRe
             return Ignored("a review on someone else's pull request")
         if review.get("state") != "changes_requested":
             return Ignored(f"a review that is {review.get('state')}, not changes requested")
+        head = (pull.get("head") or {}).get("ref")
         return [review_request(review["id"], review.get("body") or "", number=pull["number"],
-                               base=base)]
+                               branch=head if isinstance(head, str) else None, base=base)]
     return Ignored(f"{event}.{action} starts nothing")
 
 

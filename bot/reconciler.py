@@ -70,7 +70,8 @@ def reconcile(queue: JobQueue, github: GitHub[AppAuthStrategy], *, app_login: st
         wanted = [*_unanswered_issues(gh, repo, branches, base, rules),
                   *(request for pull in pulls if pull.user is not None
                     and pull.user.login == app_login
-                    for request in _unanswered_steering(gh, repo, pull.number, rules, base))]
+                    for request in _unanswered_steering(gh, repo, pull.number, pull.head.ref,
+                                                        rules, base))]
         for request in wanted:
             job_id = _missing_job(queue, request)
             if job_id is not None:
@@ -80,7 +81,7 @@ def reconcile(queue: JobQueue, github: GitHub[AppAuthStrategy], *, app_login: st
     with queue.sessions.begin() as session:
         # running with no sign of life: its worker died; queued for that long: its message on
         # the queue was lost (a power cut can drop the last enqueues). A second message for a
-        # job that then runs anyway finds it finished, or waits for its issue's lock.
+        # job that then runs anyway finds it finished, or waits for its branch's lease.
         stale = list(session.scalars(select(Job).where(Job.state.in_(LIVE))))
         for job in stale:
             updated = job.updated_at if job.updated_at.tzinfo else job.updated_at.replace(
@@ -122,8 +123,8 @@ def _edited(created: datetime, updated: datetime | None) -> bool:
     return updated is not None and updated - created > EDIT_TOLERANCE
 
 
-def _unanswered_steering(gh: InstallationClient, repo: Repo, number: int, rules: Rules,
-                         base: dict[str, Any]) -> Iterator[JobRequest]:
+def _unanswered_steering(gh: InstallationClient, repo: Repo, number: int, branch: str,
+                         rules: Rules, base: dict[str, Any]) -> Iterator[JobRequest]:
     """Commands and change-requesting reviews on one of the app's pull requests that the app has
     not answered: no comment of the app's came after them (a job that ran always replies)."""
     comments: list[IssueComment] = list(gh.rest.paginate(
@@ -153,7 +154,7 @@ def _unanswered_steering(gh: InstallationClient, repo: Repo, number: int, rules:
         author = _sender(review.user)
         if review.state == "CHANGES_REQUESTED" and unanswered(review.submitted_at or None) \
                 and admit("revise", author, rules) is None:
-            yield review_request(review.id, review.body, number=number,
+            yield review_request(review.id, review.body, number=number, branch=branch,
                                  base={**base, "sender": author.login})
 
 

@@ -26,7 +26,7 @@ VARIABLES = ("GITHUB_APP_ID", "GITHUB_PRIVATE_KEY", "GITHUB_PRIVATE_KEY_PATH",
              "GITHUB_WEBHOOK_SECRET", "GITHUB_API_URL", "ANTHROPIC_API_KEY",
              "ANTHROPIC_BASE_URL", "FLOWBOT_MODEL", "FLOWBOT_DATABASE_URL", "FLOWBOT_REDIS_URL",
              "FLOWBOT_DATA_DIR", "FLOWBOT_MAX_BODY_BYTES", "FLOWBOT_APP_SLUG", "LOG_LEVEL",
-             "FLOWBOT_TRUSTED_BOTS")
+             "FLOWBOT_TRUSTED_BOTS", "FLOWBOT_LEASE_TTL_S")
 
 
 class SettingsError(ValueError):
@@ -60,6 +60,8 @@ class AppSettings(BaseModel):
     trusted_bots_list: str = Field(default="github-actions[bot]", alias="FLOWBOT_TRUSTED_BOTS",
                                    pattern=r"^[A-Za-z0-9\[\]_., -]*$")
     """Bots (comma-separated logins) whose `flow-failure` issues are repaired, besides the app."""
+    lease_ttl_s: float = Field(default=60.0, alias="FLOWBOT_LEASE_TTL_S", ge=1, le=3600)
+    """How long a job's lease on its branch outlives its worker's last renewal."""
 
     @model_validator(mode="after")
     def _one_private_key(self) -> Self:

@@ -104,6 +104,16 @@ class Approval(Base):
     approved_at: Mapped[datetime] = mapped_column(default=_now)
 
 
+class Lease(Base):
+    """A worker's lease on a piece of work (`bot.jobs.leases`): who holds it, and until when."""
+
+    __tablename__ = "flowbot_leases"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column()
+
+
 class InstalledRepository(Base):
     """A repository the app is installed on, kept in step by `installation` and
     `installation_repositories` events; the reconciler's list of where to look."""

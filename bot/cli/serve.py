@@ -33,17 +33,9 @@ def _service() -> Service:
     return service
 
 
-def _release_locks(service: Service) -> None:
-    """Drop per-issue job locks a killed worker left behind (Huey's locks do not expire).
-    With several workers sharing Redis, start them one at a time."""
-    released = service.queue.release_locks()
-    if released:
-        typer.echo(f"released {released} job lock(s) left by a stopped worker", err=True)
-
-
 def _consumer(service: Service, workers: int) -> Consumer:
-    """Start the consumer's workers beside the web server (signals stay uvicorn's)."""
-    _release_locks(service)
+    """Start the consumer's workers beside the web server (signals stay uvicorn's). Workers
+    can start in any order: a job's lease expires only when its worker stops renewing it."""
     consumer: Consumer = service.queue.huey.create_consumer(workers=workers,
                                                             worker_type="thread")
     consumer.start()
@@ -70,5 +62,4 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
 def worker(workers: Annotated[int, typer.Option(help="Consumer threads.")] = 2) -> None:
     """Consume jobs from the queue (SQLite by default, Redis with FLOWBOT_REDIS_URL)."""
     service = _service()
-    _release_locks(service)
     service.queue.huey.create_consumer(workers=workers, worker_type="thread").run()

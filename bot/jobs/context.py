@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.github_api import InstallationClient
 from bot.issue_ops import Repo
+from bot.jobs.leases import lease_lost
 from bot.jobs.rules import Rules, authorise
 from bot.settings import AppSettings
 from bot.store import Job, JobCancelled, JobState
@@ -46,8 +47,10 @@ class JobContext:
 
     def checkpoint_for(self, job_id: int) -> Callable[[], None]:
         """A check to make before each step of a long job: raises JobCancelled once someone
-        has cancelled the job (`/cancel`)."""
+        has cancelled the job (`/cancel`), or once its lease was lost."""
         def checkpoint() -> None:
+            if lease_lost():
+                raise JobCancelled("the job's lease on its branch expired while it worked")
             with self.sessions() as session:
                 job = session.get(Job, job_id)
                 if job is not None and job.state == JobState.CANCELLED:
