@@ -26,7 +26,8 @@ VARIABLES = ("GITHUB_APP_ID", "GITHUB_PRIVATE_KEY", "GITHUB_PRIVATE_KEY_PATH",
              "GITHUB_WEBHOOK_SECRET", "GITHUB_API_URL", "ANTHROPIC_API_KEY",
              "ANTHROPIC_BASE_URL", "FLOWBOT_MODEL", "FLOWBOT_DATABASE_URL", "FLOWBOT_REDIS_URL",
              "FLOWBOT_DATA_DIR", "FLOWBOT_MAX_BODY_BYTES", "FLOWBOT_APP_SLUG", "LOG_LEVEL",
-             "FLOWBOT_TRUSTED_BOTS", "FLOWBOT_LEASE_TTL_S")
+             "FLOWBOT_TRUSTED_BOTS", "FLOWBOT_LEASE_TTL_S", "FLOWBOT_HEADER_TIMEOUT_S",
+             "FLOWBOT_BODY_TIMEOUT_S", "FLOWBOT_MAX_CONNECTIONS", "FLOWBOT_MAX_INFLIGHT_BYTES")
 
 
 class SettingsError(ValueError):
@@ -62,6 +63,16 @@ class AppSettings(BaseModel):
     """Bots (comma-separated logins) whose `flow-failure` issues are repaired, besides the app."""
     lease_ttl_s: float = Field(default=60.0, alias="FLOWBOT_LEASE_TTL_S", ge=1, le=3600)
     """How long a job's lease on its branch outlives its worker's last renewal."""
+    header_timeout_s: float = Field(default=10.0, alias="FLOWBOT_HEADER_TIMEOUT_S", gt=0,
+                                    le=300)
+    """How long a connection may take to send a request's headers (`flowbot serve`)."""
+    body_timeout_s: float = Field(default=30.0, alias="FLOWBOT_BODY_TIMEOUT_S", gt=0, le=600)
+    """How long a request may take to send its body after its headers."""
+    max_connections: int = Field(default=1000, alias="FLOWBOT_MAX_CONNECTIONS", ge=2)
+    """Open connections at most (lowered to fit the process's file limit)."""
+    max_inflight_bytes: int = Field(default=64 * 1024 * 1024, alias="FLOWBOT_MAX_INFLIGHT_BYTES",
+                                    gt=0)
+    """Bytes of requests received and not yet answered, over all connections."""
 
     @model_validator(mode="after")
     def _one_private_key(self) -> Self:

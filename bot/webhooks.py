@@ -11,6 +11,7 @@ trigger), and puts them on the queue. `/healthz`, `/readyz` and `/metrics` are f
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import re
@@ -29,12 +30,14 @@ from prometheus_client import (
     generate_latest,
 )
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.requests import ClientDisconnect
 
 from bot.delivery_writer import Accepted, DeliveryNotStored, DeliveryWriter, Malformed
 from bot.payloads import KNOWN_EVENTS, check_payload
 from bot.queue import JobQueue, queue_reachable
 from bot.settings import AppSettings
 from bot.store import reachable
+from bot.web.intake_limits import quiet_accept_errors
 
 WEBHOOK_PATH = "/api/github/webhooks"
 _SIGNATURE = re.compile(r"sha256=(?P<digest>[0-9a-f]{64})")
@@ -117,6 +120,7 @@ def create_app(settings: AppSettings, sessions: sessionmaker[Session],
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        quiet_accept_errors(asyncio.get_running_loop())
         await writer.start()
         yield
         await writer.aclose()  # what it was sent is stored before the server stops
@@ -132,7 +136,11 @@ def create_app(settings: AppSettings, sessions: sessionmaker[Session],
         started = time.perf_counter()
         event = request.headers.get("x-github-event", "")
         delivery = request.headers.get("x-github-delivery", "")
-        body = await _body(request, settings.max_body_bytes)
+        try:
+            body = await _body(request, settings.max_body_bytes)
+        except ClientDisconnect:  # gone, or cut off by the server's limits (bot.web.intake_limits)
+            metrics.deliveries.labels(UNVERIFIED, "disconnected").inc()
+            return _problem(408, "the request ended before its body arrived")
         if body is None:
             metrics.deliveries.labels(UNVERIFIED, "too_large").inc()
             return _problem(413, f"payload larger than {settings.max_body_bytes} bytes")

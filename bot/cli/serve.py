@@ -11,6 +11,7 @@ from huey.consumer import Consumer
 from bot.heap import freeze_start_up_heap
 from bot.service import Service, build_service
 from bot.settings import SettingsError, load_settings
+from bot.web.intake_limits import intake_limits, server_options
 
 
 def _service() -> Service:
@@ -53,7 +54,8 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
     consumer = _consumer(service, workers) if with_worker else None
     freeze_start_up_heap()
     try:
-        uvicorn.run(service.app, host=host, port=port, log_level="warning")
+        uvicorn.run(service.app, host=host, port=port, log_level="warning",
+                    **server_options(intake_limits(service.settings)))
     finally:
         if consumer is not None:
             consumer.stop(graceful=True)
