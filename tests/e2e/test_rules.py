@@ -5,6 +5,7 @@ Jobs are stored, not run (no worker): what is checked is which requests became j
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -13,10 +14,12 @@ import pytest
 from sqlalchemy import select
 
 from bot.demo.world import DemoWorld, demo_world
-from bot.github_api import installation_client
+from bot.github.push import push_or_explain
+from bot.github_api import installation_client, installation_token
 from bot.github_sim.state import Issue, Pull
 from bot.issue_ops import Repo
 from bot.jobs.rules import Rules, authorise
+from bot.repo import checkout
 from bot.store import Job, JobState
 
 
@@ -140,3 +143,37 @@ def test_a_maintainer_approves_an_outsiders_issue_and_then_its_answers_count(
     [(kind, answer, sender)] = _jobs(world)[2:]
     assert (kind, sender) == ("resume", "outsider")
     assert _refuse_as_the_job_would(world, answer)
+
+
+def test_a_push_refused_for_a_persons_commit_is_said_on_github(world: DemoWorld,
+                                                              tmp_path: Path) -> None:
+    issue = world.github.open_issue(world.repository, "make a flow", "please",
+                                    author="maintainer", labels=["integration-request"])
+    installation = world.github.world.installation_id
+    token = installation_token(world.service.github, installation)
+    work = checkout(tmp_path / "data", world.github.clone_url(world.repository),
+                    world.repository.full_name, branch="flowbot/9-a-flow", default_branch="main",
+                    token=token, job_id=9)
+    (work.path / "flows" / "a_flow").mkdir(parents=True)
+    (work.path / "flows" / "a_flow" / "flow.py").write_text("x = 1\n")
+    assert work.commit("flows/a_flow", "Add flow a_flow", trailers={})
+    person = tmp_path / "person"
+    subprocess.run(["git", "clone", "-q", str(world.repository.path), str(person)], check=True)
+    (person / "NOTES.md").write_text("mine\n")
+    subprocess.run(["git", "-C", str(person), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(person), "-c", "user.name=maintainer", "-c",
+                    "user.email=m@example.com", "commit", "-q", "-m", "My notes"], check=True)
+    subprocess.run(["git", "-C", str(person), "push", "-q", "origin", "HEAD:flowbot/9-a-flow"],
+                   check=True)
+    theirs = world.repository.sha("flowbot/9-a-flow")
+
+    pushed = push_or_explain(work, token, installation_client(world.service.github,
+                                                                installation),
+                             Repo(world.repository.owner, world.repository.name), issue.number)
+
+    assert not pushed
+    assert world.repository.sha("flowbot/9-a-flow") == theirs
+    [said] = [c.body for c in world.repository.comments.values()
+              if c.author == world.github.bot_login and c.number == issue.number]
+    assert f"{str(theirs)[:7]} by maintainer: My notes" in said
+    assert "did not overwrite" in said
