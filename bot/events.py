@@ -33,6 +33,8 @@ FAILURE_LABEL = "flow-failure"
 WAITING_LABEL = "needs-info"
 
 _COMMAND = re.compile(r"^/(?P<name>[a-z][a-z-]*)(?:[ \t]+(?P<text>.*))?$")
+_MAYBE_COMMAND = re.compile(r"^ {0,3}/[a-z]", re.MULTILINE)
+"""A line that could be a top-level paragraph's first line holding a command."""
 _MARKDOWN = MarkdownIt("commonmark")
 
 
@@ -96,6 +98,8 @@ class Ignored:
 def commands(body: str | None) -> list[tuple[str, str]]:
     """The commands of a comment: `/name text` as the first line of a top-level paragraph."""
     found: list[tuple[str, str]] = []
+    if not _MAYBE_COMMAND.search(body or ""):
+        return found  # no line could open a paragraph with a command: no need to parse
     tokens = _MARKDOWN.parse(body or "")
     for opening, inline in itertools.pairwise(tokens):
         if opening.type != "paragraph_open" or opening.level != 0 or inline.type != "inline":
