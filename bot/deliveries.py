@@ -9,19 +9,20 @@ is stored again one delivery at a time, so one delivery's problem is never anoth
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.events import Ignored, JobRequest, job_values, new_job, route
 from bot.installations import INSTALLATION_EVENTS, apply_installation_event
+from bot.jobs.rules import DEFAULT_TRUSTED_BOTS
 from bot.payloads import check_payload
 from bot.queue import JobQueue
-from bot.store import Base, Delivery, Job
+from bot.store import Base, Delivery, Job, JobState
 from flowkit.runtime.store import JsonText
 
 Stored = list[tuple[int, str]] | None
@@ -45,12 +46,14 @@ class Arrival:
     """The payload as GitHub sent it, which is what is stored."""
 
 
-def read_arrival(delivery: str, event: str, body: bytes, *, app_login: str) -> Arrival:
+def read_arrival(delivery: str, event: str, body: bytes, *, app_login: str,
+                 trusted_bots: frozenset[str] = DEFAULT_TRUSTED_BOTS) -> Arrival:
     """The delivery with its payload parsed and checked and its jobs decided; ValueError (with
     what is wrong and where) when the body is not a payload `event` can have."""
     payload: dict[str, Any] = orjson.loads(body)
     check_payload(event, payload)
-    return Arrival(delivery, event, payload, route(event, payload, app_login=app_login),
+    return Arrival(delivery, event, payload,
+                   route(event, payload, app_login=app_login, trusted_bots=trusted_bots),
                    body.decode())
 
 
@@ -96,7 +99,8 @@ def store_alone(sessions: sessionmaker[Session], arrival: Arrival) -> Stored:
     """Store one delivery and its new jobs in one transaction; None for a redelivery.
 
     A job whose trigger already made one (an issue opened with its label sends `opened` and
-    `labeled` at once) is not made again. The first try just inserts; when a unique key refuses
+    `labeled` at once) is not made again, unless that job was refused and another person asks
+    (`_again_if_approved`). The first try just inserts; when a unique key refuses
     it (a redelivery, a trigger seen before, another process storing the same), the second try
     looks before it inserts.
     """
@@ -108,9 +112,9 @@ def store_alone(sessions: sessionmaker[Session], arrival: Arrival) -> Stored:
                 session.connection().execute(_DELIVERIES.insert(),
                                              _delivery_values(session, arrival))
                 jobs: list[tuple[int, str]] = []
-                for request in _requests(arrival):
-                    if last_try and session.scalar(select(Job.id).where(
-                            Job.trigger == request.trigger)):
+                for wanted in _requests(arrival):
+                    request = _again_if_approved(session, wanted) if last_try else wanted
+                    if request is None:
                         continue
                     job = new_job(request, delivery_id=arrival.delivery)
                     session.add(job)
@@ -123,19 +127,34 @@ def store_alone(sessions: sessionmaker[Session], arrival: Arrival) -> Stored:
     return None
 
 
+def _again_if_approved(session: Session, request: JobRequest) -> JobRequest | None:
+    """The request to store now that its trigger made a job before: none, unless that job was
+    refused and someone else asks again (a maintainer re-labelling an outsider's issue: their
+    approval, once per approver)."""
+    before = session.scalars(select(Job).where(Job.trigger == request.trigger)).first()
+    if before is None:
+        return request
+    if before.state != JobState.REFUSED or before.sender == request.sender:
+        return None
+    again = replace(request, trigger=f"{request.trigger}:approved-by:{request.sender}")
+    return None if session.scalar(select(Job.id).where(Job.trigger == again.trigger)) else again
+
+
 def store_batch(sessions: sessionmaker[Session], job_queue: JobQueue,
                 arrivals: list[Arrival]) -> list[Written]:
     """Store the deliveries (together when no unique key refuses them, else one by one) and put
-    their jobs on the queue with one message; each delivery's outcome, in order. Any other
-    failure (a locked or unreachable database) is the outcome of every delivery: trying each
-    again alone would only wait for it as many times."""
+    their jobs on the queue with one message; each delivery's outcome, in order. A batch the
+    database refuses for one delivery's sake (a unique key, a value it cannot hold) is stored
+    again one delivery at a time, so that delivery's failure is its own. A locked or unreachable
+    database (OperationalError) is the outcome of every delivery: trying each again alone would
+    only wait for it as many times."""
     outcomes: list[Written]
     try:
         outcomes = list(store_together(sessions, arrivals))
-    except IntegrityError:  # a redelivery, a trigger seen before: each on its own
-        outcomes = [_store_alone_or_error(sessions, arrival) for arrival in arrivals]
-    except Exception as error:
+    except OperationalError as error:
         return [error] * len(arrivals)
+    except Exception:  # a redelivery, a trigger seen before, one odd value: each on its own
+        outcomes = [_store_alone_or_error(sessions, arrival) for arrival in arrivals]
     try:
         job_queue.enqueue_all([job_id for outcome in outcomes if isinstance(outcome, list)
                                for job_id, _ in outcome])

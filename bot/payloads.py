@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+_ID = Field(gt=0, lt=2**63)
+"""GitHub's ids and numbers: positive, and within the 64-bit integers a database column holds."""
 
 
 class _Open(BaseModel):
@@ -25,12 +28,16 @@ class _Account(_Open):
     type: str | None = None
 
 
+class _Label(_Open):
+    name: str
+
+
 class _Repository(_Open):
     full_name: str
 
 
 class _Installation(_Open):
-    id: int
+    id: int = _ID
 
 
 class _Envelope(_Open):
@@ -41,26 +48,33 @@ class _Envelope(_Open):
 
 
 class _Numbered(_Open):
-    number: int
+    number: int = _ID
+    user: _Account | None = None
+
+
+class _Issue(_Numbered):
+    labels: list[_Label] | None = None
+    pull_request: dict[str, Any] | None = None
 
 
 class _Comment(_Open):
-    id: int
+    id: int = _ID
     body: str | None = None
 
 
 class _Review(_Open):
-    id: int
+    id: int = _ID
     state: str
     body: str | None = None
 
 
 class _IssuesEvent(_Envelope):
-    issue: _Numbered
+    issue: _Issue
+    label: _Label | None = None
 
 
 class _CommentEvent(_Envelope):
-    issue: _Numbered
+    issue: _Issue
     comment: _Comment
 
 
@@ -74,10 +88,19 @@ class _ReviewCommentEvent(_Envelope):
     pull_request: _Numbered
 
 
+class _InstallationEvent(_Envelope):
+    repositories: list[_Repository] | None = None
+    repositories_added: list[_Repository] | None = None
+    repositories_removed: list[_Repository] | None = None
+
+
 _MODELS: dict[str, type[_Envelope]] = {
     "issues": _IssuesEvent, "issue_comment": _CommentEvent,
     "pull_request_review": _ReviewEvent, "pull_request_review_comment": _ReviewCommentEvent,
+    "installation": _InstallationEvent, "installation_repositories": _InstallationEvent,
 }
+KNOWN_EVENTS = frozenset({*_MODELS, "ping"})
+"""The events the app subscribes to (and GitHub's ping): the only names its metrics carry."""
 
 
 class PayloadInvalid(ValueError):

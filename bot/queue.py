@@ -1,9 +1,10 @@
 """The job queue: Huey, with its embedded SQLite storage by default and Redis when configured.
 
 One task, `run_job(job_id)`, reads the job's row and hands it to the handler registered for its
-kind. Jobs on the same issue never run at once (a Huey lock per issue): a job that finds the
-lock held waits for it, however long the other job takes. A job with no handler fails with a
-clear error rather than vanishing.
+kind. Jobs on the same work never run at once: an issue and its pull request share one branch,
+and a job holds the lease on that branch (`bot.jobs.leases`) while it runs, renewing it; a job
+that finds the lease held waits for it, however long the other job takes, and a dead worker's
+lease expires. A job with no handler fails with a clear error rather than vanishing.
 """
 
 from __future__ import annotations
@@ -11,16 +12,18 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey
-from huey.exceptions import RetryTask, TaskLockedException
+from huey.exceptions import RetryTask
 from huey.storage import SqliteStorage
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.jobs.leases import DEFAULT_TTL, LeaseBusy, Leases
+from bot.repo import branch_prefix, issue_of_branch
 from bot.settings import AppSettings
-from bot.store import LIVE, Job, JobCancelled, JobState
+from bot.store import LIVE, Job, JobCancelled, JobState, private_file
 
 Handler = Callable[[Job], JobState]
 """Does a job's work; returns the state the job ends in (succeeded, waiting, failed)."""
@@ -41,8 +44,8 @@ def make_huey(settings: AppSettings, *, immediate: bool = False) -> Huey:
     """The queue the settings name: Redis when FLOWBOT_REDIS_URL is set, else SQLite."""
     if settings.redis_url:
         return RedisHuey("flowbot", url=settings.redis_url, immediate=immediate)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("flowbot", filename=str(settings.data_dir / "queue.sqlite3"),
+    queue_file = private_file(settings.data_dir / "queue.sqlite3")
+    return SqliteHuey("flowbot", filename=str(queue_file),
                       immediate=immediate, storage_class=WalSqliteStorage)
 
 
@@ -55,13 +58,20 @@ def queue_reachable(huey: Huey) -> str | None:
     return None
 
 
-UNLOCKED_KINDS = ("cancel",)
-"""Jobs that run beside the issue's other jobs: a cancel must not wait for the job it stops."""
+UNLOCKED_KINDS = ("cancel", "help")
+"""Jobs that run beside the work's other jobs: a cancel must not wait for the job it stops, and
+the help text touches nothing."""
 
 
-def lock_name(repository: str, number: int) -> str:
-    """The Huey lock that keeps two jobs on one issue from running at once."""
-    return f"issue:{repository}#{number}"
+def work_key(job: Job) -> str:
+    """The lease a job holds: its work's branch. A job that knows its branch (a review names
+    its pull request's head) keys on the issue in it; otherwise on its own number, which for an
+    issue is the issue (`flowbot/<issue>-…`). `branch_resolver` finds a pull request's branch."""
+    branch = job.request.get("branch")
+    number = issue_of_branch(branch) if isinstance(branch, str) else None
+    if isinstance(branch, str) and number is None:
+        return f"{job.repository}:{branch}"
+    return f"{job.repository}:{branch_prefix(job.number if number is None else number)}"
 
 
 @dataclass
@@ -72,11 +82,15 @@ class JobQueue:
     sessions: sessionmaker[Session]
     handlers: dict[str, Handler] = field(default_factory=dict)
     lock_wait_s: float = 5.0
-    """How long a job whose issue is busy waits before it looks at the lock again."""
+    """How long a job whose work is busy waits before it looks at the lease again."""
+    key_of: Callable[[Job], str] = work_key
+    """The lease a job holds (the service's resolves a pull request's branch on GitHub)."""
+    lease_ttl: timedelta = DEFAULT_TTL
 
     def __post_init__(self) -> None:
         self.task: Any = self.huey.task(retries=2, retry_delay=5, name="run_job")(self._run)
         self.fan_out: Any = self.huey.task(name="run_jobs")(self._fan_out)
+        self.leases = Leases(self.sessions, ttl=self.lease_ttl)
 
     def register(self, kind: str) -> Callable[[Handler], Handler]:
         """Register the handler of one job kind."""
@@ -84,16 +98,6 @@ class JobQueue:
             self.handlers[kind] = handler
             return handler
         return add
-
-    def release_locks(self) -> int:
-        """Drop the issue locks of unfinished jobs (a killed worker leaves them held: Huey's
-        locks do not expire); how many were held. Start workers one at a time."""
-        with self.sessions() as session:
-            pairs = session.execute(select(Job.repository, Job.number).where(
-                Job.state.in_(LIVE)).distinct()).all()
-        if not pairs:
-            return 0
-        return len(self.huey.flush_locks(*(lock_name(repo, number) for repo, number in pairs)))
 
     def enqueue(self, job_id: int) -> None:
         """Put a stored job on the queue."""
@@ -117,15 +121,16 @@ class JobQueue:
             job = session.get(Job, job_id)
             if job is None:
                 return "missing"
-            lock, unlocked = lock_name(job.repository, job.number), job.kind in UNLOCKED_KINDS
-        if unlocked:
+            if job.state not in LIVE:
+                return job.state
+        if job.kind in UNLOCKED_KINDS:
             return self._work(job_id)
         try:
-            with self.huey.lock_task(lock):
+            with self.leases.held(self.key_of(job)):
                 return self._work(job_id)
-        except TaskLockedException:
-            # another job on the issue runs; RetryTask, unlike the lock's own exception, spends
-            # none of the task's retries, so the job waits as long as that one takes
+        except LeaseBusy:
+            # another job on the work runs; RetryTask spends none of the task's retries, so the
+            # job waits as long as that one takes
             raise RetryTask(delay=self.lock_wait_s) from None
 
     def _work(self, job_id: int) -> str:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from githubkit import AppAuthStrategy, GitHub
-from githubkit_schemas.latest.models import Issue, IssueComment, PullRequestReview
+from githubkit_schemas.latest.models import Issue, IssueComment, PullRequestReview, SimpleUser
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -34,10 +34,13 @@ from bot.events import (
 from bot.github_api import InstallationClient, installation_client
 from bot.installations import active_repositories, inactive_repositories
 from bot.issue_ops import Repo
+from bot.jobs.rules import DEFAULT_TRUSTED_BOTS, Rules, Sender, admit
 from bot.queue import JobQueue
 from bot.repo import branch_prefix
 from bot.store import LIVE, Delivery, Job, JobState
 
+EDIT_TOLERANCE = timedelta(seconds=1)
+"""A comment whose `updated_at` is later than this after its `created_at` was edited."""
 STALE_AFTER = timedelta(minutes=30)
 """A job running this long without an update belongs to a worker that died."""
 
@@ -51,9 +54,12 @@ class Reconciled:
 
 
 def reconcile(queue: JobQueue, github: GitHub[AppAuthStrategy], *, app_login: str,
-              stale_after: timedelta = STALE_AFTER) -> Reconciled:
-    """One pass over every repository the app is installed on or has heard from."""
+              stale_after: timedelta = STALE_AFTER,
+              trusted_bots: frozenset[str] = DEFAULT_TRUSTED_BOTS) -> Reconciled:
+    """One pass over every repository the app is installed on or has heard from; what it finds
+    becomes a job only if `bot.jobs.rules.admit` — the webhook path's rules — lets it."""
     done = Reconciled()
+    rules = Rules(app_login, trusted_bots)
     for repository, installation_id in _repositories(queue).items():
         owner, name = repository.split("/", 1)
         repo = Repo(owner, name)
@@ -61,10 +67,11 @@ def reconcile(queue: JobQueue, github: GitHub[AppAuthStrategy], *, app_login: st
         base = {"repository": repository, "installation_id": installation_id}
         pulls = gh.rest.pulls.list(owner, name, state="open", per_page=100).parsed_data
         branches = {pull.head.ref for pull in pulls}
-        wanted = [*_unanswered_issues(gh, repo, branches, base),
+        wanted = [*_unanswered_issues(gh, repo, branches, base, rules),
                   *(request for pull in pulls if pull.user is not None
                     and pull.user.login == app_login
-                    for request in _unanswered_steering(gh, repo, pull.number, app_login, base))]
+                    for request in _unanswered_steering(gh, repo, pull.number, pull.head.ref,
+                                                        rules, base))]
         for request in wanted:
             job_id = _missing_job(queue, request)
             if job_id is not None:
@@ -74,7 +81,7 @@ def reconcile(queue: JobQueue, github: GitHub[AppAuthStrategy], *, app_login: st
     with queue.sessions.begin() as session:
         # running with no sign of life: its worker died; queued for that long: its message on
         # the queue was lost (a power cut can drop the last enqueues). A second message for a
-        # job that then runs anyway finds it finished, or waits for its issue's lock.
+        # job that then runs anyway finds it finished, or waits for its branch's lease.
         stale = list(session.scalars(select(Job).where(Job.state.in_(LIVE))))
         for job in stale:
             updated = job.updated_at if job.updated_at.tzinfo else job.updated_at.replace(
@@ -88,7 +95,7 @@ def reconcile(queue: JobQueue, github: GitHub[AppAuthStrategy], *, app_login: st
 
 
 def _unanswered_issues(gh: InstallationClient, repo: Repo, branches: set[str],
-                       base: dict[str, Any]) -> Iterator[JobRequest]:
+                       base: dict[str, Any], rules: Rules) -> Iterator[JobRequest]:
     """Open intent and failure issues with no pull request on the app's branch."""
     kinds: tuple[tuple[str, JobKind], ...] = ((INTENT_LABEL, "generate"),
                                               (FAILURE_LABEL, "repair"))
@@ -100,39 +107,55 @@ def _unanswered_issues(gh: InstallationClient, repo: Repo, branches: set[str],
             if issue.pull_request or any(b.startswith(branch_prefix(issue.number))
                                          for b in branches):
                 continue
-            yield JobRequest(kind, number=issue.number, trigger=f"issue:{issue.number}:{kind}",
-                             sender=issue.user.login if issue.user else "", **base)
+            author = _sender(issue.user)
+            if admit(kind, author, rules) is None:
+                yield JobRequest(kind, number=issue.number,
+                                 trigger=f"issue:{issue.number}:{kind}", sender=author.login,
+                                 **base)
 
 
-def _unanswered_steering(gh: InstallationClient, repo: Repo, number: int, app_login: str,
-                         base: dict[str, Any]) -> Iterator[JobRequest]:
+def _sender(user: SimpleUser | None) -> Sender:
+    return Sender(user.login, user.type) if user is not None else Sender("")
+
+
+def _edited(created: datetime, updated: datetime | None) -> bool:
+    """Whether a comment was edited after it was posted (GitHub moves `updated_at`)."""
+    return updated is not None and updated - created > EDIT_TOLERANCE
+
+
+def _unanswered_steering(gh: InstallationClient, repo: Repo, number: int, branch: str,
+                         rules: Rules, base: dict[str, Any]) -> Iterator[JobRequest]:
     """Commands and change-requesting reviews on one of the app's pull requests that the app has
     not answered: no comment of the app's came after them (a job that ran always replies)."""
     comments: list[IssueComment] = list(gh.rest.paginate(
         gh.rest.issues.list_comments, owner=repo.owner, repo=repo.name, issue_number=number,
         per_page=100))
-    answered = max((c.created_at for c in comments if c.user and c.user.login == app_login),
+    answered = max((c.created_at for c in comments if c.user and c.user.login == rules.app_login),
                    default=None)
 
-    def waiting(author: str, when: datetime | None) -> bool:
-        return (bool(author) and author != app_login and not author.endswith("[bot]")
-                and when is not None and (answered is None or when > answered))
+    def unanswered(when: datetime | None) -> bool:
+        return when is not None and (answered is None or when > answered)
 
     for comment in comments:
-        author = comment.user.login if comment.user else ""
+        author = _sender(comment.user)
         found = commands(comment.body if isinstance(comment.body, str) else None)
-        if found and waiting(author, comment.created_at):
-            name, text = found[0]
-            yield command_request(name, text, comment_id=comment.id, number=number,
-                                  base={**base, "sender": author})
+        if not found or not unanswered(comment.created_at):
+            continue
+        name, text = found[0]
+        request = command_request(name, text, comment_id=comment.id, number=number,
+                                  base={**base, "sender": author.login})
+        if admit(request.kind, author, rules,
+                 edited=_edited(comment.created_at, comment.updated_at)) is None:
+            yield request
     reviews: Iterator[PullRequestReview] = gh.rest.paginate(
         gh.rest.pulls.list_reviews, owner=repo.owner, repo=repo.name, pull_number=number,
         per_page=100)
     for review in reviews:
-        author = review.user.login if review.user else ""
-        if review.state == "CHANGES_REQUESTED" and waiting(author, review.submitted_at or None):
-            yield review_request(review.id, review.body, number=number,
-                                 base={**base, "sender": author})
+        author = _sender(review.user)
+        if review.state == "CHANGES_REQUESTED" and unanswered(review.submitted_at or None) \
+                and admit("revise", author, rules) is None:
+            yield review_request(review.id, review.body, number=number, branch=branch,
+                                 base={**base, "sender": author.login})
 
 
 def _repositories(queue: JobQueue) -> dict[str, int]:

@@ -23,12 +23,29 @@ from pydantic import SecretStr
 from connectors.core.redaction import scrub
 
 BOT_NAME = "flowbot[bot]"
+BOT_EMAIL = "flowbot[bot]@users.noreply.github.com"
+PUSH_ATTEMPTS = 3
+"""Pushes a job tries when the app's own commits keep landing on its branch meanwhile."""
 _LOCKS: dict[Path, threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
 
 
 class GitFailed(RuntimeError):
     """A git command failed; the message has git's words with the token scrubbed."""
+
+
+class PushRejected(GitFailed):
+    """The remote refused the push: the branch moved since the job fetched it."""
+
+
+class OthersCommitsOnBranch(GitFailed):
+    """Someone else pushed to the app's branch while the job worked: the job stops rather than
+    overwrite their commits."""
+
+    def __init__(self, branch: str, commits: list[str]) -> None:
+        self.branch, self.commits = branch, commits
+        super().__init__(f"{branch} has commits the job did not start from: "
+                         + "; ".join(commits))
 
 
 BRANCH_PREFIX = "flowbot/"
@@ -93,16 +110,54 @@ class Checkout:
             return None
         lines = [message, "", *(f"{key}: {value}" for key, value in trailers.items())]
         _run(["-c", f"user.name={BOT_NAME}", "-c",
-              "user.email=flowbot[bot]@users.noreply.github.com", "commit", "-q", "-m",
+              f"user.email={BOT_EMAIL}", "commit", "-q", "-m",
               "\n".join(lines)], cwd=self.path)
         return _run(["rev-parse", "HEAD"], cwd=self.path)
 
     def push(self, token: SecretStr) -> None:
-        """Push the branch; a fast-forward of whatever the job started from (never a force)."""
+        """Push the branch; a fast-forward, never a force. If the branch moved meanwhile and
+        every new commit on it is the app's own, the job's commits are rebased onto it and
+        pushed again; if anyone else's is there, OthersCommitsOnBranch (nothing is pushed)."""
         if not self.branch.startswith(BRANCH_PREFIX):
             raise GitFailed(f"refusing to push {self.branch}: the app pushes only flowbot/*")
-        _run(["push", "-q", self.remote, f"HEAD:refs/heads/{self.branch}"], token=token,
-             cwd=self.path)
+        for _ in range(PUSH_ATTEMPTS - 1):
+            try:
+                self._push(token)
+                return
+            except PushRejected:
+                self._rebase_onto_own_commits(token)
+        self._push(token)
+
+    def _push(self, token: SecretStr) -> None:
+        try:
+            _run(["push", "-q", self.remote, f"HEAD:refs/heads/{self.branch}"], token=token,
+                 cwd=self.path)
+        except GitFailed as error:
+            if "[rejected]" in str(error) or "non-fast-forward" in str(error) \
+                    or "fetch first" in str(error):
+                raise PushRejected(str(error)) from None
+            raise
+
+    def _rebase_onto_own_commits(self, token: SecretStr) -> None:
+        """Fetch the branch; rebase the job's commits onto it when what was added is the
+        app's own, else raise OthersCommitsOnBranch."""
+        tracking = f"refs/remotes/origin/{self.branch}"
+        _run(["--git-dir", str(self.mirror), "fetch", "-q", self.remote,
+              f"+refs/heads/{self.branch}:{tracking}"], token=token)
+        added = _run(["log", "--format=%H%x00%an%x00%cn%x00%s", f"{self.base_sha}..{tracking}"],
+                     cwd=self.path).splitlines()
+        others = [f"{sha[:7]} by {author}: {subject}" for sha, author, committer, subject in
+                  (line.split("\0", 3) for line in added)
+                  if author != BOT_NAME or committer != BOT_NAME]
+        if others:
+            raise OthersCommitsOnBranch(self.branch, others)
+        try:
+            _run(["-c", f"user.name={BOT_NAME}", "-c", f"user.email={BOT_EMAIL}", "rebase", "-q",
+                  tracking], cwd=self.path)
+        except GitFailed:
+            _run(["rebase", "--abort"], cwd=self.path)
+            raise
+        self.base_sha = _run(["rev-parse", tracking], cwd=self.path)
 
     def remove(self) -> None:
         """Remove the worktree."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from fastapi import FastAPI
 from githubkit import AppAuthStrategy, GitHub
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.agent.model import client as model_client
 from bot.github_api import AppIdentity, app_client
+from bot.jobs.branches import branch_keys
 from bot.jobs.context import JobContext
 from bot.jobs.generate import generate
 from bot.jobs.help import help_reply
@@ -38,7 +40,8 @@ class Service:
 
     def reconcile(self) -> Reconciled:
         """One reconciler pass (at start-up; the queue runs one every ten minutes)."""
-        return reconcile(self.queue, self.github, app_login=self.settings.bot_login)
+        return reconcile(self.queue, self.github, app_login=self.settings.bot_login,
+                         trusted_bots=self.settings.trusted_bots)
 
 
 def build_service(settings: AppSettings) -> Service:
@@ -46,12 +49,14 @@ def build_service(settings: AppSettings) -> Service:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     configure_logging(settings.log_level, secrets=settings.secret_values())
     sessions = open_app_store(settings.database)
-    queue = JobQueue(make_huey(settings), sessions)
     github = app_client(AppIdentity(settings.github_app_id, settings.private_key(),
                                     settings.github_api_url))
+    queue = JobQueue(make_huey(settings), sessions, key_of=branch_keys(github, sessions),
+                     lease_ttl=timedelta(seconds=settings.lease_ttl_s))
     _register_handlers(settings, queue, github, sessions)
     queue.huey.periodic_task(crontab(minute="*/10"), name="reconcile")(
-        lambda: reconcile(queue, github, app_login=settings.bot_login))
+        lambda: reconcile(queue, github, app_login=settings.bot_login,
+                          trusted_bots=settings.trusted_bots))
     app = create_app(settings, sessions, queue)
     return Service(settings, sessions, queue, app, github)
 

@@ -25,7 +25,9 @@ GITHUB_BODY_LIMIT = 25 * 1024 * 1024
 VARIABLES = ("GITHUB_APP_ID", "GITHUB_PRIVATE_KEY", "GITHUB_PRIVATE_KEY_PATH",
              "GITHUB_WEBHOOK_SECRET", "GITHUB_API_URL", "ANTHROPIC_API_KEY",
              "ANTHROPIC_BASE_URL", "FLOWBOT_MODEL", "FLOWBOT_DATABASE_URL", "FLOWBOT_REDIS_URL",
-             "FLOWBOT_DATA_DIR", "FLOWBOT_MAX_BODY_BYTES", "FLOWBOT_APP_SLUG", "LOG_LEVEL")
+             "FLOWBOT_DATA_DIR", "FLOWBOT_MAX_BODY_BYTES", "FLOWBOT_APP_SLUG", "LOG_LEVEL",
+             "FLOWBOT_TRUSTED_BOTS", "FLOWBOT_LEASE_TTL_S", "FLOWBOT_HEADER_TIMEOUT_S",
+             "FLOWBOT_BODY_TIMEOUT_S", "FLOWBOT_MAX_CONNECTIONS", "FLOWBOT_MAX_INFLIGHT_BYTES")
 
 
 class SettingsError(ValueError):
@@ -56,6 +58,21 @@ class AppSettings(BaseModel):
     """The app's slug: its comments and pull requests come from `<slug>[bot]`."""
     log_level: str = Field(default="INFO", alias="LOG_LEVEL",
                            pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+    trusted_bots_list: str = Field(default="github-actions[bot]", alias="FLOWBOT_TRUSTED_BOTS",
+                                   pattern=r"^[A-Za-z0-9\[\]_., -]*$")
+    """Bots (comma-separated logins) whose `flow-failure` issues are repaired, besides the app."""
+    lease_ttl_s: float = Field(default=60.0, alias="FLOWBOT_LEASE_TTL_S", ge=1, le=3600)
+    """How long a job's lease on its branch outlives its worker's last renewal."""
+    header_timeout_s: float = Field(default=10.0, alias="FLOWBOT_HEADER_TIMEOUT_S", gt=0,
+                                    le=300)
+    """How long a connection may take to send a request's headers (`flowbot serve`)."""
+    body_timeout_s: float = Field(default=30.0, alias="FLOWBOT_BODY_TIMEOUT_S", gt=0, le=600)
+    """How long a request may take to send its body after its headers."""
+    max_connections: int = Field(default=1000, alias="FLOWBOT_MAX_CONNECTIONS", ge=2)
+    """Open connections at most (lowered to fit the process's file limit)."""
+    max_inflight_bytes: int = Field(default=64 * 1024 * 1024, alias="FLOWBOT_MAX_INFLIGHT_BYTES",
+                                    gt=0)
+    """Bytes of requests received and not yet answered, over all connections."""
 
     @model_validator(mode="after")
     def _one_private_key(self) -> Self:
@@ -90,6 +107,12 @@ class AppSettings(BaseModel):
     def bot_login(self) -> str:
         """The login the app's own comments and pull requests carry."""
         return f"{self.app_slug}[bot]"
+
+    @property
+    def trusted_bots(self) -> frozenset[str]:
+        """The logins of FLOWBOT_TRUSTED_BOTS."""
+        return frozenset(name.strip() for name in self.trusted_bots_list.split(",")
+                         if name.strip())
 
     @property
     def database(self) -> str:

@@ -8,10 +8,12 @@ arrives: webhook, redelivery or the reconciler.
 from __future__ import annotations
 
 import enum
+import os
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Engine, Integer, String, Text, inspect, text
+from sqlalchemy import JSON, DateTime, Engine, Integer, String, Text, inspect, make_url, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from flowkit.runtime.store import store_engine
@@ -90,6 +92,28 @@ class Job(Base):
     updated_at: Mapped[datetime] = mapped_column(default=_now, onupdate=_now)
 
 
+class Approval(Base):
+    """An issue someone with write access asked for work on: its author's answers count even
+    when the author has no write access (`bot.jobs.rules`)."""
+
+    __tablename__ = "flowbot_approvals"
+
+    repository: Mapped[str] = mapped_column(String(200), primary_key=True)
+    number: Mapped[int] = mapped_column(primary_key=True)
+    approved_by: Mapped[str] = mapped_column(String(100))
+    approved_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class Lease(Base):
+    """A worker's lease on a piece of work (`bot.jobs.leases`): who holds it, and until when."""
+
+    __tablename__ = "flowbot_leases"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column()
+
+
 class InstalledRepository(Base):
     """A repository the app is installed on, kept in step by `installation` and
     `installation_repositories` events; the reconciler's list of where to look."""
@@ -103,9 +127,23 @@ class InstalledRepository(Base):
     updated_at: Mapped[datetime] = mapped_column(default=_now, onupdate=_now)
 
 
+def private_file(path: Path) -> Path:
+    """Create `path` readable and writable by its owner only (0600), or tighten it to that if it
+    exists: the app's SQLite files hold every payload it received. SQLite gives the `-wal` and
+    `-shm` files it makes beside a database the database file's permissions."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    path.chmod(0o600)
+    return path
+
+
 def open_app_store(url: str) -> sessionmaker[Session]:
     """Connect to the app's database, create its tables when missing and add the columns a
-    newer version added to them."""
+    newer version added to them. A SQLite file is created 0600 (`private_file`)."""
+    database = make_url(url)
+    if database.get_backend_name() == "sqlite" and database.database not in (None, "",
+                                                                             ":memory:"):
+        private_file(Path(str(database.database)))
     engine = store_engine(url)
     Base.metadata.create_all(engine)
     _add_new_columns(engine)

@@ -11,6 +11,7 @@ trigger), and puts them on the queue. `/healthz`, `/readyz` and `/metrics` are f
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import re
@@ -29,12 +30,14 @@ from prometheus_client import (
     generate_latest,
 )
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.requests import ClientDisconnect
 
 from bot.delivery_writer import Accepted, DeliveryNotStored, DeliveryWriter, Malformed
-from bot.payloads import check_payload
+from bot.payloads import KNOWN_EVENTS, check_payload
 from bot.queue import JobQueue, queue_reachable
 from bot.settings import AppSettings
 from bot.store import reachable
+from bot.web.intake_limits import quiet_accept_errors
 
 WEBHOOK_PATH = "/api/github/webhooks"
 _SIGNATURE = re.compile(r"sha256=(?P<digest>[0-9a-f]{64})")
@@ -62,6 +65,17 @@ class _Metrics:
         self.latency = Histogram("flowbot_webhook_seconds", "Time to acknowledge a delivery",
                                  registry=self.registry,
                                  buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5))
+
+
+UNVERIFIED = "unverified"
+"""The event label of a request whose signature was not (yet) checked: what an unsigned request
+says it is costs nothing to remember."""
+
+
+def event_label(event: str) -> str:
+    """The metrics label of a verified delivery's event: its name if the app knows it, else
+    `other` (so no sender can grow the metrics with invented names)."""
+    return event if event in KNOWN_EVENTS else "other"
 
 
 def _json(content: dict[str, object], status: int) -> Response:
@@ -106,6 +120,7 @@ def create_app(settings: AppSettings, sessions: sessionmaker[Session],
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        quiet_accept_errors(asyncio.get_running_loop())
         await writer.start()
         yield
         await writer.aclose()  # what it was sent is stored before the server stops
@@ -121,37 +136,43 @@ def create_app(settings: AppSettings, sessions: sessionmaker[Session],
         started = time.perf_counter()
         event = request.headers.get("x-github-event", "")
         delivery = request.headers.get("x-github-delivery", "")
-        body = await _body(request, settings.max_body_bytes)
+        try:
+            body = await _body(request, settings.max_body_bytes)
+        except ClientDisconnect:  # gone, or cut off by the server's limits (bot.web.intake_limits)
+            metrics.deliveries.labels(UNVERIFIED, "disconnected").inc()
+            return _problem(408, "the request ended before its body arrived")
         if body is None:
-            metrics.deliveries.labels(event or "unknown", "too_large").inc()
+            metrics.deliveries.labels(UNVERIFIED, "too_large").inc()
             return _problem(413, f"payload larger than {settings.max_body_bytes} bytes")
         if not signature_valid(secret, body, request.headers.get("x-hub-signature-256")):
-            metrics.deliveries.labels(event or "unknown", "unauthorized").inc()
+            metrics.deliveries.labels(UNVERIFIED, "unauthorized").inc()
             return _problem(401, "missing or wrong X-Hub-Signature-256 (sha256=…) signature")
         if not _EVENT.fullmatch(event) or not _DELIVERY.fullmatch(delivery):
+            metrics.deliveries.labels("other", "malformed").inc()
             return _problem(400, "X-GitHub-Event (an event name such as `issues`) and "
                                  "X-GitHub-Delivery (GitHub's delivery id) are required")
+        label = event_label(event)
         if event == "ping":
             return _pong(body, metrics)
         try:
             outcome = await writer.store(delivery, event, body)
         except DeliveryNotStored as error:
-            metrics.deliveries.labels(event, "not_stored").inc()
+            metrics.deliveries.labels(label, "not_stored").inc()
             log.error("delivery.not_stored", delivery=delivery, webhook_event=event,
                       error=str(error))
             return _problem(503, "the delivery was not stored (the app's log says why); "
                                  "redeliver it later")
         if isinstance(outcome, Malformed):
-            metrics.deliveries.labels(event, "malformed").inc()
+            metrics.deliveries.labels(label, "malformed").inc()
             return _problem(400, f"not a valid {event} payload: {outcome.reason}")
         if not isinstance(outcome, Accepted):
-            metrics.deliveries.labels(event, "duplicate").inc()
+            metrics.deliveries.labels(label, "duplicate").inc()
             log.info("delivery.duplicate", delivery=delivery, webhook_event=event)
             return _json({"duplicate": True}, 200)
         jobs = [job_id for job_id, _ in outcome.jobs]
         for _, kind in outcome.jobs:
             metrics.jobs.labels(kind).inc()
-        metrics.deliveries.labels(event, "accepted").inc()
+        metrics.deliveries.labels(label, "accepted").inc()
         metrics.latency.observe(time.perf_counter() - started)
         log.info("delivery.accepted", delivery=delivery, webhook_event=event,
                  action=outcome.action, jobs=jobs, decision=outcome.decision)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.deliveries import Arrival, Written, describe, read_arrival, store_batch
 from bot.delivery_protocol import Frames, first_line, frame, read_delivery
 from bot.heap import freeze_start_up_heap
+from bot.jobs.rules import DEFAULT_TRUSTED_BOTS
 from bot.logging import configure_logging
 from bot.queue import JobQueue, make_huey
 from bot.settings import AppSettings
@@ -36,7 +37,8 @@ log = structlog.get_logger("flowbot.delivery_writer")
 
 
 def answer_batch(frames: list[bytes], store: Callable[[list[Arrival]], list[Written]],
-                 app_login: str) -> list[tuple[int, dict[str, Any]]]:
+                 app_login: str, trusted_bots: frozenset[str] = DEFAULT_TRUSTED_BOTS,
+                 ) -> list[tuple[int, dict[str, Any]]]:
     """Read, store and queue a batch of deliveries; each one's answer by sequence number."""
     answers: dict[int, dict[str, Any]] = {}
     readable: list[tuple[int, Arrival]] = []
@@ -45,12 +47,13 @@ def answer_batch(frames: list[bytes], store: Callable[[list[Arrival]], list[Writ
         sequence, delivery, event = sent.sequence, sent.delivery, sent.event
         try:
             readable.append((sequence, read_arrival(delivery, event, sent.body,
-                                                    app_login=app_login)))
+                                                    app_login=app_login,
+                                                    trusted_bots=trusted_bots)))
         except ValueError as error:  # orjson.JSONDecodeError and PayloadInvalid
             answers[sequence] = {"malformed": str(error).partition("\n")[0]}
-        except Exception as error:  # a payload shape routing does not expect: not this batch's
+        except Exception as error:  # a payload shape routing does not expect: this one's alone
             log.exception("delivery.unreadable", delivery=delivery, webhook_event=event)
-            answers[sequence] = {"error": first_line(error)}
+            answers[sequence] = {"malformed": f"a shape flowbot cannot route ({first_line(error)})"}
     outcomes = store([arrival for _, arrival in readable]) if readable else []
     for (sequence, arrival), outcome in zip(readable, outcomes, strict=True):
         if isinstance(outcome, Exception):
@@ -66,12 +69,12 @@ def answer_batch(frames: list[bytes], store: Callable[[list[Arrival]], list[Writ
 
 
 def _answered(batch: list[bytes], sessions: sessionmaker[Session], job_queue: JobQueue,
-              app_login: str) -> list[tuple[int, dict[str, Any]]]:
+              settings: AppSettings) -> list[tuple[int, dict[str, Any]]]:
     """The batch's answers; if handling it fails as a whole, that failure is each one's answer,
     and the writer goes on with the next batch."""
     try:
         return answer_batch(batch, lambda arrivals: store_batch(sessions, job_queue, arrivals),
-                            app_login)
+                            settings.bot_login, settings.trusted_bots)
     except Exception as error:
         log.exception("delivery_writer.batch_failed", deliveries=len(batch))
         return [(read_delivery(data).sequence, {"error": first_line(error)}) for data in batch]
@@ -102,8 +105,7 @@ def _serve(sock: socket.socket, settings: AppSettings) -> None:
     sock.sendall(frame(orjson.dumps({"ready": True})))
     try:
         while batch := frames.batch(BATCH_LIMIT):
-            sock.sendall(frame(orjson.dumps(_answered(batch, sessions, job_queue,
-                                                       settings.bot_login))))
+            sock.sendall(frame(orjson.dumps(_answered(batch, sessions, job_queue, settings))))
     finally:
         if checkpointer is not None:
             checkpointer.stop()

@@ -11,6 +11,7 @@ from huey.consumer import Consumer
 from bot.heap import freeze_start_up_heap
 from bot.service import Service, build_service
 from bot.settings import SettingsError, load_settings
+from bot.web.intake_limits import intake_limits, server_options
 
 
 def _service() -> Service:
@@ -33,17 +34,9 @@ def _service() -> Service:
     return service
 
 
-def _release_locks(service: Service) -> None:
-    """Drop per-issue job locks a killed worker left behind (Huey's locks do not expire).
-    With several workers sharing Redis, start them one at a time."""
-    released = service.queue.release_locks()
-    if released:
-        typer.echo(f"released {released} job lock(s) left by a stopped worker", err=True)
-
-
 def _consumer(service: Service, workers: int) -> Consumer:
-    """Start the consumer's workers beside the web server (signals stay uvicorn's)."""
-    _release_locks(service)
+    """Start the consumer's workers beside the web server (signals stay uvicorn's). Workers
+    can start in any order: a job's lease expires only when its worker stops renewing it."""
     consumer: Consumer = service.queue.huey.create_consumer(workers=workers,
                                                             worker_type="thread")
     consumer.start()
@@ -61,7 +54,8 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
     consumer = _consumer(service, workers) if with_worker else None
     freeze_start_up_heap()
     try:
-        uvicorn.run(service.app, host=host, port=port, log_level="warning")
+        uvicorn.run(service.app, host=host, port=port, log_level="warning",
+                    **server_options(intake_limits(service.settings)))
     finally:
         if consumer is not None:
             consumer.stop(graceful=True)
@@ -70,5 +64,4 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
 def worker(workers: Annotated[int, typer.Option(help="Consumer threads.")] = 2) -> None:
     """Consume jobs from the queue (SQLite by default, Redis with FLOWBOT_REDIS_URL)."""
     service = _service()
-    _release_locks(service)
     service.queue.huey.create_consumer(workers=workers, worker_type="thread").run()

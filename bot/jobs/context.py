@@ -10,21 +10,20 @@ from githubkit import AppAuthStrategy, GitHub
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.github_api import InstallationClient
-from bot.issue_ops import Repo, comment, permission_of
+from bot.issue_ops import Repo
+from bot.jobs.leases import lease_lost
+from bot.jobs.rules import Rules, authorise
 from bot.settings import AppSettings
 from bot.store import Job, JobCancelled, JobState
 
-WRITERS = ("admin", "maintain", "write")
 
-
-def refused(gh: InstallationClient, repo: Repo, job: Job, what: str) -> bool:
-    """True, after one polite reply, when the job's sender may not `what` (ask flowbot for a
-    flow, steer its pull requests…): only people with write access or more may."""
-    if permission_of(gh, repo, job.sender) in WRITERS:
-        return False
-    comment(gh, repo, job.number, f"@{job.sender} thanks — only people with write access to "
-                                  f"this repository can {what}.")
-    return True
+def refused(gh: InstallationClient, repo: Repo, job: Job, what: str, context: JobContext, *,
+            issue_author: str | None = None) -> bool:
+    """True, after one polite reply that says how to get approval, when the job's sender may
+    not `what` (ask flowbot for a flow, steer its pull requests…): `bot.jobs.rules.authorise`,
+    the same rules whichever path made the job."""
+    return not authorise(gh, repo, job, what, context.rules, context.sessions,
+                         issue_author=issue_author)
 
 
 @dataclass
@@ -41,10 +40,17 @@ class JobContext:
     max_gate_attempts: int = 4
     token_budget: int = 400_000
 
+    @property
+    def rules(self) -> Rules:
+        """Who may start work in this installation (`bot.jobs.rules`)."""
+        return Rules(self.settings.bot_login, self.settings.trusted_bots)
+
     def checkpoint_for(self, job_id: int) -> Callable[[], None]:
         """A check to make before each step of a long job: raises JobCancelled once someone
-        has cancelled the job (`/cancel`)."""
+        has cancelled the job (`/cancel`), or once its lease was lost."""
         def checkpoint() -> None:
+            if lease_lost():
+                raise JobCancelled("the job's lease on its branch expired while it worked")
             with self.sessions() as session:
                 job = session.get(Job, job_id)
                 if job is not None and job.state == JobState.CANCELLED:

@@ -16,6 +16,7 @@ from bot.agent.model import BudgetExhausted, ModelCaller, Usage
 from bot.agent.prompts import PROMPTS, render
 from bot.agent.sanitize import data_block
 from bot.agent.tools import GateRun
+from bot.github.push import push_or_explain
 from bot.github_api import InstallationClient, installation_client, installation_token
 from bot.issue_ops import (
     Repo,
@@ -55,11 +56,12 @@ def generate(job: Job, context: JobContext, *, answers: str = "") -> JobState:
         upsert_status_comment(gh, repo, Status("generate", job.number, phase, detail,
                                                str(job.id)))
 
-    if refused(gh, repo, job, "ask flowbot for a flow"):
+    issue = gh.rest.issues.get(owner, name, job.number).parsed_data
+    if refused(gh, repo, job, "ask flowbot for a flow", context,
+               issue_author=issue.user.login if issue.user else None):
         return JobState.REFUSED
     react_to_issue(gh, repo, job.number, "eyes")
     status(Phase.SPEC, "Reading the request and the connector catalog.")
-    issue = gh.rest.issues.get(owner, name, job.number).parsed_data
     repository = gh.rest.repos.get(owner, name).parsed_data
     token = installation_token(context.github, job.installation_id)
     branch = branch_name(job.number, issue.title)
@@ -109,7 +111,9 @@ def generate(job: Job, context: JobContext, *, answers: str = "") -> JobState:
             status(Phase.FAILED, "The gate still fails; see the comment above.")
             react_to_issue(gh, repo, job.number, "confused")
             return JobState.FAILED
-        work.push(token)
+        if not push_or_explain(work, token, gh, repo, job.number):
+            status(Phase.FAILED, "Someone else pushed to the branch; see the comment above.")
+            return JobState.FAILED
         reviewers = [issue.user.login] if issue.user else []
         return _pull_request(gh, repo, job, work.path, folder, branch, repository.default_branch,
                              result, usage, version, context,

@@ -7,13 +7,17 @@ from bot.issue_ops import Repo, comment
 from bot.jobs.context import JobContext
 from bot.store import Job, JobState
 
-HELP = """flowbot's commands, at the start of a line in a comment on its pull requests:
+HELP = """flowbot's commands, each as the first line of a paragraph of a new comment on its pull
+requests (not in a quote, a list or code):
 
 - `/revise <what to change>` — make that change on this pull request's branch, run the gate,
   and push a new commit
 - `/cancel` — stop the job queued or running on this pull request or its issue
 - `/retry` — run the last job again, if it failed or was cancelled
 - `/help` — this list
+
+On an `integration-request` or `flow-failure` issue, `/approve` (by someone with write access)
+lets flowbot work on a request it refused and accept its author's answers.
 
 Only people with write access can steer flowbot."""
 

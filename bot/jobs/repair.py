@@ -19,6 +19,7 @@ from bot.agent.loop import AgentLimits, AgentStatus, run_agent, stable_prefix
 from bot.agent.model import ModelCaller, Usage
 from bot.agent.prompts import PROMPTS, render
 from bot.agent.sanitize import data_block
+from bot.github.push import push_or_explain
 from bot.github_api import installation_client, installation_token
 from bot.issue_ops import (
     Repo,
@@ -67,8 +68,7 @@ def repair(job: Job, context: JobContext) -> JobState:
     def status(phase: Phase, detail: str = "") -> None:
         upsert_status_comment(gh, repo, Status("repair", job.number, phase, detail, str(job.id)))
 
-    if job.sender != context.settings.bot_login and refused(gh, repo, job,
-                                                            "ask flowbot for a repair"):
+    if refused(gh, repo, job, "ask flowbot for a repair", context):
         return JobState.REFUSED
     react_to_issue(gh, repo, job.number, "eyes")
     issue = gh.rest.issues.get(owner, name, job.number).parsed_data
@@ -130,7 +130,9 @@ def repair(job: Job, context: JobContext) -> JobState:
         record_work(context.sessions, job.id, work_record)
         work.commit(folder, f"Repair {report.flow} for #{job.number}",
                     trailers={"Flowbot-Job": str(job.id), "Flowbot-Issue": f"#{job.number}"})
-        work.push(token)
+        if not push_or_explain(work, token, gh, repo, job.number):
+            status(Phase.FAILED, "Someone else pushed to the branch; see the comment above.")
+            return JobState.FAILED
         permalink = f"{repository.html_url}/blob/{test_sha}/{fixture}"
         gate_report = result.last_gate.report if result.last_gate else before.report
         body = render_pull_request_body(PullRequestContent(

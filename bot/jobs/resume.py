@@ -13,8 +13,9 @@ from githubkit_schemas.latest.models import IssueComment
 from bot.agent.sanitize import data_block
 from bot.github_api import installation_client
 from bot.issue_ops import Repo, permission_of, remove_label
-from bot.jobs.context import WRITERS, JobContext
+from bot.jobs.context import JobContext
 from bot.jobs.generate import NEEDS_INFO, QUESTIONS_OPENING, generate
+from bot.jobs.rules import WRITERS
 from bot.store import Job, JobState
 
 

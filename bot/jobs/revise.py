@@ -17,6 +17,7 @@ from bot.agent.loop import AgentLimits, AgentStatus, run_agent, stable_prefix
 from bot.agent.model import ModelCaller, Usage
 from bot.agent.prompts import PROMPTS, render
 from bot.agent.sanitize import data_block
+from bot.github.push import push_or_explain
 from bot.github_api import InstallationClient, installation_client, installation_token
 from bot.issue_ops import Repo, comment, react_to_comment
 from bot.jobs.context import JobContext, refused
@@ -46,7 +47,7 @@ def revise(job: Job, context: JobContext) -> JobState:
     assert job.installation_id is not None
     gh = installation_client(context.github, job.installation_id)
     comment_id = job.request.get("comment_id")
-    if refused(gh, repo, job, "steer flowbot's pull requests"):
+    if refused(gh, repo, job, "steer flowbot's pull requests", context):
         return JobState.REFUSED
     if comment_id is not None:
         react_to_comment(gh, repo, int(comment_id), "eyes")
@@ -89,7 +90,10 @@ def revise(job: Job, context: JobContext) -> JobState:
         if sha is None:
             comment(gh, repo, job.number, "The gate is clean and nothing needed to change.")
         else:
-            work.push(token)
+            if not push_or_explain(work, token, gh, repo, job.number):
+                if comment_id is not None:
+                    react_to_comment(gh, repo, int(comment_id), "confused")
+                return JobState.FAILED
             comment(gh, repo, job.number, f"Done in {sha[:7]}: {result.summary}\n\nThe gate is "
                                           f"clean ({result.attempts} attempt(s)).")
         if comment_id is not None:

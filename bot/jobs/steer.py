@@ -4,7 +4,7 @@ last job that failed again.
 Both look at the jobs of the pull request and of the issue it answers (the number in the app's
 branch, `flowbot/<issue>-…`). A cancel marks the live jobs cancelled in the store; a running
 job sees that before its next model call and stops (see `JobContext.checkpoint_for`). A cancel does
-not wait for the issue's lock, or it would wait for the very job it is meant to stop.
+not wait for the branch's lease, or it would wait for the very job it is meant to stop.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def _steering(job: Job, context: JobContext,
     repo = Repo(owner, name)
     assert job.installation_id is not None
     gh = installation_client(context.github, job.installation_id)
-    if refused(gh, repo, job, f"{verb} flowbot's work"):
+    if refused(gh, repo, job, f"{verb} flowbot's work", context):
         return None
     return gh, repo, _numbers(gh, repo, job.number)
 

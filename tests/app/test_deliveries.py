@@ -100,3 +100,17 @@ def test_a_database_failure_is_the_outcome_of_each_delivery_it_touched(
 
     assert all(isinstance(outcome, OperationalError) for outcome in outcomes)
     assert "no such table" in str(outcomes[0])
+
+
+def test_a_value_the_database_cannot_hold_fails_only_its_own_delivery(
+        sessions: sessionmaker[Session], settings: AppSettings) -> None:
+    job_queue = JobQueue(make_huey(settings), sessions)
+    odd = _arrival("odd", 9)
+    odd = Arrival(odd.delivery, odd.event, {**odd.payload, "installation": {"id": 2 ** 63}},
+                  odd.decision, odd.body)
+
+    outcomes = store_batch(sessions, job_queue, [_arrival("a", 1), odd, _arrival("c", 3)])
+
+    assert isinstance(outcomes[1], Exception)
+    assert [len(o) for o in (outcomes[0], outcomes[2]) if isinstance(o, list)] == [1, 1]
+    assert _counts(sessions) == (2, 2)

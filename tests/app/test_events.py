@@ -16,16 +16,32 @@ APP = "flowbot[bot]"
 @pytest.mark.parametrize(("body", "found"), [
     ("/revise use the customer's email as the deal name",
      [("revise", "use the customer's email as the deal name")]),
-    ("Thanks!\n/retry", [("retry", "")]),
+    ("Thanks!\n\n/retry", [("retry", "")]),
+    ("   /retry", [("retry", "")]),  # up to three spaces: still a paragraph
     ("please run `/retry` when you can", []),
     ("> /revise quoted from above\nno", []),
     ("```\n/cancel\n```", []),
-    ("  /cancel indented", []),
     ("/frobnicate now", [("frobnicate", "now")]),
 ])
-def test_a_command_counts_only_at_the_start_of_a_line(body: str,
-                                                      found: list[tuple[str, str]]) -> None:
+def test_a_command_is_the_first_line_of_a_top_level_paragraph(
+        body: str, found: list[tuple[str, str]]) -> None:
     assert commands(body) == found
+
+
+@pytest.mark.parametrize("body", [
+    "Thanks!\n/retry",  # a paragraph's second line
+    "    /cancel indented code",
+    "~~~\n/cancel\n~~~",
+    "````\n```\n/cancel\n````",  # a longer backtick run: ``` inside does not close it
+    "~~~~\n~~~\n/cancel\n~~~~",
+    "<!--\n/revise hidden in a comment\n-->",
+    "<!-- /revise -->",
+    "> quoted\n/revise lazy continuation of the quote",
+    "- /revise in a list",
+    "<div>\n/cancel\n</div>",
+])
+def test_no_command_where_github_shows_code_or_hides_text(body: str) -> None:
+    assert commands(body) == []
 
 
 def _comment(body: str, *, on_app_pull: bool = True, sender_type: str = "User") -> dict[str, Any]:

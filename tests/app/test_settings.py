@@ -67,3 +67,15 @@ def test_an_unknown_key_in_the_config_file_is_named(environment: dict[str, str],
 
     with pytest.raises(SettingsError, match="GIHUB_APP_ID"):
         load_settings({**environment, "FLOWBOT_CONFIG": str(config)})
+
+
+@pytest.mark.parametrize(("value", "trusted"), [
+    (None, {"github-actions[bot]"}),
+    ("github-actions[bot], ci-reporter[bot]", {"github-actions[bot]", "ci-reporter[bot]"}),
+    ("-", {"-"}),  # no bot is called that: none is trusted
+])
+def test_trusted_bots_are_configurable(environment: dict[str, str], value: str | None,
+                                       trusted: set[str]) -> None:
+    extra = {} if value is None else {"FLOWBOT_TRUSTED_BOTS": value}
+
+    assert load_settings({**environment, **extra}).trusted_bots == trusted

@@ -1,0 +1,1 @@
+"""The webhook path: receiving, bounding and answering GitHub's deliveries."""
