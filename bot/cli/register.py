@@ -15,12 +15,12 @@ from typing import Annotated, Any
 import typer
 import yaml
 
-MANIFEST = Path(__file__).resolve().parents[2] / "app.yml"
+from bot.resources import manifest_path
 
 
 def manifest(webhook_url: str, *, name: str = "flowbot") -> dict[str, Any]:
     """The manifest of `app.yml` with the webhook URL and the app's name filled in."""
-    data: dict[str, Any] = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    data: dict[str, Any] = yaml.safe_load(manifest_path().read_text(encoding="utf-8"))
     data["name"] = name
     data["hook_attributes"]["url"] = webhook_url
     return data

@@ -17,9 +17,10 @@ from bot.github_sim.render import (
     issue_json,
     label_json,
     pull_json,
+    repo_label_json,
     repository_json,
 )
-from bot.github_sim.state import CheckRun, Issue, Pull, Repository, iso, now
+from bot.github_sim.state import CheckRun, Issue, Pull, RepoLabel, Repository, iso, now
 from bot.github_sim.templates import PERMISSION_EXAMPLE, example, user
 
 if TYPE_CHECKING:
@@ -202,6 +203,30 @@ def build_app(sim: GitHubSimulator) -> FastAPI:
         with world.lock:
             comment.body, comment.updated = body["body"], now()
         return comment_json(world, repository, comment, host(request))
+
+    @app.get("/repos/{owner}/{name}/labels")
+    def list_repo_labels(owner: str, name: str, request: Request) -> list[dict[str, Any]]:
+        installation(request)
+        repository = repo(owner, name)
+        return [repo_label_json(repository, label, host(request))
+                for label in repository.labels.values()]
+
+    @app.post("/repos/{owner}/{name}/labels", status_code=201, response_model=None)
+    async def create_repo_label(owner: str, name: str,
+                                request: Request) -> dict[str, Any] | JSONResponse:
+        installation(request)
+        repository = repo(owner, name)
+        body = await request.json()
+        label = RepoLabel(str(body["name"]), str(body.get("color") or "ededed").lstrip("#"),
+                          body.get("description"))
+        with world.lock:
+            if label.name in repository.labels:
+                return JSONResponse(
+                    {"message": "Validation Failed", "documentation_url": DOCS,
+                     "errors": [{"resource": "Label", "code": "already_exists",
+                                 "field": "name"}]}, status_code=422)
+            repository.labels[label.name] = label
+        return repo_label_json(repository, label, host(request))
 
     @app.post("/repos/{owner}/{name}/issues/{number}/labels")
     async def add_labels(owner: str, name: str, number: int,

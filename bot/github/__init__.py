@@ -1,0 +1,1 @@
+"""Talking to GitHub: the API client, issue and pull request operations, git."""
