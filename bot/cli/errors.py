@@ -60,7 +60,7 @@ def message_of(error: BaseException) -> str:
                 "runs and that FLOWBOT_DATABASE_URL (or --database) points at it")
     if isinstance(error, SettingsError):  # one problem a line at start-up; one line here
         head, *problems = str(error).splitlines()
-        return f"{head} {'; '.join(problem.strip() for problem in problems)}"
+        return f"{head.removeprefix('flowbot ')} {'; '.join(p.strip() for p in problems)}"
     return str(error)
 
 

@@ -10,18 +10,14 @@ from huey.consumer import Consumer
 
 from bot.heap import freeze_start_up_heap
 from bot.service import Service, build_service
-from bot.settings import SettingsError, load_settings
+from bot.settings import load_settings
 
 
 def _service() -> Service:
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(2) from None
+    settings = load_settings()  # a SettingsError is one line and exit 2 (bot.cli.errors)
     if settings.anthropic_api_key is None:
-        typer.echo("warning: ANTHROPIC_API_KEY is not set: generate jobs will fail with "
-                   "'no handler' until it is", err=True)
+        typer.echo("warning: ANTHROPIC_API_KEY is not set: /help and /cancel work; requests "
+                   "for flows get a comment saying the model is not configured", err=True)
     service = build_service(settings)
     try:
         found = service.reconcile()
@@ -60,6 +56,9 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
     service = _service()
     consumer = _consumer(service, workers) if with_worker else None
     freeze_start_up_heap()
+    typer.echo(f"flowbot listening on http://{host}:{port}: GitHub's webhooks go to "
+               f"POST http://{host}:{port}/api/github/webhooks (behind your HTTPS proxy)",
+               err=True)
     try:
         uvicorn.run(service.app, host=host, port=port, log_level="warning")
     finally:
