@@ -9,7 +9,6 @@ import subprocess
 import sys
 import tomllib
 import venv
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,7 +27,7 @@ def _run(*argv: str | Path, cwd: Path, env: dict[str, str] | None = None,
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bin/ of a fresh virtualenv holding flowbot's wheel (runtime dependencies only, at
     the versions of constraints.txt)."""
     scratch = tmp_path_factory.mktemp("wheel")
@@ -41,7 +40,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     done = _run(bin_dir / "python", "-m", "pip", "install", "--quiet", "-c",
                 PROJECT / "constraints.txt", wheel, cwd=scratch)
     assert done.returncode == 0, done.stderr
-    yield bin_dir
+    return bin_dir
 
 
 def test_the_wheel_gives_the_command(installed: Path, tmp_path: Path) -> None:
