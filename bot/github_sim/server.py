@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from bot.github_sim.git_http import basic_password, serve_git
+from bot.github_sim.manifests import add_manifest_routes
 from bot.github_sim.page import render_page
 from bot.github_sim.render import (
     check_json,
@@ -48,6 +49,8 @@ def build_app(sim: GitHubSimulator) -> FastAPI:
     async def github_error(_request: Request, error: HTTPException) -> JSONResponse:
         return JSONResponse({"message": error.detail, "documentation_url": DOCS},
                             status_code=error.status_code)
+
+    add_manifest_routes(app, sim)
 
     def host(request: Request) -> str:
         return str(request.base_url).rstrip("/")
