@@ -8,6 +8,7 @@ distinct from 1, which `run` and `validate` use for "ran, and something failed".
 
 from __future__ import annotations
 
+import re
 from typing import NoReturn
 
 import httpx
@@ -20,6 +21,8 @@ from bot.settings import SettingsError
 from flowkit.runtime.database_url import DatabaseUrlError
 
 EXIT_COULD_NOT_RUN = 2
+REPOSITORY = re.compile(r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$")
+"""owner/name, as GitHub spells them."""
 
 
 class OperatorError(Exception):
@@ -68,3 +71,9 @@ def fail(message: str) -> NoReturn:
     """Print `flowbot: <message>` on stderr and exit 2."""
     typer.echo(f"flowbot: {message}", err=True)
     raise typer.Exit(EXIT_COULD_NOT_RUN)
+
+
+def require_repository(repo: str) -> None:
+    """Exit 2 unless `repo` reads as owner/name."""
+    if not REPOSITORY.match(repo):
+        fail(f"--repo must be owner/name (like octo-org/integrations), not {repo!r}")

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from bot.cli.errors import fail
+from bot.cli.errors import fail, require_repository
 from bot.cli.scaffold import LABELS, PIN_FILE
 from bot.cli.scaffold import write_scaffold as scaffold
 from bot.github.labels import create_labels
-
-REPOSITORY = re.compile(r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$")
 
 
 def init(
@@ -32,8 +29,8 @@ def init(
 ) -> None:
     """Scaffold a thin integrations repository: flows/, .github/ (issue forms, PR template,
     CI running `flowbot validate`, flowbot.yml) and requirements.txt pinning flowbot."""
-    if repo is not None and not REPOSITORY.match(repo):
-        fail(f"--repo must be owner/name (like octo-org/integrations), not {repo!r}")
+    if repo is not None:
+        require_repository(repo)
     if repo is not None and not token:
         fail("--repo needs a token to create labels: pass --token or set GITHUB_TOKEN")
     if directory.exists() and not directory.is_dir():
