@@ -12,6 +12,7 @@ from bot.cli import (
     config,
     connectors,
     demo,
+    doctor,
     eval,
     init,
     register,
@@ -55,6 +56,7 @@ app.command("demo")(demo.demo)
 app.command("eval")(eval.evaluate)
 app.command("eval-check")(eval.check)
 app.command("register")(register.register)
+app.command("doctor")(doctor.doctor)
 app.command("validate")(validate.validate)
 app.command("run")(run.run)
 app.add_typer(run.failures_app, name="failures")

@@ -78,6 +78,8 @@ def add_manifest_routes(app: FastAPI, sim: GitHubSimulator) -> None:
                 serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
             sim.webhook_secret = secrets.token_hex(20)
             sim.webhook_url = manifest["hook_attributes"]["url"]
+            world.permissions = dict(manifest.get("default_permissions") or {})
+            world.events = list(manifest.get("default_events") or [])
         owner = world.user(manifest["owner"] or "octocat")
         base = str(request.base_url).rstrip("/")
         return example(

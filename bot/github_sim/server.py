@@ -95,7 +95,8 @@ def build_app(sim: GitHubSimulator) -> FastAPI:
         owner = world.user("flowbot-dev")
         return example("integration", id=world.app_id, slug=world.app_slug,
                        name=world.app_slug, node_id=f"A_{world.app_id}",
-                       owner=user(owner.login, owner.id, host=host(request)))
+                       owner=user(owner.login, owner.id, host=host(request)),
+                       permissions=world.permissions, events=world.events)
 
     @app.get("/repos/{owner}/{name}/installation")
     def get_installation(owner: str, name: str, request: Request) -> dict[str, Any]:

@@ -151,6 +151,9 @@ class World:
     app_id: int
     app_slug: str
     installation_id: int = 1
+    permissions: dict[str, str] = field(default_factory=dict)
+    """The app's permissions (flowbot's app.yml by default, a conversion's manifest after)."""
+    events: list[str] = field(default_factory=list)
     users: dict[str, User] = field(default_factory=dict)
     repositories: dict[str, Repository] = field(default_factory=dict)
     tokens: dict[str, datetime] = field(default_factory=dict)
