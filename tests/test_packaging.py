@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import tomllib
-import venv
 from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
+
+from tests.support.wheel import install_wheel
 
 PROJECT = Path(__file__).resolve().parents[1]
 FLOW = PROJECT / "flows" / "shopify_orders_to_hubspot_deals"
@@ -28,19 +28,8 @@ def _run(*argv: str | Path, cwd: Path, env: dict[str, str] | None = None,
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bin/ of a fresh virtualenv holding flowbot's wheel (runtime dependencies only, at
-    the versions of constraints.txt)."""
-    scratch = tmp_path_factory.mktemp("wheel")
-    built = _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w",
-                 scratch / "dist", PROJECT, cwd=scratch)
-    assert built.returncode == 0, built.stderr
-    [wheel] = (scratch / "dist").glob("flowbot-*.whl")
-    venv.create(scratch / "venv", with_pip=True)
-    bin_dir = scratch / "venv" / "bin"
-    done = _run(bin_dir / "python", "-m", "pip", "install", "--quiet", "-c",
-                PROJECT / "constraints.txt", wheel, cwd=scratch)
-    assert done.returncode == 0, done.stderr
-    return bin_dir
+    """The bin/ of a fresh virtualenv holding flowbot's wheel, without extras."""
+    return install_wheel(tmp_path_factory.mktemp("wheel"))
 
 
 def test_the_wheel_gives_the_command(installed: Path, tmp_path: Path) -> None:
