@@ -8,6 +8,7 @@ import typer
 import uvicorn
 from huey.consumer import Consumer
 
+from bot.cli.dev import serve_dev
 from bot.heap import freeze_start_up_heap
 from bot.service import Service, build_service
 from bot.settings import load_settings
@@ -50,9 +51,15 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
           port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
           with_worker: Annotated[bool, typer.Option(
               "--with-worker", help="Run the job consumer in this process too.")] = False,
-          workers: Annotated[int, typer.Option(help="Consumer threads.")] = 2) -> None:
+          workers: Annotated[int, typer.Option(help="Consumer threads.")] = 2,
+          dev: Annotated[bool, typer.Option(
+              "--dev", help="Against the GitHub simulator on this machine, with a worker "
+                            "(docs/local-development.md).")] = False) -> None:
     """Receive GitHub's webhooks at POST /api/github/webhooks (and /healthz, /readyz,
     /metrics). Configuration comes from the environment (see docs/deploying.md)."""
+    if dev:
+        serve_dev(port, workers)
+        return
     service = _service()
     consumer = _consumer(service, workers) if with_worker else None
     freeze_start_up_heap()

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from bot.github_sim.git_http import basic_password, serve_git
 from bot.github_sim.manifests import add_manifest_routes
 from bot.github_sim.page import render_page
+from bot.github_sim.people import add_people_routes
 from bot.github_sim.render import (
     check_json,
     comment_json,
@@ -51,6 +52,7 @@ def build_app(sim: GitHubSimulator) -> FastAPI:
                             status_code=error.status_code)
 
     add_manifest_routes(app, sim)
+    add_people_routes(app, sim)
 
     def host(request: Request) -> str:
         return str(request.base_url).rstrip("/")
