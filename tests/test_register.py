@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.cli.register import api_url_of, form_page, manifest
 from bot.github_api import AppIdentity, app_client
 from bot.github_sim import GitHubSimulator
 from bot.settings import load_settings
@@ -139,3 +140,14 @@ def test_an_existing_env_is_kept(tmp_path: Path) -> None:
 
     assert result.exit_code == 2
     assert "exists; move it away or pass --force" in result.output
+
+
+@pytest.mark.parametrize(("github_url", "api_url"), [
+    ("https://github.com", "https://api.github.com"),
+    ("https://github.example.com", "https://github.example.com/api/v3"),
+])
+def test_the_api_of_github_and_of_enterprise_server(github_url: str, api_url: str) -> None:
+    page = form_page(manifest(WEBHOOKS), github_url=github_url, org=None, state="s1")
+
+    assert api_url_of(github_url) == api_url
+    assert f'action="{github_url}/settings/apps/new?state=s1"' in page
