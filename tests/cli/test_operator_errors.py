@@ -101,3 +101,11 @@ def test_version(flowbot: Flowbot) -> None:
     result = flowbot("--version")
 
     assert (result.returncode, result.stdout) == (0, "flowbot 0.1.0\n")
+
+
+def test_failures_report_with_a_repo_that_is_not_owner_slash_name(flowbot: Flowbot) -> None:
+    result = flowbot("failures", "report", "1", "--repo", "acme")
+
+    assert result.returncode == 2
+    assert _one_line(result.stderr) == ("flowbot: --repo must be owner/name (like "
+                                        "octo-org/integrations), not 'acme'")
