@@ -20,8 +20,12 @@ class RepoConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    max_gate_attempts: int = Field(default=4, ge=1, le=10)
-    token_budget: int = Field(default=400_000, ge=10_000, le=5_000_000)
+    max_gate_attempts: int = Field(
+        default=4, ge=1, le=10, description="How many times a job runs the gate on the model's "
+                                            "work before it stops (1 to 10).")
+    token_budget: int = Field(
+        default=400_000, ge=10_000, le=5_000_000,
+        description="The most model tokens one job may spend (10000 to 5000000).")
     reviewers: list[str] = Field(default_factory=list,
                                  description="Also asked to review every flowbot PR.")
     allowed_connectors: list[str] | None = Field(

@@ -20,6 +20,7 @@ from bot.jobs.repair import repair
 from bot.jobs.resume import resume
 from bot.jobs.revise import revise
 from bot.jobs.steer import cancel, retry
+from bot.jobs.unconfigured import model_not_configured
 from bot.logging import configure_logging
 from bot.queue import JobQueue, make_huey
 from bot.reconciler import Reconciled, reconcile
@@ -65,15 +66,17 @@ def _register_handlers(settings: AppSettings, queue: JobQueue,
                        github: GitHub[AppAuthStrategy], sessions: sessionmaker[Session]) -> None:
     """The job handlers, bound to the app's GitHub client and the model."""
     api_key = settings.anthropic_api_key
-    if api_key is None:
-        return  # generate jobs then fail with "no handler"; `flowbot serve` warns at start
-    context = JobContext(settings, github,
-                         model_client(api_key, base_url=settings.anthropic_base_url), sessions,
-                         queue.enqueue)
-    queue.register("generate")(lambda job: generate(job, context))
-    queue.register("revise")(lambda job: revise(job, context))
-    queue.register("repair")(lambda job: repair(job, context))
+    model = (model_client(api_key, base_url=settings.anthropic_base_url)
+             if api_key is not None else None)
+    context = JobContext(settings, github, model, sessions, queue.enqueue)
+    if model is None:  # the issue hears why (bot.jobs.unconfigured); `flowbot serve` warns
+        for kind in ("generate", "revise", "repair", "resume"):
+            queue.register(kind)(lambda job: model_not_configured(job, context))
+    else:
+        queue.register("generate")(lambda job: generate(job, context))
+        queue.register("revise")(lambda job: revise(job, context))
+        queue.register("repair")(lambda job: repair(job, context))
+        queue.register("resume")(lambda job: resume(job, context))
     queue.register("help")(lambda job: help_reply(job, context))
-    queue.register("resume")(lambda job: resume(job, context))
     queue.register("cancel")(lambda job: cancel(job, context))
     queue.register("retry")(lambda job: retry(job, context))

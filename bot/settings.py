@@ -8,6 +8,7 @@ Every problem is reported at start-up, by variable name, never with a value.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,6 +17,8 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+
+from flowkit.runtime.database_url import DatabaseUrlError, checked_database_url
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
 """From anthropic's own model list (`anthropic.types.model_param`); FLOWBOT_MODEL overrides."""
@@ -84,6 +87,19 @@ class AppSettings(BaseModel):
         if "PRIVATE KEY-----" not in self.private_key().get_secret_value():
             raise ValueError("the GitHub App private key is not a PEM key (it should start with "
                              "-----BEGIN RSA PRIVATE KEY-----)")
+        return self
+
+    @model_validator(mode="after")
+    def _usable_stores(self) -> Self:
+        """A database URL the stores can use, and the extra a Redis queue needs."""
+        if self.database_url is not None:
+            try:
+                checked_database_url(self.database_url)
+            except DatabaseUrlError as error:
+                raise ValueError(str(error)) from None
+        if self.redis_url is not None and importlib.util.find_spec("redis") is None:
+            raise ValueError("FLOWBOT_REDIS_URL is set but the redis client is not installed; "
+                             "install flowbot's redis extra: pip install 'flowbot[redis]'")
         return self
 
     def private_key(self) -> SecretStr:

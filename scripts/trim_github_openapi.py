@@ -15,6 +15,7 @@ from typing import Any
 
 SERVED = {
     "/app": ["get"],
+    "/app-manifests/{code}/conversions": ["post"],
     "/app/installations/{installation_id}/access_tokens": ["post"],
     "/repos/{owner}/{repo}": ["get"],
     "/repos/{owner}/{repo}/installation": ["get"],
@@ -22,6 +23,7 @@ SERVED = {
     "/repos/{owner}/{repo}/issues/{issue_number}": ["get", "patch"],
     "/repos/{owner}/{repo}/issues/{issue_number}/comments": ["get", "post"],
     "/repos/{owner}/{repo}/issues/comments/{comment_id}": ["get", "patch"],
+    "/repos/{owner}/{repo}/labels": ["get", "post"],
     "/repos/{owner}/{repo}/issues/{issue_number}/labels": ["post"],
     "/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}": ["delete"],
     "/repos/{owner}/{repo}/issues/{issue_number}/reactions": ["post"],

@@ -12,7 +12,10 @@ import string
 from dataclasses import dataclass
 from pathlib import Path
 
-PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
+from bot.resources import prompts_dir
+
+PROMPTS = prompts_dir()
+"""`prompts/` of the checkout, or the copy an installed wheel carries."""
 
 
 @dataclass(frozen=True)

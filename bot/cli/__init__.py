@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import sys
+from importlib.metadata import version
+from typing import Annotated
+
 import typer
 
 from bot.cli import (
+    config,
     connectors,
     demo,
+    doctor,
     eval,
+    init,
     register,
     run,
     serve,
@@ -16,6 +23,7 @@ from bot.cli import (
     spec,
     validate,
 )
+from bot.cli.errors import EXIT_COULD_NOT_RUN, OPERATOR_ERRORS, message_of
 
 app = typer.Typer(
     name="flowbot",
@@ -24,13 +32,31 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _version(given: bool) -> None:
+    if given:
+        typer.echo(f"flowbot {version('flowbot')}")
+        raise typer.Exit
+
+
+@app.callback()
+def _options(show_version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print flowbot's version and exit.")] = False) -> None:
+    """flowbot: turn GitHub issues into reviewed integration flows."""
+
+
 app.add_typer(connectors.app, name="connectors")
+app.command("init")(init.init)
+app.add_typer(config.app, name="config")
 app.command("simulate")(simulate.simulate)
 app.command("showcase")(showcase.showcase)
 app.command("demo")(demo.demo)
 app.command("eval")(eval.evaluate)
 app.command("eval-check")(eval.check)
 app.command("register")(register.register)
+app.command("doctor")(doctor.doctor)
 app.command("validate")(validate.validate)
 app.command("run")(run.run)
 app.add_typer(run.failures_app, name="failures")
@@ -40,5 +66,9 @@ app.command("worker")(serve.worker)
 
 
 def main() -> None:
-    """Run the `flowbot` command."""
-    app()
+    """Run the `flowbot` command; an operator's mistake is one line and exit 2."""
+    try:
+        app()
+    except OPERATOR_ERRORS as error:
+        print(f"flowbot: {message_of(error)}", file=sys.stderr)
+        raise SystemExit(EXIT_COULD_NOT_RUN) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 import typer
@@ -16,8 +17,17 @@ app = typer.Typer(help="List the connectors and show their catalog entries.",
 
 
 @app.command("list")
-def list_connectors() -> None:
+def list_connectors(as_json: Annotated[bool, typer.Option(
+        "--json", help="Print one JSON array (name, title, auth, rate limit, operations).")]
+        = False) -> None:
     """List every connector: its auth, rate limit and operations."""
+    if as_json:
+        typer.echo(json.dumps([{"name": spec.name, "title": spec.title, "auth": spec.auth_kind,
+                                "rate_limit": spec.rate_limit,
+                                "operations": [op.path for r in spec.resources
+                                               for op in r.operations]}
+                               for spec in catalog().connectors]))
+        return
     table = Table(title="Connectors")
     for column in ("name", "title", "auth", "rate limit", "operations"):
         table.add_column(column, overflow="fold")

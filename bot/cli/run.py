@@ -14,6 +14,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 from sqlalchemy import select
 
+from bot.cli.errors import require_repository
 from flowkit.engine import PacketResult
 from flowkit.errors import FlowDefinitionError
 from flowkit.runtime.connections import SettingsMissing
@@ -37,6 +38,7 @@ Simulate = Annotated[bool, typer.Option(
 Seed = Annotated[int, typer.Option(help="Seed of the simulators' data.")]
 Secrets = Annotated[Path | None, typer.Option(
     help="YAML secrets file, one section per connector (default $FLOWBOT_SECRETS_FILE).")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
 
 
 def _open(root: Path, flow: str, database: str | None, simulate: bool, seed: int,
@@ -53,7 +55,8 @@ def run(flow: Annotated[str, typer.Argument(help="The flow's name or folder name
         root: Root = Path("."), database: Database = None, simulate: Simulate = False,
         seed: Seed = 0, secrets: Secrets = None,
         concurrency: Annotated[int, typer.Option(min=1, max=64,
-                                                 help="Packets in flight at once.")] = 4) -> None:
+                                                 help="Packets in flight at once.")] = 4,
+        as_json: AsJson = False) -> None:
     """Run a flow once: every new packet through the flow, never one twice.
 
     Exit 0 when no packet failed, 1 when some did (see `flowbot failures list`), 2 when the
@@ -61,8 +64,8 @@ def run(flow: Annotated[str, typer.Argument(help="The flow's name or folder name
     """
     session = _open(root, flow, database, simulate, seed, secrets)
     try:
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"),
-                      console=console, transient=True) as progress:
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console,
+                      transient=True, disable=as_json) as progress:
             task = progress.add_task(f"running {flow}…")
             moved = [0]
 
@@ -77,6 +80,11 @@ def run(flow: Annotated[str, typer.Argument(help="The flow's name or folder name
         raise typer.Exit(1) from None
     finally:
         session.close()
+    if as_json:
+        typer.echo(json.dumps({"flow": flow, "run_id": summary.run_id,
+                               "counts": dict(summary.counts), "cursor": summary.cursor,
+                               "failure_ids": summary.failure_ids}, default=str))
+        raise typer.Exit(1 if summary.failure_ids else 0)
     table = Table(title=f"{flow}: run {summary.run_id}")
     table.add_column("outcome")
     table.add_column("packets", justify="right")
@@ -129,9 +137,17 @@ def show_failure(failure_id: Annotated[int, typer.Argument(help="The failed mess
                  database: Database = None,
                  report: Annotated[bool, typer.Option(
                      "--report", help="Print the issue body `failures report` would file.")]
-                 = False) -> None:
+                 = False, as_json: AsJson = False) -> None:
     """One failed message: step, error, traceback, the packet (redacted), the flow version."""
     failure = _failure(database, failure_id)
+    if as_json:
+        typer.echo(json.dumps({
+            "id": failure.id, "flow": failure.flow, "version": failure.version,
+            "run_id": failure.run_id, "state": failure.state, "packet_key": failure.packet_key,
+            "step": failure.unit, "error_type": failure.error_type, "message": failure.message,
+            "traceback": failure.traceback, "packet": failure.packet,
+            "issue_url": failure.issue_url}, default=str))
+        return
     if report:
         typer.echo(render_failure_report(report_of(failure), traceback=failure.traceback))
         return
@@ -147,7 +163,8 @@ def show_failure(failure_id: Annotated[int, typer.Argument(help="The failed mess
 @failures_app.command("replay")
 def replay_failure(failure_id: Annotated[int, typer.Argument(help="The failed message's id.")],
                    root: Root = Path("."), database: Database = None,
-                   simulate: Simulate = False, seed: Seed = 0, secrets: Secrets = None) -> None:
+                   simulate: Simulate = False, seed: Seed = 0, secrets: Secrets = None,
+                   as_json: AsJson = False) -> None:
     """Run a failed packet again from its failed step, with the current flow code; a packet
     already delivered is never sent again."""
     failure = _failure(database, failure_id)
@@ -157,7 +174,12 @@ def replay_failure(failure_id: Annotated[int, typer.Argument(help="The failed me
     finally:
         session.close()
     detail = f": {result.error_type}: {result.message}" if result and result.message else ""
-    console.print(f"replay of {failure_id}: {outcome}{detail}", highlight=False)
+    if as_json:
+        typer.echo(json.dumps({"id": failure_id, "outcome": outcome,
+                               "error_type": result.error_type if result else None,
+                               "message": result.message if result else None}))
+    else:
+        console.print(f"replay of {failure_id}: {outcome}{detail}", highlight=False)
     if outcome not in ("delivered", "skipped", "already_done", "already_resolved"):
         raise typer.Exit(1)
 
@@ -165,11 +187,16 @@ def replay_failure(failure_id: Annotated[int, typer.Argument(help="The failed me
 @failures_app.command("report")
 def report_failure(failure_id: Annotated[int, typer.Argument(help="The failed message's id.")],
                    repo: Annotated[str, typer.Option(help="owner/name of the repository.")],
-                   database: Database = None) -> None:
+                   database: Database = None, as_json: AsJson = False) -> None:
     """File the failed message as a `flow-failure` issue (once), with $GITHUB_TOKEN."""
+    require_repository(repo)
     failure = _failure(database, failure_id)
     if failure.issue_url:
-        console.print(f"already reported: {failure.issue_url}")
+        if as_json:
+            typer.echo(json.dumps({"id": failure_id, "issue_url": failure.issue_url,
+                                   "already_reported": True}))
+        else:
+            console.print(f"already reported: {failure.issue_url}")
         return
     token = os.environ.get("GITHUB_TOKEN")
     if not token:
@@ -182,5 +209,8 @@ def report_failure(failure_id: Annotated[int, typer.Argument(help="The failed me
         row = store.get(FailedMessage, failure_id)
         if row is not None:
             row.issue_url = url
-    console.print(f"reported: {url}")
+    if as_json:
+        typer.echo(json.dumps({"id": failure_id, "issue_url": url, "already_reported": False}))
+    else:
+        console.print(f"reported: {url}")
 

@@ -8,21 +8,18 @@ import typer
 import uvicorn
 from huey.consumer import Consumer
 
+from bot.cli.dev import serve_dev
 from bot.heap import freeze_start_up_heap
 from bot.service import Service, build_service
-from bot.settings import SettingsError, load_settings
+from bot.settings import load_settings
 from bot.web.intake_limits import intake_limits, server_options
 
 
 def _service() -> Service:
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(2) from None
+    settings = load_settings()  # a SettingsError is one line and exit 2 (bot.cli.errors)
     if settings.anthropic_api_key is None:
-        typer.echo("warning: ANTHROPIC_API_KEY is not set: generate jobs will fail with "
-                   "'no handler' until it is", err=True)
+        typer.echo("warning: ANTHROPIC_API_KEY is not set: /help and /cancel work; requests "
+                   "for flows get a comment saying the model is not configured", err=True)
     service = build_service(settings)
     try:
         found = service.reconcile()
@@ -47,12 +44,21 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
           port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
           with_worker: Annotated[bool, typer.Option(
               "--with-worker", help="Run the job consumer in this process too.")] = False,
-          workers: Annotated[int, typer.Option(help="Consumer threads.")] = 2) -> None:
+          workers: Annotated[int, typer.Option(help="Consumer threads.")] = 2,
+          dev: Annotated[bool, typer.Option(
+              "--dev", help="Against the GitHub simulator on this machine, with a worker "
+                            "(docs/local-development.md).")] = False) -> None:
     """Receive GitHub's webhooks at POST /api/github/webhooks (and /healthz, /readyz,
     /metrics). Configuration comes from the environment (see docs/deploying.md)."""
+    if dev:
+        serve_dev(port, workers)
+        return
     service = _service()
     consumer = _consumer(service, workers) if with_worker else None
     freeze_start_up_heap()
+    typer.echo(f"flowbot listening on http://{host}:{port}: GitHub's webhooks go to "
+               f"POST http://{host}:{port}/api/github/webhooks (behind your HTTPS proxy)",
+               err=True)
     try:
         uvicorn.run(service.app, host=host, port=port, log_level="warning",
                     **server_options(intake_limits(service.settings)))

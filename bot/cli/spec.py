@@ -21,7 +21,9 @@ def schema() -> None:
 
 
 @app.command("check")
-def check(path: Annotated[Path, typer.Argument(help="A spec.yaml, or a flow folder.")]) -> None:
+def check(path: Annotated[Path, typer.Argument(help="A spec.yaml, or a flow folder.")],
+          as_json: Annotated[bool, typer.Option(
+              "--json", help="Print one JSON object: file, valid, problems.")] = False) -> None:
     """Validate one spec.yaml and say what is wrong and where (exit 1 if anything is)."""
     file = path / "spec.yaml" if path.is_dir() else path
     try:
@@ -30,7 +32,16 @@ def check(path: Annotated[Path, typer.Argument(help="A spec.yaml, or a flow fold
         typer.echo(f"{file}: no such file", err=True)
         raise typer.Exit(2) from None
     except SpecError as error:
-        typer.echo(str(error), err=True)
+        if as_json:
+            typer.echo(json.dumps({"file": str(file), "valid": False, "problems": [
+                {"location": location, "message": message}
+                for location, message in error.problems]}))
+        else:
+            typer.echo(str(error), err=True)
         raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(json.dumps({"file": str(file), "valid": True, "problems": [],
+                               "name": spec.name}))
+        return
     typer.echo(f"{file}: valid ({spec.name}: {spec.source.connector}.{spec.source.operation} "
                f"→ {spec.target.connector}.{spec.target.operation})")

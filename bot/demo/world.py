@@ -76,12 +76,13 @@ def repository_content(scratch: Path) -> Path:
 def demo_world(scratch: Path, *, anthropic_key: str | None = None,
                anthropic_base_url: str | None = None, model_name: str | None = None,
                worker: bool = True, workers: int = 1, validate: bool = False,
-               log_level: str = "WARNING") -> Iterator[DemoWorld]:
+               log_level: str = "WARNING", content: Path | None = None) -> Iterator[DemoWorld]:
     """Start everything in `scratch` (world-readable: the sandbox runs as nobody); without
     `worker`, jobs wait for a worker started some other way (`DemoWorld.environment`).
     With `anthropic_key` the model is Claude, at `anthropic_base_url` when given (any endpoint
     that speaks the Messages API); without it, the local Messages API simulator. `model_name` is
-    the app's FLOWBOT_MODEL (its default when None); `workers` the worker's threads."""
+    the app's FLOWBOT_MODEL (its default when None); `workers` the worker's threads.
+    `content` is what the repository holds (default: a flowbot checkout's, the monorepo form)."""
     scratch.mkdir(parents=True, exist_ok=True)
     scratch.chmod(0o755)
     key = _key()
@@ -92,7 +93,7 @@ def demo_world(scratch: Path, *, anthropic_key: str | None = None,
         github_url = stack.enter_context(github.serve())
         model_url = stack.enter_context(model.serve()) if model else anthropic_base_url
         repository = github.create_repository(
-            "acme", "integrations", content=repository_content(scratch),
+            "acme", "integrations", content=content or repository_content(scratch),
             permissions={"maintainer": "write", "stranger": "read"})
         data = scratch / "app"
         data.mkdir(exist_ok=True)

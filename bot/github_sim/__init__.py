@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import yaml
 from cryptography.hazmat.primitives import serialization
 
 from bot.github_sim.render import (
@@ -44,6 +45,7 @@ from bot.github_sim.state import (
     now,
 )
 from bot.github_sim.templates import user
+from bot.resources import manifest_path
 from connectors.core.serving import serve_on_loopback
 
 
@@ -67,6 +69,9 @@ class GitHubSimulator:
         app and installation in the process, so two simulators must not share an app id."""
         self.projects = projects
         self.world = World(app_id=app_id or secrets.randbelow(10**8) + 10**6, app_slug=app_slug)
+        manifest = yaml.safe_load(manifest_path().read_text(encoding="utf-8"))
+        self.world.permissions = dict(manifest["default_permissions"])
+        self.world.events = list(manifest["default_events"])
         key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
         self.public_key = key.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.github_sim.state import CheckRun, Comment, Issue, Repository, World, iso
+from bot.github_sim.state import CheckRun, Comment, Issue, RepoLabel, Repository, World, iso
 from bot.github_sim.templates import example, user
 
 WEB = "https://github.example"
@@ -54,6 +54,14 @@ def label_json(repo: Repository, name: str, host: str) -> dict[str, Any]:
                    url=f"{host}/repos/{repo.full_name}/labels/{name}",
                    description=f"flowbot: {name}",
                    color="ededed", default=False)
+
+
+def repo_label_json(repo: Repository, label: RepoLabel, host: str) -> dict[str, Any]:
+    """One of a repository's own labels, with its colour and description."""
+    return example("label-items", id=abs(hash((repo.full_name, label.name))) % 10**6,
+                   node_id=f"L_{label.name}", name=label.name,
+                   url=f"{host}/repos/{repo.full_name}/labels/{label.name}",
+                   description=label.description, color=label.color, default=False)
 
 
 def comment_json(world: World, repo: Repository, comment: Comment, host: str) -> dict[str, Any]:

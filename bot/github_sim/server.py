@@ -10,16 +10,19 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from bot.github_sim.git_http import basic_password, serve_git
+from bot.github_sim.manifests import add_manifest_routes
 from bot.github_sim.page import render_page
+from bot.github_sim.people import add_people_routes
 from bot.github_sim.render import (
     check_json,
     comment_json,
     issue_json,
     label_json,
     pull_json,
+    repo_label_json,
     repository_json,
 )
-from bot.github_sim.state import CheckRun, Issue, Pull, Repository, iso, now
+from bot.github_sim.state import CheckRun, Issue, Pull, RepoLabel, Repository, iso, now
 from bot.github_sim.templates import PERMISSION_EXAMPLE, example, user
 
 if TYPE_CHECKING:
@@ -47,6 +50,9 @@ def build_app(sim: GitHubSimulator) -> FastAPI:
     async def github_error(_request: Request, error: HTTPException) -> JSONResponse:
         return JSONResponse({"message": error.detail, "documentation_url": DOCS},
                             status_code=error.status_code)
+
+    add_manifest_routes(app, sim)
+    add_people_routes(app, sim)
 
     def host(request: Request) -> str:
         return str(request.base_url).rstrip("/")
@@ -91,7 +97,8 @@ def build_app(sim: GitHubSimulator) -> FastAPI:
         owner = world.user("flowbot-dev")
         return example("integration", id=world.app_id, slug=world.app_slug,
                        name=world.app_slug, node_id=f"A_{world.app_id}",
-                       owner=user(owner.login, owner.id, host=host(request)))
+                       owner=user(owner.login, owner.id, host=host(request)),
+                       permissions=world.permissions, events=world.events)
 
     @app.get("/repos/{owner}/{name}/installation")
     def get_installation(owner: str, name: str, request: Request) -> dict[str, Any]:
@@ -202,6 +209,30 @@ def build_app(sim: GitHubSimulator) -> FastAPI:
         with world.lock:
             comment.body, comment.updated = body["body"], now()
         return comment_json(world, repository, comment, host(request))
+
+    @app.get("/repos/{owner}/{name}/labels")
+    def list_repo_labels(owner: str, name: str, request: Request) -> list[dict[str, Any]]:
+        installation(request)
+        repository = repo(owner, name)
+        return [repo_label_json(repository, label, host(request))
+                for label in repository.labels.values()]
+
+    @app.post("/repos/{owner}/{name}/labels", status_code=201, response_model=None)
+    async def create_repo_label(owner: str, name: str,
+                                request: Request) -> dict[str, Any] | JSONResponse:
+        installation(request)
+        repository = repo(owner, name)
+        body = await request.json()
+        label = RepoLabel(str(body["name"]), str(body.get("color") or "ededed").lstrip("#"),
+                          body.get("description"))
+        with world.lock:
+            if label.name in repository.labels:
+                return JSONResponse(
+                    {"message": "Validation Failed", "documentation_url": DOCS,
+                     "errors": [{"resource": "Label", "code": "already_exists",
+                                 "field": "name"}]}, status_code=422)
+            repository.labels[label.name] = label
+        return repo_label_json(repository, label, host(request))
 
     @app.post("/repos/{owner}/{name}/issues/{number}/labels")
     async def add_labels(owner: str, name: str, number: int,

@@ -106,6 +106,15 @@ class CheckRun:
     output: dict[str, object]
 
 
+@dataclass(frozen=True)
+class RepoLabel:
+    """A label defined in a repository (`POST /repos/{owner}/{repo}/labels`)."""
+
+    name: str
+    color: str
+    description: str | None
+
+
 @dataclass
 class Repository:
     """A repository and the bare git repository that holds its code."""
@@ -119,6 +128,8 @@ class Repository:
     checks: dict[int, CheckRun] = field(default_factory=dict)
     reviews: dict[int, Review] = field(default_factory=dict)
     permissions: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, RepoLabel] = field(default_factory=dict)
+    """The repository's own labels, by name (an issue's labels are names on the issue)."""
 
     @property
     def full_name(self) -> str:
@@ -140,6 +151,9 @@ class World:
     app_id: int
     app_slug: str
     installation_id: int = 1
+    permissions: dict[str, str] = field(default_factory=dict)
+    """The app's permissions (flowbot's app.yml by default, a conversion's manifest after)."""
+    events: list[str] = field(default_factory=list)
     users: dict[str, User] = field(default_factory=dict)
     repositories: dict[str, Repository] = field(default_factory=dict)
     tokens: dict[str, datetime] = field(default_factory=dict)

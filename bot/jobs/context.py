@@ -17,6 +17,10 @@ from bot.settings import AppSettings
 from bot.store import Job, JobCancelled, JobState
 
 
+class ModelNotConfigured(RuntimeError):
+    """A job that needs the model ran in an app started without ANTHROPIC_API_KEY."""
+
+
 def refused(gh: InstallationClient, repo: Repo, job: Job, what: str, context: JobContext, *,
             issue_author: str | None = None) -> bool:
     """True, after one polite reply that says how to get approval, when the job's sender may
@@ -32,7 +36,8 @@ class JobContext:
 
     settings: AppSettings
     github: GitHub[AppAuthStrategy]
-    model: anthropic.Anthropic
+    model: anthropic.Anthropic | None
+    """None without ANTHROPIC_API_KEY: only the jobs that need no model run (`/help`, …)."""
     sessions: sessionmaker[Session]
     """The app's store, where jobs keep their work records."""
     enqueue: Callable[[int], None]
@@ -44,6 +49,12 @@ class JobContext:
     def rules(self) -> Rules:
         """Who may start work in this installation (`bot.jobs.rules`)."""
         return Rules(self.settings.bot_login, self.settings.trusted_bots)
+
+    def require_model(self) -> anthropic.Anthropic:
+        """The model client; jobs that need it are not registered without one."""
+        if self.model is None:
+            raise ModelNotConfigured("ANTHROPIC_API_KEY is not set")
+        return self.model
 
     def checkpoint_for(self, job_id: int) -> Callable[[], None]:
         """A check to make before each step of a long job: raises JobCancelled once someone

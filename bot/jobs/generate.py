@@ -147,7 +147,7 @@ def _agent(job: Job, context: JobContext, root: Path, folder: str, title: str, b
                   issue_title=title.replace("\n", " ")[:200],
                   request=data_block("issue_body", body, author=author), context=answers)
     usage = Usage(token_budget=config.token_budget)
-    caller = ModelCaller(context.model, context.settings.model, usage,
+    caller = ModelCaller(context.require_model(), context.settings.model, usage,
                          checkpoint=context.checkpoint_for(job.id))
     try:
         result = run_agent(CheckoutHost(root, folder), caller,

@@ -118,7 +118,7 @@ def repair(job: Job, context: JobContext) -> JobState:
                       report=data_block("failure_report", report.model_dump_json(indent=1)),
                       test_output=data_block("test_output", before.report))
         usage = Usage(token_budget=context.token_budget)
-        caller = ModelCaller(context.model, context.settings.model, usage,
+        caller = ModelCaller(context.require_model(), context.settings.model, usage,
                              checkpoint=context.checkpoint_for(job.id))
         result = run_agent(host, caller,
                            system=stable_prefix(system.text, catalog_summary(catalog())),

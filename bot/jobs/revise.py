@@ -68,7 +68,7 @@ def revise(job: Job, context: JobContext) -> JobState:
                       request=data_block("revise_command", str(job.request.get("text", "")),
                                          author=job.sender),
                       review_comments=_review_comments(gh, repo, job))
-        caller = ModelCaller(context.model, context.settings.model,
+        caller = ModelCaller(context.require_model(), context.settings.model,
                              Usage(token_budget=context.token_budget),
                              checkpoint=context.checkpoint_for(job.id))
         result = run_agent(CheckoutHost(work.path, folder), caller,

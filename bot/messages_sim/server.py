@@ -148,6 +148,15 @@ class MessagesSimulator:
                 body = None
             return self._answer(body, request)
 
+        @app.get("/v1/models/{model_id}")
+        def model(model_id: str) -> JSONResponse:
+            """Models API: what `flowbot doctor` asks, as it costs no tokens."""
+            if not model_id.startswith("claude-"):
+                return JSONResponse({"type": "error", "error": {
+                    "type": "not_found_error", "message": f"model: {model_id}"}}, 404)
+            return JSONResponse({"type": "model", "id": model_id, "display_name": model_id,
+                                 "created_at": "2026-09-01T00:00:00Z"})
+
         @app.get("/_simulator/requests")
         def recorded() -> list[dict[str, Any]]:
             return [{"body": c.body, "cached_prefix": c.cached_prefix, "status": c.status}

@@ -29,6 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from flowkit.runtime.database_url import checked_database_url
+
 DATABASE_URL_VARIABLE = "FLOWBOT_DATABASE_URL"
 DEFAULT_DATA_DIR = Path(".flowbot")
 
@@ -177,7 +179,8 @@ def store_engine(url: str) -> Engine:
     between threads, in WAL mode and synced at checkpoints (commits cost microseconds, not an
     fsync)."""
     sqlite = url.startswith("sqlite")
-    engine = create_engine(url, pool_pre_ping=not sqlite, json_serializer=_to_json,
+    engine = create_engine(checked_database_url(url), pool_pre_ping=not sqlite,
+                           json_serializer=_to_json,
                            **({"connect_args": {"check_same_thread": False, "timeout": 30}}
                               if sqlite else {}))
     if sqlite:

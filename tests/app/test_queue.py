@@ -67,6 +67,7 @@ def test_a_job_runs_once_in_the_consumer_and_one_without_a_handler_fails_clearly
         ran.append(job.id)
         return JobState.SUCCEEDED
 
+    service.queue.handlers.pop("repair")  # a kind this worker has no handler for
     with _consuming(service, workers=1):
         done_id = _job(service, "generate", "issue:7:generate")
         orphan_id = _job(service, "repair", "issue:8:repair")
