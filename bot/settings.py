@@ -15,7 +15,17 @@ from typing import Any, Self
 from urllib.parse import unquote, urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from bot.agent.pricing import ModelPrices, PriceTableError, price_table
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
 """From anthropic's own model list (`anthropic.types.model_param`); FLOWBOT_MODEL overrides."""
@@ -25,7 +35,9 @@ GITHUB_BODY_LIMIT = 25 * 1024 * 1024
 VARIABLES = ("GITHUB_APP_ID", "GITHUB_PRIVATE_KEY", "GITHUB_PRIVATE_KEY_PATH",
              "GITHUB_WEBHOOK_SECRET", "GITHUB_API_URL", "ANTHROPIC_API_KEY",
              "ANTHROPIC_BASE_URL", "FLOWBOT_MODEL", "FLOWBOT_DATABASE_URL", "FLOWBOT_REDIS_URL",
-             "FLOWBOT_DATA_DIR", "FLOWBOT_MAX_BODY_BYTES", "FLOWBOT_APP_SLUG", "LOG_LEVEL")
+             "FLOWBOT_DATA_DIR", "FLOWBOT_MAX_BODY_BYTES", "FLOWBOT_APP_SLUG", "LOG_LEVEL",
+             "FLOWBOT_MODEL_PRICES", "FLOWBOT_THINKING", "FLOWBOT_EFFORT", "FLOWBOT_MAX_TOKENS",
+             "FLOWBOT_JOB_MAX_USD", "FLOWBOT_JOB_DEADLINE_MINUTES")
 
 
 class SettingsError(ValueError):
@@ -56,6 +68,51 @@ class AppSettings(BaseModel):
     """The app's slug: its comments and pull requests come from `<slug>[bot]`."""
     log_level: str = Field(default="INFO", alias="LOG_LEVEL",
                            pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+    model_prices: dict[str, Any] | None = Field(default=None, alias="FLOWBOT_MODEL_PRICES")
+    """Price table entries over the defaults (YAML or JSON): `model: {rates: {input, output,
+    cache_write, cache_read}}`, optionally `long_prompt_rates` and `long_prompt_above`."""
+    thinking: str = Field(default="adaptive", alias="FLOWBOT_THINKING",
+                          pattern=r"^(adaptive|between_tools)$")
+    """`thinking.type` of every request; a repository may choose for itself."""
+    effort: str = Field(default="high", alias="FLOWBOT_EFFORT",
+                        pattern=r"^(low|medium|high|xhigh|max)$")
+    """The default effort of every job kind; a repository may set it per kind."""
+    max_tokens: int = Field(default=32_000, alias="FLOWBOT_MAX_TOKENS", ge=4_096, le=128_000)
+    """Output tokens per call: thinking plus a whole file written in one tool call."""
+    job_max_usd: float = Field(default=5.0, alias="FLOWBOT_JOB_MAX_USD", gt=0)
+    """The most one job may spend on the model; a repository may set less, never more."""
+    job_deadline_minutes: float = Field(default=30.0, alias="FLOWBOT_JOB_DEADLINE_MINUTES",
+                                        gt=0)
+    """Wall-clock time one job's agent may take; a repository may set less, never more."""
+
+    @field_validator("model_prices", mode="before")
+    @classmethod
+    def _prices_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                value = yaml.safe_load(value)
+            except yaml.YAMLError:
+                raise ValueError("not valid YAML or JSON") from None
+        if value is not None and not isinstance(value, dict):
+            raise ValueError("must map model ids to their prices")
+        return value
+
+    @model_validator(mode="after")
+    def _model_priced(self) -> Self:
+        try:
+            table = price_table(self.model_prices)
+        except PriceTableError as error:
+            raise ValueError(f"FLOWBOT_MODEL_PRICES: {error}") from None
+        if self.model not in table:
+            raise ValueError(f"FLOWBOT_MODEL: {self.model!r} has no price (priced: "
+                             f"{', '.join(sorted(table))}); add it to FLOWBOT_MODEL_PRICES so "
+                             "that jobs report what they cost")
+        return self
+
+    @property
+    def prices(self) -> ModelPrices:
+        """The price of the configured model (checked at start)."""
+        return price_table(self.model_prices)[self.model]
 
     @model_validator(mode="after")
     def _one_private_key(self) -> Self:
