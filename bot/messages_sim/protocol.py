@@ -65,15 +65,15 @@ def prefix_digest(body: dict[str, Any], messages_before: int) -> str:
     `messages_before` messages."""
     prefix = {"system": body.get("system"), "tools": body.get("tools"),
               "messages": (body.get("messages") or [])[:messages_before]}
-    return hashlib.sha256(json.dumps(_unmarked(prefix), sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(unmarked(prefix), sort_keys=True).encode()).hexdigest()
 
 
-def _unmarked(value: Any) -> Any:
+def unmarked(value: Any) -> Any:
     """`value` without cache marks: moving a breakpoint does not change the conversation."""
     if isinstance(value, dict):
-        return {k: _unmarked(v) for k, v in value.items() if k != "cache_control"}
+        return {k: unmarked(v) for k, v in value.items() if k != "cache_control"}
     if isinstance(value, list):
-        return [_unmarked(item) for item in value]
+        return [unmarked(item) for item in value]
     return value
 
 

@@ -31,6 +31,7 @@ from bot.messages_sim.protocol import (
     sign,
     thinking_on,
     thinking_problems,
+    unmarked,
 )
 from bot.messages_sim.script import Error, Reply, Script
 from connectors.core.serving import serve_on_loopback
@@ -75,8 +76,9 @@ def _parts(body: dict[str, Any]) -> list[Any]:
 def _breakpoints(body: dict[str, Any]) -> list[tuple[str, int]]:
     """(hash, tokens) of the prompt up to each cache mark, in order."""
     parts = _parts(body)
-    return [(hashlib.sha256(json.dumps(parts[: i + 1], sort_keys=True).encode()).hexdigest(),
-             _tokens(parts[: i + 1]))
+    plain = unmarked(parts)  # the cache keeps content: where the marks sat does not count
+    return [(hashlib.sha256(json.dumps(plain[: i + 1], sort_keys=True).encode()).hexdigest(),
+             _tokens(plain[: i + 1]))
             for i, part in enumerate(parts) if isinstance(part, dict) and "cache_control" in part]
 
 
