@@ -220,6 +220,10 @@ class MessagesSimulator:
         """The answer's blocks, a signed thinking block first when the model thinks, and
         the output tokens they cost."""
         content = [dict(block) for block in reply.content]
+        with self._lock:  # the API never repeats an id, even when a script reuses its reply
+            for block in content:
+                if block.get("type") == "tool_use" and block.get("id") in self._issued:
+                    block["id"] = f"toolu_sim{uuid.uuid4().hex[:18]}"
         thinking_tokens = 0
         if thinking_on(body) and not any(b.get("type") == "thinking" for b in content):
             thinking = body.get("thinking") or {}

@@ -25,7 +25,7 @@ def test_a_change_request_review_becomes_a_commit(world: DemoWorld, bwrap_path: 
 
     assert revise.state == JobState.SUCCEEDED, revise.error
     assert world.repository.sha(pull.pull.head) != before
-    request = str(world.model.calls[-1].body["messages"][0]["content"])
+    request = world.model.calls[-1].body["messages"][0]["content"][0]["text"]
     assert '<untrusted kind="review_comment" author="maintainer">' in request
     assert f"{FOLDER}/flow.py line 24:" in request
     assert "Copy the customer's phone too." in request
