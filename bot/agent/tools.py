@@ -76,9 +76,9 @@ _PATH = {"type": "string", "description": "A path relative to the repository roo
 
 TOOL_DEFINITIONS: list[dict[str, Any]] = [
     {"name": "catalog_details",
-     "description": "Full details of one connector (every operation's docs and quirks, every "
-                    "record's fields) by its name, e.g. 'hubspot', or of one record, e.g. "
-                    "'hubspot.DealInput'.",
+     "description": "Details of one connector by its name, e.g. 'hubspot' (its records' "
+                    "fields first, then every operation's docs and quirks), of one record, e.g. "
+                    "'hubspot.DealInput', or of one operation, e.g. 'hubspot.deals.upsert'.",
      "input_schema": _schema({"name": {"type": "string"}}, ["name"])},
     {"name": "list_files",
      "description": "List the files under a folder of the repository, e.g. 'flows' to see the "
