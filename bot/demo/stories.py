@@ -214,18 +214,22 @@ def production_failure(scratch: Path) -> FailedMessage:
     return failure
 
 
-def story_repair(world: DemoWorld, pull: Issue) -> Story:
-    """The merged flow fails on a packet in production; the runtime files the issue; the app
-    opens a repair PR with the packet's permalink."""
-    _merge(world, pull)
-    failure = production_failure(world.scratch)
-    if world.model:
-        world.model.script.add(
-            tool_reply("write_file", {"path": f"{FOLDER}/flow.py",
+def repair_turns() -> list[Any]:
+    """The scripted model repairing the flow: a one-word name no longer fails."""
+    return [tool_reply("write_file", {"path": f"{FOLDER}/flow.py",
                                       "content": scenario("flow_repaired.py")},
                        thought="A one-word name has no space: partition instead of split."),
             tool_reply("finish", {"summary": "A customer with a one-word name gets it as "
-                                             "first name instead of failing the packet."}))
+                                             "first name instead of failing the packet."})]
+
+
+def story_repair(world: DemoWorld, pull: Issue, *, turns: list[Any] | None = None) -> Story:
+    """The merged flow fails on a packet in production; the runtime files the issue; the app
+    opens a repair PR with the packet's permalink. `turns` replace the scripted model's."""
+    _merge(world, pull)
+    failure = production_failure(world.scratch)
+    if world.model:
+        world.model.script.add(*(repair_turns() if turns is None else turns))
     identity = AppIdentity(world.github.world.app_id, SecretStr(world.private_key_pem),
                            world.github.base_url)
     token = installation_token(app_client(identity), world.github.world.installation_id)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from bot.demo.stories import FOLDER, INTENT, TITLE, scenario
+from bot.demo.stories import FOLDER, INTENT, TITLE, scenario, story_repair
 from bot.demo.world import DemoWorld
 from bot.github_api import AppIdentity, app_client, installation_token
 from bot.messages_sim import tool_reply
@@ -20,6 +20,7 @@ from connectors.shopify.simulator import ShopifySimulator
 from flowkit.engine import to_jsonable
 from flowkit.runtime.filing import file_issue
 from flowkit.runtime.store import FailedMessage
+from tests.e2e.pulls import generated_pull
 
 
 @pytest.mark.sandbox
@@ -96,3 +97,23 @@ def test_an_invalid_repository_config_gets_a_comment_saying_what_and_where(
     said = [c.body for c in world.repository.comments.values() if c.number == issue.number]
     assert any("`reviewer` is not a setting" in body and "(line 2)" in body for body in said)
     assert not [i for i in world.repository.issues.values() if i.pull is not None]
+
+
+@pytest.mark.sandbox
+def test_a_repair_that_deletes_the_regression_test_is_refused(world: DemoWorld,
+                                                              bwrap_path: str) -> None:
+    pull = generated_pull(world)
+    cheat = [tool_reply("write_file", {"path": f"{FOLDER}/test_flow.py",
+                                       "content": scenario("test_flow.py")},
+                        thought="Without the new test the gate is clean."),
+             tool_reply("finish", {"summary": "Fixed."})]
+
+    story = story_repair(world, pull, turns=cheat)
+
+    assert not story.ok
+    assert story.job is not None
+    assert story.job.state == JobState.FAILED
+    assert story.pull is None  # no repair pull request
+    said = [c.body for c in world.repository.comments.values() if c.number == story.job.number]
+    assert any(body.startswith("I refused the repair the model made: the repair deleted or "
+                               "weakened tests: test `test_the_packet_of_issue_") for body in said)
