@@ -84,8 +84,8 @@ class Usage:
             raise BudgetExhausted(f"the job's budget of {self.token_budget:,} tokens is spent "
                                   f"({self.tokens:,} used)")
         if self.cost_usd >= self.dollar_budget:
-            raise BudgetExhausted(f"the job's budget of ${self.dollar_budget:.2f} is spent "
-                                  f"(${self.cost_usd:.2f} used)")
+            raise BudgetExhausted(f"the job's budget of US${self.dollar_budget:.4f} is spent "
+                                  f"(US${self.cost_usd:.4f} used)")
         if self.deadline is not None and time.monotonic() >= self.deadline:
             raise BudgetExhausted("the job's time is up (its wall-clock deadline passed)")
 

@@ -168,7 +168,7 @@ def test_the_dollar_budget_ends_the_job(sim: tuple[MessagesSimulator, str]) -> N
     result = _run(FakeHost(GateRun(True, "clean")), base_url, usage)
 
     assert result.status is AgentStatus.OUT_OF_BUDGET
-    assert "budget of $0.00 is spent" in result.reason
+    assert "budget of US$0.0010 is spent" in result.reason
     assert usage.cost_usd >= 0.001 > sum(call.cost_usd for call in usage.calls[:-1])
 
 

@@ -117,3 +117,34 @@ def test_a_repair_that_deletes_the_regression_test_is_refused(world: DemoWorld,
     said = [c.body for c in world.repository.comments.values() if c.number == story.job.number]
     assert any(body.startswith("I refused the repair the model made: the repair deleted or "
                                "weakened tests: test `test_the_packet_of_issue_") for body in said)
+
+
+def _push_config(world: DemoWorld, clone: Path, text: str) -> None:
+    git = ["git", "-c", "user.name=maintainer", "-c", "user.email=m@example.com"]
+    subprocess.run([*git, "clone", "-q", str(world.repository.path), str(clone)], check=True)
+    (clone / ".github").mkdir()
+    (clone / ".github" / "flowbot.yml").write_text(text)
+    subprocess.run([*git, "-C", str(clone), "add", ".github"], check=True)
+    subprocess.run([*git, "-C", str(clone), "commit", "-q", "-m", "flowbot config"], check=True)
+    subprocess.run([*git, "-C", str(clone), "push", "-q", "origin", "main"], check=True)
+
+
+def test_the_repositorys_dollar_budget_ends_the_job_with_a_comment(
+        world: DemoWorld, tmp_path: Path) -> None:
+    assert world.model is not None
+    _push_config(world, tmp_path / "clone", "dollar_budget: 0.0001\neffort: {generate: low}\n")
+    world.model.script.add(*[tool_reply("list_files", {"path": "flows"}) for _ in range(5)])
+
+    issue = world.github.open_issue(world.repository, TITLE, INTENT, author="maintainer",
+                                    labels=["integration-request"])
+    [job] = world.wait_for_jobs()
+
+    assert job.state == JobState.FAILED
+    assert len(world.model.calls) == 1  # the second call was not made
+    assert world.model.calls[0].body["output_config"] == {"effort": "low"}
+    said = [c.body for c in world.repository.comments.values() if c.number == issue.number]
+    assert any(body.startswith("I stopped: the job's budget of US$0.0001 is spent")
+               and "`dollar_budget`" in body for body in said)
+    assert not [i for i in world.repository.issues.values() if i.pull is not None]
+    assert job.work is not None
+    assert job.work["effort"] == "low"
