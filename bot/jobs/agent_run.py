@@ -20,7 +20,7 @@ from bot.agent.host import CheckoutHost
 from bot.agent.loop import AgentLimits, AgentResult, AgentStatus, run_agent, stable_prefix
 from bot.agent.model import ModelCaller, Thinking, Usage
 from bot.agent.primer import primer
-from bot.agent.prompts import PROMPTS, Prompt, render
+from bot.agent.prompts import PROMPTS, Prompt, render, version_of
 from bot.jobs.context import JobContext
 from bot.jobs.work import WorkRecord
 from bot.repo_config import RepoConfig
@@ -47,10 +47,10 @@ class AgentRun:
 
 
 def system_prefix() -> tuple[list[dict[str, object]], str]:
-    """The cached system blocks of every job, and the version of their instructions."""
+    """The cached system blocks of every job, and the versions of their templates."""
     system = render("system", PROMPTS)
     return stable_prefix(f"{system.text}\n{primer()}", catalog_summary(catalog())), \
-        system.version
+        f"{system.version}+{version_of('primer')}"
 
 
 def run_job_agent(context: JobContext, job: Job, config: RepoConfig, kind: str, root: Path,
