@@ -230,4 +230,5 @@ def test_a_write_of_flow_code_comes_back_with_stages_1_to_4(tmp_path: Path) -> N
     assert outcome.gate.full is False
     assert outcome.is_error
     assert "FK201" in outcome.content
-    assert "stages 1-4 report (not an attempt)" in outcome.content
+    assert "stages 1-4 report (not an attempt):\n<untrusted kind=\"gate_report\">" \
+        in outcome.content
