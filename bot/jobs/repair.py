@@ -134,7 +134,12 @@ def repair(job: Job, context: JobContext) -> JobState:
                 reason="the repair deleted or weakened tests: " + "; ".join(weakened))
         record_work(context.sessions, job.id, run.work(context.settings.model))
         if result.status is AgentStatus.ASKED:
-            comment(gh, repo, job.number, questions_comment(result.questions, REPAIR_QUESTIONS))
+            comment(gh, repo, job.number, questions_comment(
+                result.questions, REPAIR_QUESTIONS).replace(
+                    "Reply here and I will continue.",
+                    "I stopped without a pull request. Answers here are for whoever fixes the "
+                    "flow; `/retry` runs the repair again from the start (it does not read "
+                    "them)."))
             status(Phase.WAITING, "Waiting for answers to the questions above.")
             return JobState.WAITING
         stopped = stopped_comment(result)

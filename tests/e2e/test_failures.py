@@ -148,3 +148,20 @@ def test_the_repositorys_dollar_budget_ends_the_job_with_a_comment(
     assert not [i for i in world.repository.issues.values() if i.pull is not None]
     assert job.work is not None
     assert job.work["effort"] == "low"
+
+
+@pytest.mark.sandbox
+def test_a_repair_that_needs_a_decision_posts_the_questions(world: DemoWorld,
+                                                            bwrap_path: str) -> None:
+    pull = generated_pull(world)
+    ask = [tool_reply("ask_questions", {"questions": [
+        "A one-word name: first name, last name, or a bad record?"]})]
+
+    story = story_repair(world, pull, turns=ask)
+
+    assert story.job is not None
+    assert story.job.state == JobState.WAITING
+    assert story.pull is None
+    said = [c.body for c in world.repository.comments.values() if c.number == story.job.number]
+    assert any(body.startswith("Before I repair this flow, I need to know:\n\n1. A one-word "
+                               "name") for body in said)
