@@ -23,6 +23,7 @@ from flowkit.spec import SPEC_FILE, SpecError, parse_spec
 MAX_TOOL_RESULT_CHARS = 20_000
 CHECKED_FILES = ("flow.py", "test_flow.py", SPEC_FILE)
 """The files whose every write gets the gate's static stages at once."""
+MISSING_FILE = "FK401"
 
 
 class ToolRefused(Exception):
@@ -169,11 +170,22 @@ def _checked(host: AgentHost, path: str, done: str) -> ToolOutcome:
             return ToolOutcome(f"{done}, but the spec does not validate:\n{problems}",
                                is_error=True, wrote=True)
     check = host.check_static()
-    verdict = ("stages 1-4 pass (run_gate for types and tests)" if check.passed
-               else "stages 1-4 report (not an attempt):")
-    report = "" if check.passed else "\n" + fence("gate_report", check.report)
-    return ToolOutcome(f"{done}; {verdict}{report}", is_error=not check.passed, wrote=True,
-                       gate=check)
+    # files not written yet are not a finding mid-way; the whole gate still reports them
+    findings = [f for f in check.findings if f.get("rule") != MISSING_FILE]
+    if check.passed or (check.findings and not findings):
+        missing = len(check.findings)
+        verdict = "stages 1-4 pass" + (f" so far ({missing} file(s) of the flow still to "
+                                       "write)" if missing else " (run_gate for types and tests)")
+        return ToolOutcome(f"{done}; {verdict}", wrote=True, gate=check)
+    report = "\n".join(_finding_text(f) for f in findings) or check.report
+    return ToolOutcome(f"{done}; stages 1-4 report (not an attempt):\n"
+                       f"{fence('gate_report', report)}", is_error=True, wrote=True, gate=check)
+
+
+def _finding_text(finding: dict[str, Any]) -> str:
+    text = (f"{finding['file']}:{finding['line']}:{finding['column']}: {finding['rule']} "
+            f"{finding['name']}: {finding['message']}")
+    return text + (f"\n    hint: {finding['hint']}" if finding.get("hint") else "")
 
 
 def _write(host: AgentHost, arguments: dict[str, Any]) -> ToolOutcome:

@@ -232,3 +232,16 @@ def test_a_write_of_flow_code_comes_back_with_stages_1_to_4(tmp_path: Path) -> N
     assert "FK201" in outcome.content
     assert "stages 1-4 report (not an attempt):\n<untrusted kind=\"gate_report\">" \
         in outcome.content
+
+
+def test_files_not_written_yet_are_not_findings_after_a_write(tmp_path: Path) -> None:
+    spec = (Path(__file__).resolve().parents[2] / "flows" / "shopify_orders_to_hubspot_deals"
+            / SPEC).read_text()
+    host = CheckoutHost(tmp_path, "flows/shopify_orders_to_hubspot_deals")
+
+    outcome = run_tool(host, "write_file", {"path": f"{host.flow_folder}/{SPEC}",
+                                            "content": spec})
+
+    assert not outcome.is_error
+    assert outcome.content.endswith("stages 1-4 pass so far (3 file(s) of the flow still to "
+                                    "write)")
