@@ -79,8 +79,10 @@ def render_pull_request_body(content: PullRequestContent) -> str:
               ""]
     work = content.work
     parts += ["### How this was made",
-              f"Model `{work.model}`, prompt `{work.prompt_version}`, {work.attempts} gate "
-              f"attempt{'s' if work.attempts != 1 else ''}, {work.input_tokens:,} input and "
+              f"Model `{work.model}` (thinking `{work.thinking}`, effort `{work.effort}`), "
+              f"prompt `{work.prompt_version}`, {work.attempts} gate "
+              f"attempt{'s' if work.attempts != 1 else ''}, {work.input_tokens:,} input "
+              f"({work.cached_share:.0%} read from the prompt cache) and "
               f"{work.output_tokens:,} output tokens, ${work.cost_usd:.4f} by the operator's "
               "price table.",
               "", "Reply `/revise <what to change>` to ask for changes, or review with "

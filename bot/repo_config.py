@@ -7,7 +7,7 @@ guessed at: the job stops and the issue gets a comment that says what is wrong a
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -32,6 +32,17 @@ class RepoConfig(BaseModel):
         default=None, description="Connectors flows may use (default: all of the catalog).")
     draft_on_failure: bool = Field(default=True, description="A PR whose gate still fails is "
                                                              "opened as a draft (else: no PR).")
+    thinking: Literal["adaptive", "between_tools"] | None = Field(
+        default=None, description="How the model thinks (default: the app's FLOWBOT_THINKING).")
+    effort: dict[Literal["generate", "repair", "revise"],
+                 Literal["low", "medium", "high", "xhigh", "max"]] = Field(
+        default_factory=dict, description="Effort per job kind, e.g. `{revise: medium}` "
+                                          "(default: the app's FLOWBOT_EFFORT).")
+    dollar_budget: float | None = Field(
+        default=None, gt=0, description="US$ one job may spend (capped by FLOWBOT_JOB_MAX_USD).")
+    deadline_minutes: float | None = Field(
+        default=None, gt=0, description="Minutes one job's agent may take (capped by "
+                                        "FLOWBOT_JOB_DEADLINE_MINUTES).")
 
 
 class RepoConfigError(ValueError):

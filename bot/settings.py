@@ -16,8 +16,17 @@ from typing import Any, Self
 from urllib.parse import unquote, urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from bot.agent.pricing import ModelPrices, PriceTableError, price_table
 from flowkit.runtime.database_url import DatabaseUrlError, checked_database_url
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
@@ -30,7 +39,9 @@ VARIABLES = ("GITHUB_APP_ID", "GITHUB_PRIVATE_KEY", "GITHUB_PRIVATE_KEY_PATH",
              "ANTHROPIC_BASE_URL", "FLOWBOT_MODEL", "FLOWBOT_DATABASE_URL", "FLOWBOT_REDIS_URL",
              "FLOWBOT_DATA_DIR", "FLOWBOT_MAX_BODY_BYTES", "FLOWBOT_APP_SLUG", "LOG_LEVEL",
              "FLOWBOT_TRUSTED_BOTS", "FLOWBOT_LEASE_TTL_S", "FLOWBOT_HEADER_TIMEOUT_S",
-             "FLOWBOT_BODY_TIMEOUT_S", "FLOWBOT_MAX_CONNECTIONS", "FLOWBOT_MAX_INFLIGHT_BYTES")
+             "FLOWBOT_BODY_TIMEOUT_S", "FLOWBOT_MAX_CONNECTIONS", "FLOWBOT_MAX_INFLIGHT_BYTES",
+             "FLOWBOT_MODEL_PRICES", "FLOWBOT_THINKING", "FLOWBOT_EFFORT", "FLOWBOT_MAX_TOKENS",
+             "FLOWBOT_JOB_MAX_USD", "FLOWBOT_JOB_DEADLINE_MINUTES")
 
 
 class SettingsError(ValueError):
@@ -76,6 +87,51 @@ class AppSettings(BaseModel):
     max_inflight_bytes: int = Field(default=64 * 1024 * 1024, alias="FLOWBOT_MAX_INFLIGHT_BYTES",
                                     gt=0)
     """Bytes of requests received and not yet answered, over all connections."""
+    model_prices: dict[str, Any] | None = Field(default=None, alias="FLOWBOT_MODEL_PRICES")
+    """Price table entries over the defaults (YAML or JSON): `model: {rates: {input, output,
+    cache_write, cache_read}}`, optionally `long_prompt_rates` and `long_prompt_above`."""
+    thinking: str = Field(default="adaptive", alias="FLOWBOT_THINKING",
+                          pattern=r"^(adaptive|between_tools)$")
+    """`thinking.type` of every request; a repository may choose for itself."""
+    effort: str = Field(default="high", alias="FLOWBOT_EFFORT",
+                        pattern=r"^(low|medium|high|xhigh|max)$")
+    """The default effort of every job kind; a repository may set it per kind."""
+    max_tokens: int = Field(default=32_000, alias="FLOWBOT_MAX_TOKENS", ge=4_096, le=128_000)
+    """Output tokens per call: thinking plus a whole file written in one tool call."""
+    job_max_usd: float = Field(default=5.0, alias="FLOWBOT_JOB_MAX_USD", gt=0)
+    """The most one job may spend on the model; a repository may set less, never more."""
+    job_deadline_minutes: float = Field(default=30.0, alias="FLOWBOT_JOB_DEADLINE_MINUTES",
+                                        gt=0)
+    """Wall-clock time one job's agent may take; a repository may set less, never more."""
+
+    @field_validator("model_prices", mode="before")
+    @classmethod
+    def _prices_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                value = yaml.safe_load(value)
+            except yaml.YAMLError:
+                raise ValueError("not valid YAML or JSON") from None
+        if value is not None and not isinstance(value, dict):
+            raise ValueError("must map model ids to their prices")
+        return value
+
+    @model_validator(mode="after")
+    def _model_priced(self) -> Self:
+        try:
+            table = price_table(self.model_prices)
+        except PriceTableError as error:
+            raise ValueError(f"FLOWBOT_MODEL_PRICES: {error}") from None
+        if self.model not in table:
+            raise ValueError(f"FLOWBOT_MODEL: {self.model!r} has no price (priced: "
+                             f"{', '.join(sorted(table))}); add it to FLOWBOT_MODEL_PRICES so "
+                             "that jobs report what they cost")
+        return self
+
+    @property
+    def prices(self) -> ModelPrices:
+        """The price of the configured model (checked at start)."""
+        return price_table(self.model_prices)[self.model]
 
     @model_validator(mode="after")
     def _one_private_key(self) -> Self:

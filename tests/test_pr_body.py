@@ -10,7 +10,8 @@ from flowkit.spec import load_spec
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "flows" / "shopify_orders_to_hubspot_deals"
 WORK = WorkRecord(model="claude-sonnet-5-5", prompt_version="generate@abc123", attempts=2,
-                  input_tokens=12_345, output_tokens=678, cost_usd=0.0471)
+                  input_tokens=12_345, output_tokens=678, cost_usd=0.0471, effort="medium",
+                  cached_share=0.81)
 
 
 def content(**changes: object) -> PullRequestContent:
@@ -28,7 +29,9 @@ def test_a_generated_flow_closes_its_issue_and_shows_the_spec() -> None:
     assert "| Source | `shopify.orders.list` (key `id`, cursor `updated_at`) |" in body
     assert "| `dealname` | `name` | 'Shopify order ' + the order's name" in body
     assert "✅ the gate passed" in body
-    assert "2 gate attempts, 12,345 input and 678 output tokens, $0.0471" in body
+    assert "(thinking `adaptive`, effort `medium`)" in body
+    assert "2 gate attempts, 12,345 input (81% read from the prompt cache) and 678 output " \
+           "tokens, $0.0471" in body
 
 
 def test_a_repair_fixes_its_issue_and_links_the_packet_at_the_commit() -> None:

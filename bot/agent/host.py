@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from bot.agent.catalog_view import catalog_details
 from bot.agent.tools import GateRun, ToolRefused
 from connectors.registry import catalog
+from flowkit.validator import STATIC_STAGES, validate_flow
 from flowkit.validator.mypy_cache import CACHE_VARIABLE
 
 MAX_READ_BYTES = 200_000
@@ -80,10 +81,16 @@ class CheckoutHost:
         """The whole gate over the flow, in the checkout's own code."""
         return self._gate()
 
-    def run_tests(self) -> GateRun:
-        """The gate, which runs the flow's tests in the sandbox as its last stage (the earlier
-        stages take milliseconds, and tests of code that does not compile say nothing)."""
-        return self._gate()
+    def check_static(self) -> GateRun:
+        """The gate's stages 1-4 with the app's own flowkit and catalog: they read the flow as
+        text and never run it, so they run here, in milliseconds, after every write."""
+        report = validate_flow(self.root / self.flow_folder, root=self.root,
+                               catalog=catalog(), last_stage=max(STATIC_STAGES))
+        findings = [finding.as_json() for finding in report.findings]
+        if report.clean:
+            return GateRun(True, report.as_text(), findings, full=False)
+        return GateRun(False, "\n".join(f.as_text() for f in report.findings)
+                       or report.as_text(), findings, full=False)
 
     def catalog_details(self, name: str) -> str:
         """A connector's or a record's details."""

@@ -1,7 +1,10 @@
 """Calling Claude through `anthropic`: explicit timeouts, the SDK's retries, usage and cost.
 
 Every call records its model, input, output and cache tokens, latency and cost by the
-operator's price table; a per-job budget stops the loop cleanly before a call it cannot afford.
+operator's price table (`pricing.py`); a per-job budget — tokens, dollars and a wall-clock
+deadline — stops the loop cleanly before a call it cannot afford. Requests set thinking and
+effort explicitly and stream: the SDK refuses a non-streaming request whose `max_tokens` could
+take longer than ten minutes, and whole-file writes plus thinking need that many.
 `ANTHROPIC_BASE_URL` points the client at any endpoint that speaks the Messages API (the tests
 and the demo use the local simulator).
 """
@@ -17,19 +20,15 @@ import anthropic
 from anthropic.types import Message
 from pydantic import SecretStr
 
-DEFAULT_TIMEOUT_S = 120.0
+from bot.agent.pricing import ModelPrices, TokenCounts, cost_usd
+
+DEFAULT_TIMEOUT_S = 600.0
 DEFAULT_MAX_RETRIES = 4
-PRICES_PER_MTOK: dict[str, tuple[float, float, float, float]] = {
-    # model: (input, output, cache write, cache read) in US$ per million tokens — the operator's
-    # table (set here as of 2026-11; override through configuration), not a quote from Anthropic
-    "claude-sonnet-5-5": (3.0, 15.0, 3.75, 0.30),
-    "claude-opus-5-5": (15.0, 75.0, 18.75, 1.50),
-    "claude-haiku-5-5": (1.0, 5.0, 1.25, 0.10),
-}
+DEFAULT_MAX_TOKENS = 32_000
 
 
 class BudgetExhausted(Exception):
-    """The job's token budget is spent; the loop stops and says so."""
+    """The job's budget (tokens, dollars or time) is spent; the loop stops and says so."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +42,19 @@ class CallRecord:
     cache_read_tokens: int
     latency_s: float
     cost_usd: float
+    stop_reason: str = "end_turn"
+
+
+@dataclass(frozen=True)
+class Thinking:
+    """How the model thinks on a job: `thinking.type` and the effort level."""
+
+    type: str = "adaptive"
+    effort: str = "high"
+
+    def request(self) -> dict[str, Any]:
+        """The request fields that say so."""
+        return {"thinking": {"type": self.type}, "output_config": {"effort": self.effort}}
 
 
 @dataclass
@@ -50,6 +62,9 @@ class Usage:
     """The calls of one job, and its budget."""
 
     token_budget: int
+    dollar_budget: float = float("inf")
+    deadline: float | None = None
+    """`time.monotonic()` after which no further call starts."""
     calls: list[CallRecord] = field(default_factory=list)
 
     @property
@@ -63,6 +78,17 @@ class Usage:
         """Cost so far by the price table."""
         return sum(call.cost_usd for call in self.calls)
 
+    def check(self) -> None:
+        """Raise BudgetExhausted when no further call may start."""
+        if self.tokens >= self.token_budget:
+            raise BudgetExhausted(f"the job's budget of {self.token_budget:,} tokens is spent "
+                                  f"({self.tokens:,} used)")
+        if self.cost_usd >= self.dollar_budget:
+            raise BudgetExhausted(f"the job's budget of US${self.dollar_budget:.4f} is spent "
+                                  f"(US${self.cost_usd:.4f} used)")
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise BudgetExhausted("the job's time is up (its wall-clock deadline passed)")
+
 
 def client(api_key: SecretStr, *, base_url: str | None = None,
            timeout: float = DEFAULT_TIMEOUT_S,
@@ -72,16 +98,6 @@ def client(api_key: SecretStr, *, base_url: str | None = None,
                                timeout=timeout, max_retries=max_retries)
 
 
-def _cost(model: str, usage: Any) -> float:
-    prices = PRICES_PER_MTOK.get(model)
-    if prices is None:
-        return 0.0
-    cache_write: int = usage.cache_creation_input_tokens or 0
-    cache_read: int = usage.cache_read_input_tokens or 0
-    return float(usage.input_tokens * prices[0] + usage.output_tokens * prices[1]
-                 + cache_write * prices[2] + cache_read * prices[3]) / 1_000_000
-
-
 @dataclass
 class ModelCaller:
     """Sends the loop's requests and keeps the job's account of them."""
@@ -89,26 +105,32 @@ class ModelCaller:
     api: anthropic.Anthropic
     model: str
     usage: Usage
-    max_tokens: int = 8192
+    prices: ModelPrices
+    thinking: Thinking = field(default_factory=Thinking)
+    max_tokens: int = DEFAULT_MAX_TOKENS
     checkpoint: Callable[[], None] = lambda: None
     """Made before every request; it raises to stop the job (a cancelled job does)."""
 
     def __call__(self, system: list[dict[str, Any]], tools: list[dict[str, Any]],
                  messages: list[dict[str, Any]]) -> Message:
-        """One request; raises BudgetExhausted when the budget is already spent."""
+        """One request, streamed; raises BudgetExhausted when the budget is already spent."""
         self.checkpoint()
-        if self.usage.tokens >= self.usage.token_budget:
-            raise BudgetExhausted(f"the job's budget of {self.usage.token_budget:,} tokens is "
-                                  f"spent ({self.usage.tokens:,} used)")
+        self.usage.check()
         started = time.perf_counter()
-        message = self.api.messages.create(model=self.model, max_tokens=self.max_tokens,
-                                           system=system,  # type: ignore[arg-type]
-                                           tools=tools,  # type: ignore[arg-type]
-                                           messages=messages)  # type: ignore[arg-type]
+        with self.api.messages.stream(model=self.model, max_tokens=self.max_tokens,
+                                      system=system,  # type: ignore[arg-type]
+                                      tools=tools,  # type: ignore[arg-type]
+                                      messages=messages,  # type: ignore[arg-type]
+                                      **self.thinking.request()) as stream:
+            message = stream.get_final_message()
         usage = message.usage
+        counts = TokenCounts(usage.input_tokens, usage.output_tokens,
+                             usage.cache_creation_input_tokens or 0,
+                             usage.cache_read_input_tokens or 0)
         self.usage.calls.append(CallRecord(
-            model=self.model, input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
-            cache_creation_tokens=usage.cache_creation_input_tokens or 0,
-            cache_read_tokens=usage.cache_read_input_tokens or 0,
-            latency_s=round(time.perf_counter() - started, 3), cost_usd=_cost(self.model, usage)))
+            model=self.model, input_tokens=counts.input_tokens,
+            output_tokens=counts.output_tokens, cache_creation_tokens=counts.cache_write_tokens,
+            cache_read_tokens=counts.cache_read_tokens,
+            latency_s=round(time.perf_counter() - started, 3),
+            cost_usd=cost_usd(self.prices, counts), stop_reason=message.stop_reason or ""))
         return message

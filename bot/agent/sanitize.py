@@ -1,10 +1,13 @@
-"""Untrusted text (issue bodies, comments, data packets) made safe to show a model as data.
+"""Untrusted text (issue titles and bodies, comments, data packets, repository files, gate
+output) made safe to show a model as data.
 
 Hidden content is removed first — HTML comments, invisible and direction-changing characters,
 image alt text — because a person reviewing the issue cannot see it and the model should not
 act on it. Anything shaped like a credential is redacted. The result is wrapped in a block the
 prompt declares to be data; a closing tag inside the text is neutralised so it cannot end the
-block early, and long text is cut with a marker that says how much.
+block early, and long text is cut with a marker that says how much. Text a tool returns (a file,
+a gate report) is fenced the same way, except that invisible characters are shown as escapes
+rather than removed, so the model sees the file as it is and can quote it exactly.
 """
 
 from __future__ import annotations
@@ -65,3 +68,23 @@ def data_block(kind: str, text: str, *, author: str | None = None,
     clean = _TAG.sub(lambda match: f"&lt;{match.group(1)}untrusted", clean)
     who = f' author="{_NAME.sub("", author)}"' if author else ""
     return f'<untrusted kind="{_KIND.sub("", kind)}"{who}>\n{clean}\n</untrusted>'
+
+
+def _escaped(character: str) -> str:
+    return character if _visible(character) else f"\\u{ord(character):04x}"
+
+
+def fence(kind: str, text: str, *, limit: int = DEFAULT_LIMIT) -> str:
+    """Text a tool returns — a repository file, a gate report — as a data block: credentials
+    redacted, invisible characters shown as `\\uXXXX`, the closing tag neutralised, cut at
+    `limit` with a marker."""
+    shown = redact_tokens("".join(_escaped(character) for character in text))
+    if len(shown) > limit:
+        shown = shown[:limit] + f"\n[… {len(shown) - limit} more characters cut]"
+    shown = _TAG.sub(lambda match: f"&lt;{match.group(1)}untrusted", shown)
+    return f'<untrusted kind="{_KIND.sub("", kind)}">\n{shown}\n</untrusted>'
+
+
+def title_block(title: str) -> str:
+    """An issue title as a data block: cleaned like a body, on one line."""
+    return data_block("issue_title", " ".join(title.split())[:300])

@@ -36,17 +36,19 @@ def _table(report: EvalReport) -> Table:
     table = Table(title=f"flowbot eval — {report.model}" + (
         f" (scripted model '{report.scripted}'; tokens counted by the Messages API simulator)"
         if report.scripted else ""))
-    for column in ("task", "solved", "outcome", "gate attempts", "tokens", "cost $", "wall s"):
-        table.add_column(column, overflow="fold", justify="right" if column in (
-            "gate attempts", "tokens", "cost $", "wall s") else "left")
+    numbers = ("gate attempts", "tokens", "first request", "cached", "cost $", "wall s")
+    for column in ("task", "solved", "outcome", *numbers):
+        table.add_column(column, overflow="fold",
+                         justify="right" if column in numbers else "left")
     for r in report.results:
         table.add_row(r.task, "✔" if r.solved else "✘", r.outcome, str(r.attempts),
-                      f"{r.input_tokens + r.output_tokens:,}", f"{r.cost_usd:.4f}",
-                      f"{r.wall_s:.1f}")
+                      f"{r.input_tokens + r.output_tokens:,}", f"{r.first_request_tokens:,}",
+                      f"{r.cached_share:.0%}", f"{r.cost_usd:.4f}", f"{r.wall_s:.1f}")
     summary = report.to_json()
     table.add_section()
     table.add_row("pass@1", f"{report.pass_at_1:.0%}", f"{summary['solved']} of "
                   f"{summary['total']} solved", "", f"{summary['tokens']:,}",
+                  f"{summary['first_request_tokens']:,}", f"{summary['cached_share']:.0%}",
                   f"{summary['cost_usd']:.4f}", f"{summary['wall_s']:.1f}")
     return table
 

@@ -123,7 +123,7 @@ def story_generate(world: DemoWorld) -> Story:
     job = _jobs_of(world, "generate")[-1]
     pulls = _pulls(world)
     story = Story("an integration request becomes a pull request", job.state ==
-                  JobState.SUCCEEDED and len(pulls) == 1, job=job)
+                  JobState.SUCCEEDED and len(pulls) == 1 and _protocol_kept(world), job=job)
     story.lines.append(f"issue #{issue.number} “{issue.title}” opened by @maintainer")
     story.lines += [f"gate rejected attempt 1: {line}" for line in _first_rejection(world)]
     if pulls:
@@ -143,8 +143,15 @@ def _first_rejection(world: DemoWorld) -> list[str]:
                                                               list) else []:
                 text = str(block.get("content", ""))
                 if block.get("type") == "tool_result" and text.startswith("FAILED"):
-                    return [line.strip() for line in text.splitlines()[1:3]]
+                    return [line.strip() for line in text.splitlines()
+                            if line.strip() and not line.startswith(("FAILED", "<", "("))][:2]
     return []
+
+
+def _protocol_kept(world: DemoWorld) -> bool:
+    """Whether every request the scripted model saw held the Messages API's rules (thinking
+    blocks passed back unchanged among them): the simulator's record of refusals is empty."""
+    return world.model is None or not world.model.violations
 
 
 def revise_turns() -> list[Any]:
@@ -170,7 +177,8 @@ def story_revise(world: DemoWorld, pull: Issue) -> Story:
     replies = [c.body for c in world.repository.comments.values()
                if c.number == pull.number and c.author == world.github.bot_login]
     story = Story("a /revise comment becomes a commit and a reply",
-                  job.state == JobState.SUCCEEDED and after != before, job=job, pull=pull)
+                  job.state == JobState.SUCCEEDED and after != before
+                  and _protocol_kept(world), job=job, pull=pull)
     story.lines.append(f"commit {str(before)[:7]} → {str(after)[:7]} on {pull.pull.head}")
     story.lines += [f"reply: {reply.splitlines()[0]}" for reply in replies[-1:]]
     return story
@@ -206,18 +214,22 @@ def production_failure(scratch: Path) -> FailedMessage:
     return failure
 
 
-def story_repair(world: DemoWorld, pull: Issue) -> Story:
-    """The merged flow fails on a packet in production; the runtime files the issue; the app
-    opens a repair PR with the packet's permalink."""
-    _merge(world, pull)
-    failure = production_failure(world.scratch)
-    if world.model:
-        world.model.script.add(
-            tool_reply("write_file", {"path": f"{FOLDER}/flow.py",
+def repair_turns() -> list[Any]:
+    """The scripted model repairing the flow: a one-word name no longer fails."""
+    return [tool_reply("write_file", {"path": f"{FOLDER}/flow.py",
                                       "content": scenario("flow_repaired.py")},
                        thought="A one-word name has no space: partition instead of split."),
             tool_reply("finish", {"summary": "A customer with a one-word name gets it as "
-                                             "first name instead of failing the packet."}))
+                                             "first name instead of failing the packet."})]
+
+
+def story_repair(world: DemoWorld, pull: Issue, *, turns: list[Any] | None = None) -> Story:
+    """The merged flow fails on a packet in production; the runtime files the issue; the app
+    opens a repair PR with the packet's permalink. `turns` replace the scripted model's."""
+    _merge(world, pull)
+    failure = production_failure(world.scratch)
+    if world.model:
+        world.model.script.add(*(repair_turns() if turns is None else turns))
     identity = AppIdentity(world.github.world.app_id, SecretStr(world.private_key_pem),
                            world.github.base_url)
     token = installation_token(app_client(identity), world.github.world.installation_id)
@@ -226,7 +238,8 @@ def story_repair(world: DemoWorld, pull: Issue) -> Story:
     job = _jobs_of(world, "repair")[-1]
     repairs = [p for p in _pulls(world) if p.number != pull.number]
     story = Story("a failing packet becomes a flow-failure issue and a repair PR",
-                  job.state == JobState.SUCCEEDED and len(repairs) == 1, job=job,
+                  job.state == JobState.SUCCEEDED and len(repairs) == 1
+                  and _protocol_kept(world), job=job,
                   pull=repairs[0] if repairs else None)
     story.lines.append(f"packet {failure.packet_key} failed in {failure.unit}: "
                        f"{failure.error_type}: {failure.message}")

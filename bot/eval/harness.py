@@ -48,6 +48,10 @@ class TaskResult:
     acceptance_failed: int = 0
     failures: list[str] = field(default_factory=list)
     pull_number: int | None = None
+    first_request_tokens: int = 0
+    """Input tokens of the job's first request: the cached prefix and the task."""
+    cached_share: float = 0.0
+    """The share of the job's input tokens read from the prompt cache."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,10 @@ class EvalReport:
                 "solved": sum(r.solved for r in self.results), "total": len(self.results),
                 "pass_at_1": round(self.pass_at_1, 4),
                 "tokens": sum(r.input_tokens + r.output_tokens for r in self.results),
+                "first_request_tokens": max((r.first_request_tokens for r in self.results),
+                                            default=0),
+                "cached_share": round(sum(r.cached_share * r.input_tokens for r in self.results)
+                                      / max(1, sum(r.input_tokens for r in self.results)), 3),
                 "cost_usd": round(sum(r.cost_usd for r in self.results), 6),
                 "wall_s": round(sum(r.wall_s for r in self.results), 2)}
 
@@ -133,6 +141,7 @@ def run_task(world: DemoWorld, task: Task, scratch: Path, *, policy: Policy | No
     """File the task's issue, wait for the generate job, judge its pull request."""
     if world.model is not None:
         world.model.script.play(policy)
+    refused_before = len(world.model.violations) if world.model is not None else 0
     started = time.monotonic()
     issue = world.github.open_issue(world.repository, task.title, task.body, author=AUTHOR,
                                     labels=[LABEL])
@@ -144,6 +153,9 @@ def run_task(world: DemoWorld, task: Task, scratch: Path, *, policy: Policy | No
         and not pull.pull.draft
     acceptance = _judge(world, task, pull, scratch) if pull is not None and gate_passed else None
     outcome = _outcome(job, pull, gate_passed, acceptance)
+    refused = world.model.violations[refused_before:] if world.model is not None else []
+    if refused:  # the scripted model's API refused a request: the protocol was broken
+        outcome = f"the Messages API refused a request: {refused[0]}"
     return TaskResult(
         task=task.id, solved=outcome == "solved", outcome=outcome, gate_passed=gate_passed,
         attempts=int(work.get("attempts", 0)), input_tokens=int(work.get("input_tokens", 0)),
@@ -152,7 +164,9 @@ def run_task(world: DemoWorld, task: Task, scratch: Path, *, policy: Policy | No
         acceptance_passed=acceptance.passed if acceptance else 0,
         acceptance_failed=acceptance.failed if acceptance else 0,
         failures=acceptance.failures if acceptance else [],
-        pull_number=pull.number if pull else None)
+        pull_number=pull.number if pull else None,
+        first_request_tokens=int(work.get("first_request_tokens", 0)),
+        cached_share=float(work.get("cached_share", 0.0)))
 
 
 def run_eval(world: DemoWorld, tasks: list[Task], scratch: Path, *,

@@ -42,8 +42,6 @@ class JobContext:
     """The app's store, where jobs keep their work records."""
     enqueue: Callable[[int], None]
     """Puts a stored job on the queue (the new job of a `/retry`)."""
-    max_gate_attempts: int = 4
-    token_budget: int = 400_000
 
     @property
     def rules(self) -> Rules:

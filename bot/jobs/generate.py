@@ -9,12 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.agent.catalog_view import catalog_summary
-from bot.agent.host import CheckoutHost
-from bot.agent.loop import AgentLimits, AgentResult, AgentStatus, run_agent, stable_prefix
-from bot.agent.model import BudgetExhausted, ModelCaller, Usage
+from bot.agent.loop import AgentResult, AgentStatus
 from bot.agent.prompts import PROMPTS, render
-from bot.agent.sanitize import data_block
+from bot.agent.sanitize import data_block, title_block
 from bot.agent.tools import GateRun
 from bot.github.push import push_or_explain
 from bot.github_api import InstallationClient, installation_client, installation_token
@@ -28,20 +25,24 @@ from bot.issue_ops import (
     request_reviews,
     upsert_status_comment,
 )
+from bot.jobs.agent_run import (
+    QUESTIONS_OPENING,
+    AgentRun,
+    questions_comment,
+    run_job_agent,
+    stopped_comment,
+)
 from bot.jobs.context import JobContext, refused
-from bot.jobs.work import WorkRecord, record_work
+from bot.jobs.work import record_work
 from bot.pr_body import PullRequestContent, render_pull_request_body
 from bot.repo import branch_name, checkout, slug
 from bot.repo_config import CONFIG_PATH, RepoConfig, RepoConfigError, load_repo_config
 from bot.status_comment import Phase, Status
 from bot.store import Job, JobState
-from connectors.registry import catalog
 from flowkit.spec import SpecError, load_spec
 
 NEEDS_INFO, NEEDS_HUMAN = "needs-info", "needs-human"
-
-
-QUESTIONS_OPENING = "Before I write this flow, I need to know:"
+__all__ = ["NEEDS_HUMAN", "NEEDS_INFO", "QUESTIONS_OPENING", "generate"]
 
 
 def generate(job: Job, context: JobContext, *, answers: str = "") -> JobState:
@@ -79,20 +80,21 @@ def generate(job: Job, context: JobContext, *, answers: str = "") -> JobState:
         if config.allowed_connectors is not None:
             answers += ("\nThis repository allows only these connectors: "
                         f"{', '.join(config.allowed_connectors)}.")
-        result, usage, version = _agent(job, context, work.path, folder, issue.title,
-                                        issue.body or "", issue.user.login if issue.user else "",
-                                        answers, config)
-        result = _within_allowed(result, work.path / folder, config)
-        record_work(context.sessions, job.id, WorkRecord.of(
-            context.settings.model, version, result.attempts, usage,
-            gate_passed=result.status is AgentStatus.PASSED))
+        run = _agent(job, context, work.path, folder, issue.title, issue.html_url,
+                     issue.body or "", issue.user.login if issue.user else "", answers, config)
+        result = run.result = _within_allowed(run.result, work.path / folder, config)
+        record_work(context.sessions, job.id, run.work(context.settings.model))
         if result.status is AgentStatus.ASKED:
-            questions = "\n".join(f"{i}. {q}" for i, q in enumerate(result.questions, 1))
-            comment(gh, repo, job.number, f"{QUESTIONS_OPENING}\n\n{questions}\n\nReply "
-                                          "here and I will continue.")
+            comment(gh, repo, job.number, questions_comment(result.questions))
             add_labels(gh, repo, job.number, [NEEDS_INFO])
             status(Phase.WAITING, "Waiting for answers to the questions above.")
             return JobState.WAITING
+        stopped = stopped_comment(result)
+        if stopped is not None:
+            comment(gh, repo, job.number, stopped)
+            status(Phase.FAILED, "Stopped; see the comment above.")
+            react_to_issue(gh, repo, job.number, "confused")
+            return JobState.FAILED
         verdict = "clean" if result.status is AgentStatus.PASSED else "still failing"
         status(Phase.GATE, f"Gate: {verdict} after {result.attempts} attempt(s). Opening the "
                            "pull request.")
@@ -116,8 +118,7 @@ def generate(job: Job, context: JobContext, *, answers: str = "") -> JobState:
             return JobState.FAILED
         reviewers = [issue.user.login] if issue.user else []
         return _pull_request(gh, repo, job, work.path, folder, branch, repository.default_branch,
-                             result, usage, version, context,
-                             reviewers=[*reviewers, *config.reviewers])
+                             result, run, context, reviewers=[*reviewers, *config.reviewers])
     finally:
         work.remove()
 
@@ -139,33 +140,21 @@ def _within_allowed(result: AgentResult, folder: Path, config: RepoConfig) -> Ag
                        last_gate=GateRun(False, report))
 
 
-def _agent(job: Job, context: JobContext, root: Path, folder: str, title: str, body: str,
-           author: str, answers: str,
-           config: RepoConfig) -> tuple[AgentResult, Usage, str]:
-    system = render("system", PROMPTS)
+def _agent(job: Job, context: JobContext, root: Path, folder: str, title: str, url: str,
+           body: str, author: str, answers: str, config: RepoConfig) -> AgentRun:
     task = render("generate", PROMPTS, flow_folder=folder, issue_number=str(job.number),
-                  issue_title=title.replace("\n", " ")[:200],
+                  issue_url=url, repository=job.repository, issue_title=title_block(title),
+                  attempts=str(config.max_gate_attempts),
                   request=data_block("issue_body", body, author=author), context=answers)
-    usage = Usage(token_budget=config.token_budget)
-    caller = ModelCaller(context.require_model(), context.settings.model, usage,
-                         checkpoint=context.checkpoint_for(job.id))
-    try:
-        result = run_agent(CheckoutHost(root, folder), caller,
-                           system=stable_prefix(system.text, catalog_summary(catalog())),
-                           task=task.text,
-                           limits=AgentLimits(max_gate_attempts=config.max_gate_attempts))
-    except BudgetExhausted:
-        result = AgentResult(AgentStatus.GAVE_UP, attempts=config.max_gate_attempts, turns=0)
-    return result, usage, f"{system.version}+{task.version}"
+    return run_job_agent(context, job, config, "generate", root, folder, task)
 
 
 def _pull_request(gh: InstallationClient, repo: Repo, job: Job, root: Path, folder: str,
-                  branch: str, base: str, result: AgentResult, usage: Usage, version: str,
+                  branch: str, base: str, result: AgentResult, run: AgentRun,
                   context: JobContext, *, reviewers: list[str]) -> JobState:
     passed = result.status is AgentStatus.PASSED
     report = result.last_gate.report if result.last_gate else "(the gate did not run)"
-    work = WorkRecord.of(context.settings.model, version, result.attempts, usage,
-                         gate_passed=passed)
+    work = run.work(context.settings.model)
     try:
         spec = load_spec(root / folder)
     except SpecError:

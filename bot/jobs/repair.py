@@ -13,10 +13,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.agent.catalog_view import catalog_summary
 from bot.agent.host import CheckoutHost
-from bot.agent.loop import AgentLimits, AgentStatus, run_agent, stable_prefix
-from bot.agent.model import ModelCaller, Usage
+from bot.agent.loop import AgentResult, AgentStatus
 from bot.agent.prompts import PROMPTS, render
 from bot.agent.sanitize import data_block
 from bot.github.push import push_or_explain
@@ -29,16 +27,20 @@ from bot.issue_ops import (
     react_to_issue,
     upsert_status_comment,
 )
+from bot.jobs.agent_run import questions_comment, run_job_agent, stopped_comment
 from bot.jobs.context import JobContext, refused
-from bot.jobs.work import WorkRecord, record_work
+from bot.jobs.regression import kept_tests, weakened_tests
+from bot.jobs.work import record_work
 from bot.pr_body import PullRequestContent, render_pull_request_body
 from bot.repo import branch_prefix, checkout
+from bot.repo_config import RepoConfigError, load_repo_config
 from bot.status_comment import Phase, Status
 from bot.store import Job, JobState
-from connectors.registry import catalog
 from flowkit.runtime.packets import REDACTED
 from flowkit.runtime.report import ReportUnreadable, parse_failure_report
 from flowkit.spec import load_spec
+
+REPAIR_QUESTIONS = "Before I repair this flow, I need to know:"
 
 
 def regression_test(number: int, step: str, error: str) -> str:
@@ -112,22 +114,44 @@ def repair(job: Job, context: JobContext) -> JobState:
                                        "packet", trailers={"Flowbot-Job": str(job.id),
                                                            "Flowbot-Issue": f"#{job.number}"})
         status(Phase.FLOW, "The failure reproduces; fixing the flow.")
-        system = render("system", PROMPTS)
+        try:
+            config = load_repo_config(root)
+        except RepoConfigError as error:
+            comment(gh, repo, job.number, error.comment)
+            status(Phase.FAILED, "`.github/flowbot.yml` is not valid; see the comment above.")
+            return JobState.FAILED
+        tests_before = kept_tests(root / folder)
         task = render("repair", PROMPTS, flow_folder=folder, fixture_path=fixture,
-                      issue_number=str(job.number),
+                      issue_number=str(job.number), attempts=str(config.max_gate_attempts),
                       report=data_block("failure_report", report.model_dump_json(indent=1)),
                       test_output=data_block("test_output", before.report))
-        usage = Usage(token_budget=context.token_budget)
-        caller = ModelCaller(context.require_model(), context.settings.model, usage,
-                             checkpoint=context.checkpoint_for(job.id))
-        result = run_agent(host, caller,
-                           system=stable_prefix(system.text, catalog_summary(catalog())),
-                           task=task.text,
-                           limits=AgentLimits(max_gate_attempts=context.max_gate_attempts))
+        run = run_job_agent(context, job, config, "repair", root, folder, task)
+        result = run.result
+        weakened = weakened_tests(tests_before, kept_tests(root / folder))
+        if weakened and result.status is AgentStatus.PASSED:
+            result = run.result = AgentResult(
+                AgentStatus.GAVE_UP, result.attempts, result.turns, last_gate=result.last_gate,
+                reason="the repair deleted or weakened tests: " + "; ".join(weakened))
+        record_work(context.sessions, job.id, run.work(context.settings.model))
+        if result.status is AgentStatus.ASKED:
+            comment(gh, repo, job.number, questions_comment(
+                result.questions, REPAIR_QUESTIONS).replace(
+                    "Reply here and I will continue.",
+                    "I stopped without a pull request. Answers here are for whoever fixes the "
+                    "flow; `/retry` runs the repair again from the start (it does not read "
+                    "them)."))
+            status(Phase.WAITING, "Waiting for answers to the questions above.")
+            return JobState.WAITING
+        stopped = stopped_comment(result)
+        if stopped is not None or weakened:
+            comment(gh, repo, job.number, stopped or (
+                f"I refused the repair the model made: {result.reason}. The regression test "
+                "and the earlier tests must stay as they were. Nothing was pushed."))
+            status(Phase.FAILED, "Stopped; see the comment above.")
+            react_to_issue(gh, repo, job.number, "confused")
+            return JobState.FAILED
         passed = result.status is AgentStatus.PASSED
-        work_record = WorkRecord.of(context.settings.model, f"{system.version}+{task.version}",
-                                    result.attempts, usage, gate_passed=passed)
-        record_work(context.sessions, job.id, work_record)
+        work_record = run.work(context.settings.model)
         work.commit(folder, f"Repair {report.flow} for #{job.number}",
                     trailers={"Flowbot-Job": str(job.id), "Flowbot-Issue": f"#{job.number}"})
         if not push_or_explain(work, token, gh, repo, job.number):

@@ -11,19 +11,20 @@ from collections.abc import Iterator
 
 from githubkit_schemas.latest.models import ReviewComment
 
-from bot.agent.catalog_view import catalog_summary
-from bot.agent.host import CheckoutHost
-from bot.agent.loop import AgentLimits, AgentStatus, run_agent, stable_prefix
-from bot.agent.model import ModelCaller, Usage
+from bot.agent.loop import AgentStatus
 from bot.agent.prompts import PROMPTS, render
 from bot.agent.sanitize import data_block
 from bot.github.push import push_or_explain
 from bot.github_api import InstallationClient, installation_client, installation_token
 from bot.issue_ops import Repo, comment, react_to_comment
+from bot.jobs.agent_run import questions_comment, run_job_agent, stopped_comment
 from bot.jobs.context import JobContext, refused
+from bot.jobs.work import record_work
 from bot.repo import BRANCH_PREFIX, checkout
+from bot.repo_config import RepoConfigError, load_repo_config
 from bot.store import Job, JobState
-from connectors.registry import catalog
+
+REVISE_QUESTIONS = "Before I make this change, I need to know:"
 
 
 def _review_comments(gh: InstallationClient, repo: Repo, job: Job) -> str:
@@ -63,18 +64,31 @@ def revise(job: Job, context: JobContext) -> JobState:
                     branch=branch, default_branch=repository.default_branch, token=token,
                     job_id=job.id)
     try:
-        system = render("system", PROMPTS)
+        try:
+            config = load_repo_config(work.path)
+        except RepoConfigError as error:
+            comment(gh, repo, job.number, error.comment)
+            return JobState.FAILED
         task = render("revise", PROMPTS, flow_folder=folder, pull_number=str(job.number),
+                      attempts=str(config.max_gate_attempts),
                       request=data_block("revise_command", str(job.request.get("text", "")),
                                          author=job.sender),
                       review_comments=_review_comments(gh, repo, job))
-        caller = ModelCaller(context.require_model(), context.settings.model,
-                             Usage(token_budget=context.token_budget),
-                             checkpoint=context.checkpoint_for(job.id))
-        result = run_agent(CheckoutHost(work.path, folder), caller,
-                           system=stable_prefix(system.text, catalog_summary(catalog())),
-                           task=task.text,
-                           limits=AgentLimits(max_gate_attempts=context.max_gate_attempts))
+        run = run_job_agent(context, job, config, "revise", work.path, folder, task)
+        record_work(context.sessions, job.id, run.work(context.settings.model))
+        result = run.result
+        if result.status is AgentStatus.ASKED:
+            comment(gh, repo, job.number, questions_comment(
+                result.questions, REVISE_QUESTIONS).replace(
+                    "Reply here and I will continue.",
+                    "Answer with a new `/revise …` that settles them; nothing was pushed."))
+            return JobState.SUCCEEDED
+        stopped = stopped_comment(result)
+        if stopped is not None:
+            comment(gh, repo, job.number, stopped)
+            if comment_id is not None:
+                react_to_comment(gh, repo, int(comment_id), "confused")
+            return JobState.FAILED
         if result.status is not AgentStatus.PASSED:
             report = result.last_gate.report if result.last_gate else "(no gate run)"
             comment(gh, repo, job.number, f"I could not make that change pass the gate in "

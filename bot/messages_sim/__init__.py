@@ -7,8 +7,16 @@ function of the request (a scripted model that reacts to tool results), or an er
 overloaded, 500). Answers are written to show the loop — they are not recordings of a model.
 """
 
-from bot.messages_sim.script import Error, Reply, Script, Turn, text_reply, tool_reply
+from bot.messages_sim.script import (
+    Error,
+    Reply,
+    Script,
+    Turn,
+    refusal_reply,
+    text_reply,
+    tool_reply,
+)
 from bot.messages_sim.server import MessagesSimulator, RecordedCall
 
-__all__ = ["Error", "MessagesSimulator", "RecordedCall", "Reply", "Script", "Turn",
+__all__ = ["Error", "MessagesSimulator", "RecordedCall", "Reply", "Script", "Turn", "refusal_reply",
            "text_reply", "tool_reply"]

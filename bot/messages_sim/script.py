@@ -17,6 +17,11 @@ class Reply:
 
     content: list[dict[str, Any]]
     stop_reason: str = "end_turn"
+    """`end_turn` and `tool_use` follow from the content; a test may choose `max_tokens` (the
+    answer is cut), `refusal` or `pause_turn`."""
+    thinking: str = ""
+    """What the model thought first: the simulator issues it as a signed thinking block when
+    the request's model thinks (its text shown only with `display: summarized`)."""
 
 
 @dataclass(frozen=True)
@@ -37,11 +42,17 @@ def text_reply(text: str) -> Reply:
 
 
 def tool_reply(name: str, tool_input: dict[str, Any], *, thought: str = "") -> Reply:
-    """An answer that calls one tool (with an optional line of text before it)."""
-    blocks: list[dict[str, Any]] = [{"type": "text", "text": thought}] if thought else []
-    blocks.append({"type": "tool_use", "id": f"toolu_sim{next(_ids):06d}", "name": name,
-                   "input": tool_input})
-    return Reply(blocks, stop_reason="tool_use")
+    """An answer that calls one tool; `thought` is what the model thinks before it (on today's
+    models text between tool calls comes back as thinking)."""
+    block = {"type": "tool_use", "id": f"toolu_sim{next(_ids):06d}", "name": name,
+             "input": tool_input}
+    return Reply([block], stop_reason="tool_use", thinking=thought or f"Calling {name}.")
+
+
+def refusal_reply(explanation: str = "The request could not be completed.") -> Reply:
+    """The model declines (`stop_reason: refusal`)."""
+    return Reply([{"type": "text", "text": explanation}], stop_reason="refusal",
+                 thinking="Declining.")
 
 
 Policy = Callable[[dict[str, Any]], Reply | Error]

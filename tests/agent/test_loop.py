@@ -17,7 +17,8 @@ from pydantic import SecretStr
 from bot.agent.catalog_view import catalog_summary
 from bot.agent.host import CheckoutHost
 from bot.agent.loop import AgentLimits, AgentStatus, run_agent, stable_prefix
-from bot.agent.model import BudgetExhausted, ModelCaller, Usage, client
+from bot.agent.model import ModelCaller, Usage, client
+from bot.agent.pricing import DEFAULT_PRICES
 from bot.messages_sim import Error, MessagesSimulator, Reply, tool_reply
 from connectors.registry import catalog
 
@@ -25,6 +26,8 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 SCENARIO = REPOSITORY / "bot" / "demo" / "scenario"
 FOLDER = "flows/stripe_customers_to_hubspot_contacts"
 API_KEY = SecretStr("sk-ant-test-0123456789abcdefghij")
+MODEL = "claude-sonnet-5-5"
+PRICES = DEFAULT_PRICES[MODEL]
 
 
 @pytest.fixture
@@ -89,8 +92,8 @@ def test_a_made_up_operation_is_caught_and_fixed_from_the_hint(
         _fix_after_hint,
         tool_reply("finish", {"summary": "Stripe customers upserted into HubSpot by email."}))
     usage = Usage(token_budget=500_000)
-    caller = ModelCaller(client(API_KEY, base_url=base_url, max_retries=3), "claude-sonnet-5-5",
-                         usage)
+    caller = ModelCaller(client(API_KEY, base_url=base_url, max_retries=3), MODEL, usage,
+                         PRICES)
     host = CheckoutHost(checkout, FOLDER)
 
     result = run_agent(host, caller, system=stable_prefix("You write flows.",
@@ -106,11 +109,16 @@ def test_a_made_up_operation_is_caught_and_fixed_from_the_hint(
     assert not (checkout / ".github").exists()  # the write outside the folder was refused
     statuses = [call.status for call in sim.calls]
     assert statuses[:3] == [529, 529, 200]
-    prefixes = {call.cached_prefix for call in sim.calls if call.status == 200}
-    assert len(prefixes) == 1
-    assert "" not in prefixes
+    answered = [call for call in sim.calls if call.status == 200]
+    systems = {str(call.body["system"]) for call in answered}
+    assert len(systems) == 1  # the prefix is byte-identical on every call
+    assert all(call.cached_prefix != "" for call in answered)
     assert usage.calls[0].cache_creation_tokens > 0
     assert all(call.cache_read_tokens > 0 for call in usage.calls[1:])
+    # every request after the first carries the earlier turns' thinking blocks, signed
+    assert all(any(block["type"] == "thinking" for message in call.body["messages"]
+                   if message["role"] == "assistant" for block in message["content"])
+               for call in answered[1:])
     assert all(API_KEY.get_secret_value() not in str(call.body) for call in sim.calls)
 
 
@@ -119,8 +127,8 @@ def test_a_model_that_never_gets_it_right_stops_at_the_attempt_limit(
         checkout: Path, simulator: tuple[MessagesSimulator, str], bwrap_path: str) -> None:
     sim, base_url = simulator
     sim.script.add(*_writes(), *[tool_reply("run_gate", {}) for _ in range(2)])
-    caller = ModelCaller(client(API_KEY, base_url=base_url), "claude-sonnet-5-5",
-                         Usage(token_budget=500_000))
+    caller = ModelCaller(client(API_KEY, base_url=base_url), MODEL,
+                         Usage(token_budget=500_000), PRICES)
 
     result = run_agent(CheckoutHost(checkout, FOLDER), caller,
                        system=stable_prefix("You write flows.", catalog_summary(catalog())),
@@ -137,12 +145,14 @@ def test_the_token_budget_stops_the_loop_before_a_call_it_cannot_afford(
     sim, base_url = simulator
     sim.script.add(*[tool_reply("list_files", {"path": "flows"}) for _ in range(5)])
     usage = Usage(token_budget=10_000)
-    caller = ModelCaller(client(API_KEY, base_url=base_url), "claude-sonnet-5-5", usage)
+    caller = ModelCaller(client(API_KEY, base_url=base_url), MODEL, usage, PRICES)
 
-    with pytest.raises(BudgetExhausted, match="budget of 10,000 tokens is spent"):
-        run_agent(CheckoutHost(checkout, FOLDER), caller,
-                  system=stable_prefix("You write flows.", catalog_summary(catalog())),
-                  task="Sync customers")
+    result = run_agent(CheckoutHost(checkout, FOLDER), caller,
+                       system=stable_prefix("You write flows.", catalog_summary(catalog())),
+                       task="Sync customers")
+
+    assert result.status is AgentStatus.OUT_OF_BUDGET
+    assert "budget of 10,000 tokens is spent" in result.reason
 
     spent_before_last = sum(c.input_tokens + c.output_tokens + c.cache_creation_tokens
                             + c.cache_read_tokens for c in usage.calls[:-1])

@@ -79,3 +79,35 @@ def test_trusted_bots_are_configurable(environment: dict[str, str], value: str |
     extra = {} if value is None else {"FLOWBOT_TRUSTED_BOTS": value}
 
     assert load_settings({**environment, **extra}).trusted_bots == trusted
+
+
+def test_an_unpriced_model_is_a_configuration_error_at_start(
+        environment: dict[str, str]) -> None:
+    with pytest.raises(SettingsError) as stopped:
+        load_settings({**environment, "FLOWBOT_MODEL": "claude-opus-4-6"})
+
+    assert "FLOWBOT_MODEL: 'claude-opus-4-6' has no price" in str(stopped.value)
+    assert "FLOWBOT_MODEL_PRICES" in str(stopped.value)
+
+
+def test_the_price_table_is_overridable_and_priced_models_load(
+        environment: dict[str, str]) -> None:
+    prices = ('{"claude-opus-4-6": {"rates": {"input": 5, "output": 25, "cache_write": 6.25, '
+              '"cache_read": 0.5}}}')
+
+    settings = load_settings({**environment, "FLOWBOT_MODEL": "claude-opus-4-6",
+                              "FLOWBOT_MODEL_PRICES": prices, "FLOWBOT_EFFORT": "xhigh"})
+
+    assert settings.prices.rates.output == 25
+    assert (settings.effort, settings.thinking, settings.max_tokens) == ("xhigh", "adaptive",
+                                                                         32_000)
+
+
+@pytest.mark.parametrize(("prices", "says"), [
+    ("{claude-x: {rates: {input: 1}}}", "the price of claude-x: rates.output: Field required"),
+    ("[1, 2]", "must map model ids to their prices"),
+])
+def test_a_bad_price_table_is_named(environment: dict[str, str], prices: str,
+                                    says: str) -> None:
+    with pytest.raises(SettingsError, match=says):
+        load_settings({**environment, "FLOWBOT_MODEL_PRICES": prices})

@@ -89,6 +89,10 @@ def test_an_issue_that_steers_the_model_changes_nothing_outside_the_flow_and_lea
                for block in message["content"] if block.get("type") == "tool_result"]
     assert any("you may only write inside flows/" in result for result in results)
     assert any("FK201" in result and "`os`" in result for result in results)
+    # gate output, like the issue's title and body, reaches the model fenced as data
+    assert any(result.startswith("FAILED\n<untrusted kind=\"gate_report\">") for result in results)
+    task = world.model.calls[0].body["messages"][0]["content"][0]["text"]
+    assert f'<untrusted kind="issue_title">\n{TITLE}\n</untrusted>' in task
     assert not any("stages 1, 2" in result for result in results)  # it never reached stage 5
     assert job.work is not None
     assert (job.work["attempts"], job.work["gate_passed"]) == (4, False)

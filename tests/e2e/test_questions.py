@@ -40,7 +40,7 @@ def test_a_question_waits_for_the_answer_and_the_answer_resumes_the_job(
     assert resumed.state == JobState.SUCCEEDED, resumed.error
     assert "needs-info" not in issue.labels
     assert len([i for i in world.repository.issues.values() if i.pull is not None]) == 1
-    resumed_request = str(world.model.calls[-1].body["messages"][0]["content"])
+    resumed_request = world.model.calls[-1].body["messages"][0]["content"][0]["text"]
     assert '<untrusted kind="answer" author="maintainer">' in resumed_request
     assert "Skip them, please." in resumed_request
     assert world.model.violations == []

@@ -89,7 +89,7 @@ def test_a_request_on_the_pull_whose_webhook_never_arrived_is_answered_once(
     assert first.created == [revise.id]
     assert (revise.trigger, revise.state) == (trigger, JobState.SUCCEEDED)
     assert second.created == []
-    assert asked in str(world.model.calls[-1].body["messages"][0]["content"])
+    assert asked in world.model.calls[-1].body["messages"][0]["content"][0]["text"]
     replies = [c.body for c in world.repository.comments.values()
                if c.number == pull.number and c.author == world.github.bot_login]
     assert len(replies) == 1
