@@ -1,9 +1,10 @@
 """Stage 5: the type checker and the flow's own tests, inside the sandbox.
 
 The flow's code runs here for the first time, so only here, and only inside bubblewrap: no
-network, the checkout and the virtualenv read-only, a private /tmp, no secrets in the
-environment, and limits on time and memory. The checkout comes first on PYTHONPATH, so its own
-`flows`, `flowkit` and `connectors` are what the flow is checked against.
+network, a private /tmp, no secrets in the environment, limits on time and memory. The sandbox
+sees the app's installation read-only and, instead of the checkout, a copy of the flow's own
+files (`flow_view`): the flow is checked against the installed `flowkit` and `connectors`, and
+the gate — not the flow folder — decides how mypy and pytest are configured.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from pathlib import Path
 from flowkit.sandbox import Outcome, SandboxError, SandboxLimits, SandboxResult, run_sandboxed
 from flowkit.sandbox.bwrap import SANDBOX_TMP
 from flowkit.validator.findings import Finding
-from flowkit.validator.mypy_cache import warm_cache
+from flowkit.validator.flow_view import MYPY_CONFIG_FILE, PYTEST_CONFIG, flow_view, in_view
+from flowkit.validator.mypy_cache import INSTALLATION, warm_cache
 from flowkit.validator.sources import FLOW_FILE, TEST_FILE, FlowSources
 
 MYPY_LINE = re.compile(r"^(?P<path>[^:\n]+\.py):(?P<line>\d+):(?P<column>\d+): error: "
@@ -63,12 +65,14 @@ def check_tests_assert(sources: FlowSources) -> list[Finding]:
             for test in tests if not _asserts(test)]
 
 
-def _run(argv: list[str], root: Path, limits: SandboxLimits,
+def _run(argv: list[str], view: Path, limits: SandboxLimits,
          also_readable: tuple[Path, ...] = ()) -> SandboxResult:
+    """Run `argv` in the sandbox, in `view`, seeing this installation and `also_readable`."""
     try:
-        return run_sandboxed(argv, workdir=root,
-                             readonly_paths=[root, Path(sys.prefix), *also_readable],
-                             env={"PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"},
+        return run_sandboxed(argv, workdir=view,
+                             readonly_paths=[view, Path(sys.prefix), INSTALLATION, *also_readable],
+                             env={"PYTHONPATH": str(view), "PYTHONDONTWRITEBYTECODE": "1",
+                                  "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
                              limits=limits)
     except SandboxError as error:
         raise CouldNotRun(str(error).splitlines()[0]) from None
@@ -84,23 +88,25 @@ def _timeout(result: SandboxResult, what: str, path: str) -> Finding | None:
 
 
 def check_types(sources: FlowSources, limits: SandboxLimits = DEFAULT_LIMITS) -> list[Finding]:
-    """mypy --strict over the flow's files, with the checkout's real connector types."""
-    files = [sources.display(name) for name in (FLOW_FILE, TEST_FILE)
-             if name in sources.texts]
+    """mypy --strict over the flow's files, with the installed connectors' real types."""
+    names = [name for name in (FLOW_FILE, TEST_FILE) if name in sources.texts]
+    files = [in_view(sources, name) for name in names]
+    shown = {in_view(sources, name): sources.display(name) for name in names}
     cache = SANDBOX_TMP / "mypy-cache"
-    mypy = ["--strict", "--show-column-numbers", "--no-error-summary", f"--cache-dir={cache}",
-            *files]
+    mypy = [f"--config-file={MYPY_CONFIG_FILE}", "--show-column-numbers", "--no-error-summary",
+            f"--cache-dir={cache}", *files]
     warm = warm_cache()
-    if warm is None:
-        result = _run([sys.executable, "-m", "mypy", *mypy], sources.root, limits)
-    else:  # start from a copy of the warm cache: mypy writes to its cache as it goes
-        result = _run([sys.executable, "-c", WARM_START, str(warm), str(cache), *mypy],
-                      sources.root, limits, also_readable=(warm,))
-    late = _timeout(result, "the type check", files[0])
+    with flow_view(sources) as view:
+        if warm is None:
+            result = _run([sys.executable, "-m", "mypy", *mypy], view, limits)
+        else:  # start from a copy of the warm cache: mypy writes to its cache as it goes
+            result = _run([sys.executable, "-c", WARM_START, str(warm), str(cache), *mypy],
+                          view, limits, also_readable=(warm,))
+    late = _timeout(result, "the type check", shown[files[0]])
     if late is not None:
         return [late]
-    findings = [Finding("FK501", match["path"], int(match["line"]), int(match["column"]),
-                        match["message"])
+    findings = [Finding("FK501", shown.get(match["path"], match["path"]), int(match["line"]),
+                        int(match["column"]), match["message"])
                 for match in MYPY_LINE.finditer(result.stdout)]
     if result.outcome is not Outcome.OK and not findings:
         raise CouldNotRun(f"the type checker failed: {result.describe()} "
@@ -119,8 +125,11 @@ def _test_line(sources: FlowSources, name: str | None) -> int:
 def check_tests(sources: FlowSources, limits: SandboxLimits = DEFAULT_LIMITS) -> list[Finding]:
     """The flow's tests against the simulators; each failure is a finding at its test."""
     path = sources.display(TEST_FILE)
-    result = _run([sys.executable, "-m", "pytest", path, "-q", "-rfE", "-p", "no:cacheprovider",
-                   "-o", "addopts=", "--no-header", "--tb=line"], sources.root, limits)
+    inside = in_view(sources, TEST_FILE)
+    with flow_view(sources) as view:
+        result = _run([sys.executable, "-m", "pytest", "-c", PYTEST_CONFIG, "--rootdir=.",
+                       f"--confcutdir={Path(inside).parent}", "-p", "no:cacheprovider",
+                       inside, "-q", "-rfE", "--no-header", "--tb=line"], view, limits)
     late = _timeout(result, "the flow's tests", path)
     if late is not None:
         return [late]
