@@ -3,9 +3,9 @@ the flow and not the whole library every time (about 7 s down to under 1 s).
 
 The cache is built from this installation's own code — never from a checkout, never from a
 flow — once per version of that code, Python and mypy, and each sandboxed run gets a copy in its
-private /tmp (mypy cannot work from a read-only cache). A checkout whose connectors differ from
-this installation's is still checked right: mypy rechecks every module whose source does not
-match the cache.
+private /tmp (mypy cannot work from a read-only cache). The cache is built as stage 5 runs mypy
+— the gate's configuration (`MYPY_CONFIG`), the library found through `link_library` — so that
+it matches.
 """
 
 from __future__ import annotations
