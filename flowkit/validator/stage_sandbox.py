@@ -10,14 +10,17 @@ the gate — not the flow folder — decides how mypy and pytest are configured.
 from __future__ import annotations
 
 import ast
+import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from flowkit.sandbox import Outcome, SandboxError, SandboxLimits, SandboxResult, run_sandboxed
 from flowkit.sandbox.bwrap import SANDBOX_TMP
 from flowkit.validator.findings import Finding
 from flowkit.validator.flow_view import MYPY_CONFIG_FILE, PYTEST_CONFIG, flow_view, in_view
+from flowkit.validator.gate_plugin import REPORT_PREFIX
 from flowkit.validator.mypy_cache import INSTALLATION, warm_cache
 from flowkit.validator.sources import FLOW_FILE, TEST_FILE, FlowSources
 
@@ -50,12 +53,24 @@ def _asserts(function: ast.FunctionDef) -> bool:
     return False
 
 
+def _test_functions(tree: ast.Module | None) -> list[ast.FunctionDef]:
+    """The test functions pytest collects (by the gate's configuration): `test*` functions at
+    module level and in `Test*` classes."""
+    found = []
+    for node in tree.body if tree else []:
+        if isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+            found += [method for method in node.body if isinstance(method, ast.FunctionDef)
+                      and method.name.startswith("test")]
+        elif isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
+            found.append(node)
+    return found
+
+
 def check_tests_assert(sources: FlowSources) -> list[Finding]:
     """The flow has tests, and each of them asserts something (checked before running them)."""
     tree = sources.trees.get(TEST_FILE)
     path = sources.display(TEST_FILE)
-    tests = [node for node in (tree.body if tree else []) if isinstance(node, ast.FunctionDef)
-             and node.name.startswith("test")]
+    tests = _test_functions(tree)
     if not tests:
         return [Finding("FK503", path, 1, 1, "the flow has no tests",
                         "write test_* functions with FlowTest: seed, run, assert on the target")]
@@ -115,9 +130,8 @@ def check_types(sources: FlowSources, limits: SandboxLimits = DEFAULT_LIMITS) ->
 
 
 def _test_line(sources: FlowSources, name: str | None) -> int:
-    tree = sources.trees.get(TEST_FILE)
-    for node in tree.body if tree else []:
-        if isinstance(node, ast.FunctionDef) and name and node.name == name.split("[")[0]:
+    for node in _test_functions(sources.trees.get(TEST_FILE)):
+        if name and node.name == name.split("[")[0]:
             return node.lineno
     return 1
 
@@ -129,12 +143,13 @@ def check_tests(sources: FlowSources, limits: SandboxLimits = DEFAULT_LIMITS) ->
     with flow_view(sources) as view:
         result = _run([sys.executable, "-m", "pytest", "-c", PYTEST_CONFIG, "--rootdir=.",
                        f"--confcutdir={Path(inside).parent}", "-p", "no:cacheprovider",
+                       "-p", "flowkit.validator.gate_plugin",
                        inside, "-q", "-rfE", "--no-header", "--tb=line"], view, limits)
     late = _timeout(result, "the flow's tests", path)
     if late is not None:
         return [late]
     if result.outcome is Outcome.OK:
-        return []
+        return _judge_run(sources, path, result.stdout)
     tracebacks = list(TRACEBACK_LINE.finditer(result.stdout))
     findings = []
     for index, failed in enumerate(FAILED_LINE.finditer(result.stdout)):
@@ -147,4 +162,56 @@ def check_tests(sources: FlowSources, limits: SandboxLimits = DEFAULT_LIMITS) ->
     if not findings:
         tail = (result.stdout + result.stderr).strip()[-800:]
         findings = [Finding("FK502", path, 1, 1, f"the tests did not pass: {tail}")]
+    return findings
+
+
+def _flow_name(sources: FlowSources) -> str | None:
+    """The name in `flow = Flow("<name>")` of flow.py (stage 4 made sure it is there)."""
+    for node in ast.walk(sources.trees.get(FLOW_FILE) or ast.Module(body=[], type_ignores=[])):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id == "Flow" and node.args
+                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            return node.args[0].value
+    return None
+
+
+def _gate_report(stdout: str) -> dict[str, Any] | None:
+    """The gate plugin's report: the last line it printed (tests print before it)."""
+    lines = [line for line in stdout.splitlines() if line.startswith(REPORT_PREFIX)]
+    if not lines:
+        return None
+    try:
+        report: dict[str, Any] = json.loads(lines[-1][len(REPORT_PREFIX):])
+    except ValueError:
+        return None
+    return report
+
+
+def _judge_run(sources: FlowSources, path: str, stdout: str) -> list[Finding]:
+    """The tests passed: were they all run, and did they make every unit do its work?"""
+    report = _gate_report(stdout)
+    if report is None:
+        return [Finding("FK506", path, 1, 1, "the tests ended without the gate's report of what "
+                        "they ran (did a test end the process?)",
+                        "let pytest finish: no sys.exit, os._exit or signal in a test")]
+    findings = [Finding("FK505", path, _test_line(sources, str(unusual["test"]).split("::")[-1]),
+                        1, f"`{str(unusual['test']).split('::', 1)[-1]}` was {unusual['kind']}"
+                        f"{': ' + unusual['reason'] if unusual.get('reason') else ''}",
+                        "remove the skip or xfail (mark, pytest.skip, importorskip): every test "
+                        "must run and pass against the simulators; delete a test that cannot")
+                for unusual in report.get("unusual", [])]
+    name = _flow_name(sources)
+    counts: dict[str, int] = report.get("exercised", {}).get(name, {})
+    if not counts:
+        findings.append(Finding(
+            "FK506", path, 1, 1, f"no test ran the flow `{name}` through FlowTest",
+            "in a test, `with FlowTest(flow) as story:` seed the source simulator, call "
+            "story.run() and assert on what arrived in the target simulator"))
+    for unit, count in counts.items():
+        if count == 0:
+            findings.append(Finding(
+                "FK506", path, 1, 1, f"no test made the unit `{unit}` do its work (it never "
+                f"{'yielded a record' if unit == next(iter(counts)) else 'returned'})",
+                f"seed the source simulator with a record that reaches `{unit}` and passes it, "
+                "then story.run(); monkeypatching or calling units directly does not count"))
     return findings
