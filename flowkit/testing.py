@@ -34,6 +34,7 @@ from typing import Any, ClassVar, Protocol, Self, TypeVar
 from connectors.core.clock import Clock, ManualClock
 from connectors.core.connector import Connector
 from connectors.registry import test_double_class
+from flowkit import second_run
 from flowkit.context import Context, CursorValue, later
 from flowkit.engine import Outcome, Packet, PacketResult, coerce, process, read_packets
 from flowkit.errors import FlowDefinitionError
@@ -155,12 +156,15 @@ class FlowTest:
         self._connectors: dict[type[Connector], Connector] = {
             cls: simulator.connect(clock=self.clock) for cls, simulator in self._simulators.items()}
         self._folder = Path(inspect.getfile(flow.source_unit.function)).parent
+        self._ran = False
 
     def __enter__(self) -> Self:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
+        if kind is None and self._ran and second_run.enabled():
+            second_run.run_again(self.flow, self._connectors, self._simulators)
         for connector in self._connectors.values():
             connector.close()
         for double in self._simulators.values():
@@ -192,6 +196,7 @@ class FlowTest:
     def run(self, *, cursor: CursorValue | None = None) -> RunReport:
         """Run the flow once over everything the source yields; each packet once."""
         report = RunReport(cursor=cursor)
+        self._ran = True
         for packet in self._packets(cursor):
             context = Context(flow=self.flow.name, run_id=f"test-{uuid.uuid4().hex[:8]}",
                               cursor=cursor)
@@ -210,6 +215,7 @@ class FlowTest:
             key = str(packet.get(self.flow.source_unit.key, "replay"))
         packet_key = key
         context = Context(flow=self.flow.name, run_id=f"replay-{uuid.uuid4().hex[:8]}")
+        self._ran = True
         result = process(self.flow, Packet(packet_key, record, None), context, self._connectors)
         _count(self.flow, result)
         return result

@@ -75,6 +75,8 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in [
                                      "and pass count."),
     Rule("FK506", "unit-not-exercised", 5, "The tests never made a unit of the flow (its source, "
                                            "a step or its sink) do its work through FlowTest."),
+    Rule("FK507", "second-run-writes", 5, "Running the flow again over the same simulator state "
+                                          "wrote again through an idempotent operation."),
     Rule("FK590", "sandbox-unavailable", 5, "The sandbox could not run the flow's checks."),
 ]}
 

@@ -214,4 +214,10 @@ def _judge_run(sources: FlowSources, path: str, stdout: str) -> list[Finding]:
                 f"{'yielded a record' if unit == next(iter(counts)) else 'returned'})",
                 f"seed the source simulator with a record that reaches `{unit}` and passes it, "
                 "then story.run(); monkeypatching or calling units directly does not count"))
-    return findings
+    return findings + [
+        Finding("FK507", sources.display(FLOW_FILE), 1, 1, f"run a second time over the same "
+                f"simulator state, the flow wrote again: {rewrite}",
+                "derive the idempotency key or the upsert's id from the record itself (its id "
+                "or the spec's key), never from uuid4(), ctx.run_id or the clock; a second run "
+                "must land on what the first one wrote")
+        for rewrite in dict.fromkeys(report.get("rewrites", []))]
