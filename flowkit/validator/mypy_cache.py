@@ -51,6 +51,11 @@ def _key() -> str:
     return digest.hexdigest()[:20]
 
 
+def library() -> list[Path]:
+    """The folders of this installation's `flowkit` and `connectors` packages."""
+    return [Path(next(iter(package.__path__))).resolve() for package in (flowkit, connectors)]
+
+
 def link_library(folder: Path) -> None:
     """Put links to this installation's `flowkit` and `connectors` into `folder`.
 
@@ -58,10 +63,8 @@ def link_library(folder: Path) -> None:
     through these links beside the flow, both when the warm cache is built and in stage 5 —
     the same paths, so the cache matches.
     """
-    for package in (flowkit, connectors):
-        name = package.__name__
-        (folder / name).symlink_to(Path(next(iter(package.__path__))).resolve(),
-                                   target_is_directory=True)
+    for package in library():
+        (folder / package.name).symlink_to(package, target_is_directory=True)
 
 
 def _flow_imports() -> list[str]:

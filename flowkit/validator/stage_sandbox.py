@@ -21,7 +21,7 @@ from flowkit.sandbox.bwrap import SANDBOX_TMP
 from flowkit.validator.findings import Finding
 from flowkit.validator.flow_view import MYPY_CONFIG_FILE, PYTEST_CONFIG, flow_view, in_view
 from flowkit.validator.gate_plugin import REPORT_PREFIX
-from flowkit.validator.mypy_cache import INSTALLATION, warm_cache
+from flowkit.validator.mypy_cache import library, warm_cache
 from flowkit.validator.sources import FLOW_FILE, TEST_FILE, FlowSources
 
 MYPY_LINE = re.compile(r"^(?P<path>[^:\n]+\.py):(?P<line>\d+):(?P<column>\d+): error: "
@@ -82,10 +82,13 @@ def check_tests_assert(sources: FlowSources) -> list[Finding]:
 
 def _run(argv: list[str], view: Path, limits: SandboxLimits,
          also_readable: tuple[Path, ...] = ()) -> SandboxResult:
-    """Run `argv` in the sandbox, in `view`, seeing this installation and `also_readable`."""
+    """Run `argv` in the sandbox, in `view`, seeing the virtualenv, this installation's
+    `flowkit` and `connectors` (not the rest of its folder: an editable install's folder may
+    hold more than code), and `also_readable`."""
     try:
         return run_sandboxed(argv, workdir=view,
-                             readonly_paths=[view, Path(sys.prefix), INSTALLATION, *also_readable],
+                             readonly_paths=[view, Path(sys.prefix), *library(),
+                                             *also_readable],
                              env={"PYTHONPATH": str(view), "PYTHONDONTWRITEBYTECODE": "1",
                                   "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
                              limits=limits)
