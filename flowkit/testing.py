@@ -14,6 +14,10 @@ the vendors' rate limits are enforced without making the test wait. Simulators s
 records unless a test passes its own (`FlowTest(flow, ShopifySimulator(orders=5))`). A flow that
 uses the SQL connector gets a throwaway SQLite database instead (`SqlSimulator`): the test
 creates the tables it needs, seeds them and reads them back.
+
+Every run also counts, per flow, how often each unit did its work: the source yielded a packet,
+a step or the sink returned. The gate reads these counts (`exercised`) after the flow's tests,
+to prove that the tests ran every unit of the flow against the simulators.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from typing import Any, ClassVar, Protocol, Self, TypeVar
 from connectors.core.clock import Clock, ManualClock
 from connectors.core.connector import Connector
 from connectors.registry import test_double_class
+from flowkit import second_run
 from flowkit.context import Context, CursorValue, later
 from flowkit.engine import Outcome, Packet, PacketResult, coerce, process, read_packets
 from flowkit.errors import FlowDefinitionError
@@ -49,6 +54,25 @@ class TestDouble(Protocol):
 
     def close(self) -> None:
         """Release what the double holds (a database file; nothing for an in-process API)."""
+
+_exercised: dict[str, dict[str, int]] = {}
+"""Flow name -> unit name -> how many times it did its work, over every FlowTest of this
+process."""
+
+
+def exercised() -> dict[str, dict[str, int]]:
+    """How many times each unit of each flow under test did its work (a copy)."""
+    return {flow: dict(units) for flow, units in _exercised.items()}
+
+
+def _count(flow: Flow, result: PacketResult) -> None:
+    """Count the steps and the sink that returned while `result`'s packet went through."""
+    names = [unit.name for unit in (*flow.steps, flow.sink_unit)]
+    done = names if result.outcome is Outcome.DELIVERED else \
+        names[:names.index(result.unit)] if result.unit in names else []
+    for name in done:
+        _exercised[flow.name][name] += 1
+
 
 _EMPTY: dict[str, dict[str, int]] = {
     "shopify": {"orders": 0, "customers": 0, "products": 0},
@@ -109,6 +133,7 @@ class FlowTest:
         """`simulators` replace the default ones; `options` are constructor arguments of the
         default ones by connector name (`{"slack": {"channels": 1}}`), on the test's clock."""
         self.flow = flow
+        _exercised.setdefault(flow.name, {unit.name: 0 for unit in flow.units})
         self.clock = ManualClock()
         given = {type(simulator).connector_class: simulator for simulator in simulators}
         self._simulators: dict[type[Connector], TestDouble] = {}
@@ -131,12 +156,15 @@ class FlowTest:
         self._connectors: dict[type[Connector], Connector] = {
             cls: simulator.connect(clock=self.clock) for cls, simulator in self._simulators.items()}
         self._folder = Path(inspect.getfile(flow.source_unit.function)).parent
+        self._ran = False
 
     def __enter__(self) -> Self:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
+        if kind is None and self._ran and second_run.enabled():
+            second_run.run_again(self.flow, self._connectors, self._simulators)
         for connector in self._connectors.values():
             connector.close()
         for double in self._simulators.values():
@@ -168,10 +196,14 @@ class FlowTest:
     def run(self, *, cursor: CursorValue | None = None) -> RunReport:
         """Run the flow once over everything the source yields; each packet once."""
         report = RunReport(cursor=cursor)
+        self._ran = True
         for packet in self._packets(cursor):
             context = Context(flow=self.flow.name, run_id=f"test-{uuid.uuid4().hex[:8]}",
                               cursor=cursor)
-            report.results.append(process(self.flow, packet, context, self._connectors))
+            _exercised[self.flow.name][self.flow.source_unit.name] += 1
+            result = process(self.flow, packet, context, self._connectors)
+            _count(self.flow, result)
+            report.results.append(result)
             report.cursor = later(report.cursor, packet.cursor)
         return report
 
@@ -183,7 +215,10 @@ class FlowTest:
             key = str(packet.get(self.flow.source_unit.key, "replay"))
         packet_key = key
         context = Context(flow=self.flow.name, run_id=f"replay-{uuid.uuid4().hex[:8]}")
-        return process(self.flow, Packet(packet_key, record, None), context, self._connectors)
+        self._ran = True
+        result = process(self.flow, Packet(packet_key, record, None), context, self._connectors)
+        _count(self.flow, result)
+        return result
 
     def _packets(self, cursor: CursorValue | None) -> Iterator[Any]:
         context = Context(flow=self.flow.name, run_id="test-source", cursor=cursor)

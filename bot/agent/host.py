@@ -1,17 +1,15 @@
 """The agent's tools acting on one checkout: read anything, write only the flow's folder.
 
 Paths are resolved before they are used, so `..`, absolute paths and symlinks cannot lead out;
-the gate runs as a separate process in the checkout (`python -m flowkit.validator`), so the
-flow is checked against that checkout's own connectors and catalog, and its code only ever runs
-inside the gate's sandbox.
+the gate runs as a separate process of the app's own installed code, outside the checkout and
+without the worker's secrets (`flowkit.validator.isolated`): the checkout is data to it, and the
+flow's code only ever runs inside the gate's sandbox.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -19,7 +17,7 @@ from bot.agent.catalog_view import catalog_details
 from bot.agent.tools import GateRun, ToolRefused
 from connectors.registry import catalog
 from flowkit.validator import STATIC_STAGES, validate_flow
-from flowkit.validator.mypy_cache import CACHE_VARIABLE
+from flowkit.validator.isolated import run_installed_gate
 
 MAX_READ_BYTES = 200_000
 MAX_WRITE_BYTES = 100_000
@@ -78,7 +76,7 @@ class CheckoutHost:
         target.write_text(content, encoding="utf-8")
 
     def run_gate(self) -> GateRun:
-        """The whole gate over the flow, in the checkout's own code."""
+        """The whole gate over the flow, by the app's own code (never the checkout's)."""
         return self._gate()
 
     def check_static(self) -> GateRun:
@@ -97,14 +95,12 @@ class CheckoutHost:
         return catalog_details(catalog(), name)
 
     def _gate(self) -> GateRun:
-        environment = {key: value for key, value in os.environ.items()
-                       if key in ("PATH", "HOME", "LANG", "FLOWBOT_BWRAP",
-                                  "FLOWBOT_UNSAFE_NO_SANDBOX", CACHE_VARIABLE)}
-        environment["PYTHONPATH"] = str(self.root)
-        completed = subprocess.run(  # noqa: S603 - our own module, in the checkout
-            [sys.executable, "-m", "flowkit.validator", str(self.root / self.flow_folder),
-             "--root", str(self.root), "--json"], cwd=self.root, env=environment,
-            capture_output=True, text=True, timeout=GATE_TIMEOUT_S, check=False)
+        try:
+            completed = run_installed_gate(
+                [str(self.root / self.flow_folder), "--root", str(self.root), "--json"],
+                timeout=GATE_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            return GateRun(False, f"the gate could not run: no answer in {GATE_TIMEOUT_S:.0f} s")
         try:
             report = json.loads(completed.stdout)
         except ValueError:

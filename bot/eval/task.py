@@ -4,14 +4,17 @@ A task lives in `tasks/<id>/`: `task.toml` (title, connectors, what the acceptan
 and the planted mistake of the fools-the-gate scripted model), `issue.md` (the body, as GitHub
 renders the integration-request form), `acceptance.py` (pytest tests taking a `flow` fixture) and
 `reference/` (a spec, flow, tests and fixtures that solve it — what the scripted model that
-answers correctly writes, and the proof that the task can be solved at all). An optional
-`fool_test_flow.txt` replaces the generic weak test of the fools-the-gate model where that test
-cannot run (a flow reading a SQL table needs the table to exist); it is text, not a module, since
-its `from .flow import flow` only means something once it is copied into a flow's folder.
+answers correctly writes, and the proof that the task can be solved at all). The fools-the-gate
+model's weak test is the reference's, keeping only the assertions on the run's report (which
+packets were delivered, skipped or bad), so records still go through every unit, as the gate
+demands, but what arrived in the target is never looked at. An optional `fool_test_flow.txt`
+replaces it; it is text, not a module, since its `from .flow import flow` only means something
+once it is copied into a flow's folder.
 """
 
 from __future__ import annotations
 
+import ast
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +38,32 @@ def test_the_flow_runs() -> None:
         assert report.failed_keys == []
 '''
 """The test file the fools-the-gate model writes: it passes on almost any flow."""
+
+
+class _ReportAssertsOnly(ast.NodeTransformer):
+    """Drops every assert that does not look at `report` (the run's report)."""
+
+    def visit_Assert(self, node: ast.Assert) -> ast.Assert | None:
+        looks = any(isinstance(name, ast.Name) and name.id == "report"
+                    for name in ast.walk(node.test))
+        return node if looks else None
+
+
+def weakened(tests: str) -> str:
+    """The test file `tests` with only its assertions on the run's report; a test left with
+    none is dropped, and with no test left at all, WEAK_TEST."""
+    tree = _ReportAssertsOnly().visit(ast.parse(tests))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.With | ast.For | ast.If | ast.While | ast.FunctionDef) \
+                and not node.body:
+            node.body = [ast.Pass()]
+    tree.body = [node for node in tree.body if not (
+        isinstance(node, ast.FunctionDef) and node.name.startswith("test")
+        and not any(isinstance(inner, ast.Assert) for inner in ast.walk(node)))]
+    if not any(isinstance(node, ast.FunctionDef) and node.name.startswith("test")
+               for node in tree.body):
+        return WEAK_TEST
+    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
 
 
 class TaskError(ValueError):
@@ -100,7 +129,8 @@ class Task:
                             f"in reference/flow.py; it occurs {flow.count(self.fool.replace)} "
                             "times")
         own = self.folder / "fool_test_flow.txt"
-        weak = own.read_text(encoding="utf-8") if own.is_file() else WEAK_TEST
+        weak = own.read_text(encoding="utf-8") if own.is_file() else \
+            weakened(files["test_flow.py"])
         return {**{name: text for name, text in files.items() if name != "test_flow.py"},
                 "flow.py": flow.replace(self.fool.replace, self.fool.with_),
                 "test_flow.py": weak}

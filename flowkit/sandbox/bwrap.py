@@ -15,19 +15,20 @@ The sandbox is built from an empty root, not from a read-only copy of the host's
 - new PID, network (loopback only), IPC, UTS and cgroup namespaces; `--die-with-parent`
   and `--new-session`.
 
-The command runs as uid/gid 65534, not as root, in both ways bubblewrap can run:
+The command runs as uid/gid 65534 inside a user namespace of its own, which it cannot nest
+(`--unshare-user --disable-userns`, which bubblewrap accepts only together): so it can
+neither gain capabilities in a new namespace nor mount anything (a tmpfs past the /tmp cap,
+say). In both ways bubblewrap can run:
 
-- Run by root ("privileged"), bubblewrap needs no user namespace; it keeps only
-  CAP_SETUID/CAP_SETGID for `setpriv`, which switches to uid 65534 before the command runs.
-  A user namespace would not do here: its uid would map to host uid 0, for which the kernel
-  ignores RLIMIT_NPROC, and files owned by root would be the sandbox's own.
-- Run by anyone else, bubblewrap creates a user namespace (`--unshare-user --uid 65534`)
-  and forbids nested ones (`--disable-userns`).
-
-`RLIMIT_NPROC` is then set by `prlimit` inside the sandbox (see `limits.py`). Running as
-root, the sandbox's processes count against host uid 65534 (all sandboxes running at once
-share `max_processes`); running unprivileged, they count in the sandbox's own user namespace,
-which also holds bubblewrap's init process.
+- Run by root ("privileged"), bubblewrap builds the sandbox's filesystem as root (so it can
+  bind paths under a private folder such as /root), keeping only CAP_SETUID/CAP_SETGID for
+  `setpriv`, which switches to a host uid leased for this run alone (`uids.py`); that uid
+  runs a second, unprivileged bubblewrap (`--bind / /`, a fresh /dev) which creates the user
+  namespace. A user namespace made by the root bubblewrap itself would not do: its uid 65534
+  would map to host uid 0. RLIMIT_NPROC, set by `prlimit` inside (see `limits.py`), counts
+  the leased uid's processes: concurrent sandboxes do not share one budget.
+- Run by anyone else, one bubblewrap creates the user namespace; the limit counts in the
+  run's own user namespace, which also holds bubblewrap's init process.
 
 Needs bubblewrap 0.8 or later (`--size`, `--disable-userns`).
 """
@@ -79,6 +80,10 @@ _REFUSED_BINDS = frozenset(
 """Read-only paths refused outright: each would expose the host or hide the sandbox's own."""
 
 _TOOL_PATH = "/usr/bin:/bin:/usr/sbin:/sbin"
+
+_USER_NAMESPACE = ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID),
+                   "--disable-userns"]
+"""A user namespace in which the sandbox is uid/gid 65534 and cannot create another one."""
 
 
 def find_tool(name: str) -> str:
@@ -221,27 +226,30 @@ def bwrap_argv(
     environment: Mapping[str, str],
     tmp_bytes: int,
     etc_fds: Mapping[str, int],
-    privileged: bool,
+    leased_uid: int | None,
 ) -> list[str]:
     """Return the full bubblewrap command line that runs `command` in the sandbox.
 
-    `command` is what runs inside (the caller's argv behind `setpriv`/`prlimit`);
-    `etc_fds` maps names in SYNTHETIC_ETC to readable pipe ends holding their content;
-    `privileged` says bubblewrap runs as root (see the module docstring).
+    `command` is what runs inside (the caller's argv behind `prlimit`); `etc_fds` maps names
+    in SYNTHETIC_ETC to readable pipe ends holding their content; `leased_uid` is the host uid
+    of this run when bubblewrap runs as root, None otherwise (see the module docstring).
     """
     argv = [bwrap, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts"]
     argv += ["--unshare-cgroup-try", "--die-with-parent", "--new-session"]
-    if privileged:
+    if leased_uid is not None:
         argv += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+        command = [*drop_privileges_prefix(find_tool("setpriv"), leased_uid),
+                   *_unprivileged_bwrap(bwrap, workdir), *command]
     else:
-        uid, gid = str(SANDBOX_UID), str(SANDBOX_GID)
-        argv += ["--unshare-user", "--uid", uid, "--gid", gid, "--disable-userns"]
+        argv += _USER_NAMESPACE
     argv.append("--clearenv")
     for name, value in environment.items():
         argv += ["--setenv", name, value]
 
     mounts = _Mounts()
     mounts.ro_bind(Path("/usr"))
+    if leased_uid is not None:
+        mounts.ro_bind(Path(bwrap))
     for name in _TOP_LEVEL:
         mounts.top_level(name)
     for name in _HOST_ETC:
@@ -264,12 +272,13 @@ def bwrap_argv(
     return [*argv, *mounts.argv, "--chdir", str(workdir), "--", *command]
 
 
-def drop_privileges_prefix(setpriv: str) -> list[str]:
-    """Return `setpriv … --`, which makes the privileged sandbox's command run as uid 65534."""
-    return [
-        setpriv,
-        f"--reuid={SANDBOX_UID}",
-        f"--regid={SANDBOX_GID}",
-        "--clear-groups",
-        "--",
-    ]
+def _unprivileged_bwrap(bwrap: str, workdir: Path) -> list[str]:
+    """The second bubblewrap of a privileged sandbox: the same filesystem (its own /dev, which
+    an unprivileged user namespace needs to open devices), in a user namespace of its own."""
+    return [bwrap, *_USER_NAMESPACE, "--die-with-parent", "--bind", "/", "/", "--dev", "/dev",
+            "--remount-ro", "/dev", "--remount-ro", "/", "--chdir", str(workdir), "--"]
+
+
+def drop_privileges_prefix(setpriv: str, uid: int) -> list[str]:
+    """Return `setpriv … --`, which makes the command after it (bubblewrap) run as `uid`."""
+    return [setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]

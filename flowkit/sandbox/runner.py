@@ -30,7 +30,6 @@ from .bwrap import (
     SYNTHETIC_ETC,
     bwrap_argv,
     check_paths,
-    drop_privileges_prefix,
     find_tool,
 )
 from .cputime import cpu_time_wrapper, parse_times
@@ -39,6 +38,7 @@ from .errors import SandboxConfigError
 from .limits import SandboxLimits, prlimit_prefix
 from .output import BoundedOutput
 from .result import Outcome, SandboxResult, classify
+from .uids import leased_uid
 
 log = logging.getLogger(__name__)
 
@@ -156,16 +156,18 @@ def _run_in_bwrap(
     privileged: bool,
     prlimit: str,
 ) -> SandboxResult:
-    """Run `argv` under bubblewrap (see `bwrap.py` for what the sandbox looks like)."""
+    """Run `argv` under bubblewrap (see `bwrap.py` for what the sandbox looks like); run by
+    root, bubblewrap starts as a uid leased for this run."""
     inner = [
         *prlimit_prefix(prlimit, limits, processes=True),
         *cpu_time_wrapper(find_tool("sh")),
         *argv,
     ]
-    if privileged:
-        inner = [*drop_privileges_prefix(find_tool("setpriv")), *inner]
-    etc_fds = _pipes_holding(SYNTHETIC_ETC)
-    try:
+    with contextlib.ExitStack() as stack:
+        uid = stack.enter_context(leased_uid()) if privileged else None
+        etc_fds = _pipes_holding(SYNTHETIC_ETC)
+        for fd in etc_fds.values():
+            stack.callback(os.close, fd)
         command = bwrap_argv(
             bwrap,
             inner,
@@ -174,15 +176,12 @@ def _run_in_bwrap(
             environment=environment,
             tmp_bytes=limits.tmp_bytes,
             etc_fds=etc_fds,
-            privileged=privileged,
+            leased_uid=uid,
         )
         # bubblewrap's own environment is empty: the sandbox's comes from --setenv.
         finished = _execute(
             command, env={}, cwd=Path("/"), pass_fds=tuple(etc_fds.values()), limits=limits
         )
-    finally:
-        for fd in etc_fds.values():
-            os.close(fd)
     return finished.result(limits, unsandboxed_reason=None)
 
 

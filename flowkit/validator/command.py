@@ -1,8 +1,8 @@
-"""`python -m flowkit.validator`: the gate as a command, run with the checkout's own code.
+"""`python -m flowkit.validator`: the gate as a command, always this installation's code.
 
-`flowbot validate` calls this in process when the checkout is the one installed, and otherwise
-runs it with the checkout first on PYTHONPATH, so that a worktree's flows are checked against
-that worktree's connectors and catalog — not the app's.
+`flowbot validate` calls it in process; the app starts it isolated from the checkout
+(`flowkit.validator.isolated`). `--root` names the checkout whose flows are read; its own
+`connectors/` and `flowkit/`, if it has them, are never imported (see docs/security.md).
 """
 
 from __future__ import annotations

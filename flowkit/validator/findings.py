@@ -125,6 +125,12 @@ RULES: dict[str, Rule] = {rule.id: rule for rule in [
     Rule("FK502", "test-failed", 5, "A test of the flow failed."),
     Rule("FK503", "tests-assert-nothing", 5, "The flow has no test, or a test asserts nothing."),
     Rule("FK504", "timeout", 5, "The type check or the tests ran out of time in the sandbox."),
+    Rule("FK505", "test-not-run", 5, "A test was skipped, xfailed or xpassed: only tests that run "
+                                     "and pass count."),
+    Rule("FK506", "unit-not-exercised", 5, "The tests never made a unit of the flow (its source, "
+                                           "a step or its sink) do its work through FlowTest."),
+    Rule("FK507", "second-run-writes", 5, "Running the flow again over the same simulator state "
+                                          "wrote again through an idempotent operation."),
     Rule("FK590", "sandbox-unavailable", 5, "The sandbox could not run the flow's checks."),
 ]}
 

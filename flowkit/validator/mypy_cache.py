@@ -3,9 +3,9 @@ the flow and not the whole library every time (about 7 s down to under 1 s).
 
 The cache is built from this installation's own code — never from a checkout, never from a
 flow — once per version of that code, Python and mypy, and each sandboxed run gets a copy in its
-private /tmp (mypy cannot work from a read-only cache). A checkout whose connectors differ from
-this installation's is still checked right: mypy rechecks every module whose source does not
-match the cache.
+private /tmp (mypy cannot work from a read-only cache). The cache is built as stage 5 runs mypy
+— the gate's configuration (`MYPY_CONFIG`), the library found through `link_library` — so that
+it matches.
 """
 
 from __future__ import annotations
@@ -29,18 +29,42 @@ from connectors.registry import CONNECTORS, SIMULATORS, TEST_DATABASES
 INSTALLATION = Path(flowkit.__file__).resolve().parent.parent
 CACHE_VARIABLE = "FLOWBOT_MYPY_CACHE"
 """Where the warm caches live; a folder of the system's temporary directory by default."""
+MYPY_CONFIG = """\
+[mypy]
+python_version = 3.11
+strict = True
+plugins = pydantic.mypy
+"""
+"""The gate's mypy configuration: the cache is built with it, and stage 5 checks flows with it
+(never with a checkout's own mypy settings)."""
 WARM_TIMEOUT_S = 600.0
 
 
 @cache
 def _key() -> str:
-    digest = hashlib.sha256(f"{sys.version}|{metadata.version('mypy')}".encode())
+    digest = hashlib.sha256(f"{sys.version}|{metadata.version('mypy')}|{MYPY_CONFIG}".encode())
     for package in (flowkit, connectors):
         root = Path(next(iter(package.__path__))).resolve()
         for path in sorted(root.rglob("*.py")):
             digest.update(str(path.relative_to(INSTALLATION)).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:20]
+
+
+def library() -> list[Path]:
+    """The folders of this installation's `flowkit` and `connectors` packages."""
+    return [Path(next(iter(package.__path__))).resolve() for package in (flowkit, connectors)]
+
+
+def link_library(folder: Path) -> None:
+    """Put links to this installation's `flowkit` and `connectors` into `folder`.
+
+    mypy does not follow the import hooks of an editable install, so the library is found
+    through these links beside the flow, both when the warm cache is built and in stage 5 —
+    the same paths, so the cache matches.
+    """
+    for package in library():
+        (folder / package.name).symlink_to(package, target_is_directory=True)
 
 
 def _flow_imports() -> list[str]:
@@ -80,11 +104,17 @@ def _build(cache: Path) -> Path | None:
     home.chmod(0o755)  # the sandbox runs as nobody
     building = Path(tempfile.mkdtemp(prefix="building-", dir=home))
     try:
-        completed = subprocess.run(  # noqa: S603 - mypy over this installation's own code
-            [sys.executable, "-m", "mypy", "--strict", f"--cache-dir={building}",
-             *(argument for module in _flow_imports() for argument in ("-m", module))],
-            cwd=INSTALLATION, capture_output=True, text=True, timeout=WARM_TIMEOUT_S,
-            check=False)
+        with tempfile.TemporaryDirectory(prefix="flowbot-mypy-config-") as neutral:
+            # from an empty folder, as stage 5 runs mypy: the modules are found the same way
+            config = Path(neutral) / "mypy.ini"
+            config.write_text(MYPY_CONFIG)
+            link_library(Path(neutral))
+            completed = subprocess.run(  # noqa: S603 - mypy over this installation's own code
+                [sys.executable, "-m", "mypy", f"--config-file={config}",
+                 f"--cache-dir={building}",
+                 *(argument for module in _flow_imports() for argument in ("-m", module))],
+                cwd=neutral, capture_output=True, text=True, timeout=WARM_TIMEOUT_S,
+                check=False)
         if completed.returncode not in (0, 1):  # 1: type errors found, the cache is written
             return None
         (building / "complete").touch()

@@ -1,22 +1,27 @@
 """Stage 5: the type checker and the flow's own tests, inside the sandbox.
 
 The flow's code runs here for the first time, so only here, and only inside bubblewrap: no
-network, the checkout and the virtualenv read-only, a private /tmp, no secrets in the
-environment, and limits on time and memory. The checkout comes first on PYTHONPATH, so its own
-`flows`, `flowkit` and `connectors` are what the flow is checked against.
+network, a private /tmp, no secrets in the environment, limits on time and memory. The sandbox
+sees the app's installation read-only and, instead of the checkout, a copy of the flow's own
+files (`flow_view`): the flow is checked against the installed `flowkit` and `connectors`, and
+the gate — not the flow folder — decides how mypy and pytest are configured.
 """
 
 from __future__ import annotations
 
 import ast
+import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from flowkit.sandbox import Outcome, SandboxError, SandboxLimits, SandboxResult, run_sandboxed
 from flowkit.sandbox.bwrap import SANDBOX_TMP
 from flowkit.validator.findings import Finding
-from flowkit.validator.mypy_cache import warm_cache
+from flowkit.validator.flow_view import MYPY_CONFIG_FILE, PYTEST_CONFIG, flow_view, in_view
+from flowkit.validator.gate_plugin import REPORT_PREFIX
+from flowkit.validator.mypy_cache import library, warm_cache
 from flowkit.validator.sources import FLOW_FILE, TEST_FILE, FlowSources
 
 MYPY_LINE = re.compile(r"^(?P<path>[^:\n]+\.py):(?P<line>\d+):(?P<column>\d+): error: "
@@ -48,12 +53,24 @@ def _asserts(function: ast.FunctionDef) -> bool:
     return False
 
 
+def _test_functions(tree: ast.Module | None) -> list[ast.FunctionDef]:
+    """The test functions pytest collects (by the gate's configuration): `test*` functions at
+    module level and in `Test*` classes."""
+    found = []
+    for node in tree.body if tree else []:
+        if isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+            found += [method for method in node.body if isinstance(method, ast.FunctionDef)
+                      and method.name.startswith("test")]
+        elif isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
+            found.append(node)
+    return found
+
+
 def check_tests_assert(sources: FlowSources) -> list[Finding]:
     """The flow has tests, and each of them asserts something (checked before running them)."""
     tree = sources.trees.get(TEST_FILE)
     path = sources.display(TEST_FILE)
-    tests = [node for node in (tree.body if tree else []) if isinstance(node, ast.FunctionDef)
-             and node.name.startswith("test")]
+    tests = _test_functions(tree)
     if not tests:
         return [Finding("FK503", path, 1, 1, "the flow has no tests",
                         "write test_* functions with FlowTest: seed, run, assert on the target")]
@@ -63,12 +80,17 @@ def check_tests_assert(sources: FlowSources) -> list[Finding]:
             for test in tests if not _asserts(test)]
 
 
-def _run(argv: list[str], root: Path, limits: SandboxLimits,
+def _run(argv: list[str], view: Path, limits: SandboxLimits,
          also_readable: tuple[Path, ...] = ()) -> SandboxResult:
+    """Run `argv` in the sandbox, in `view`, seeing the virtualenv, this installation's
+    `flowkit` and `connectors` (not the rest of its folder: an editable install's folder may
+    hold more than code), and `also_readable`."""
     try:
-        return run_sandboxed(argv, workdir=root,
-                             readonly_paths=[root, Path(sys.prefix), *also_readable],
-                             env={"PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"},
+        return run_sandboxed(argv, workdir=view,
+                             readonly_paths=[view, Path(sys.prefix), *library(),
+                                             *also_readable],
+                             env={"PYTHONPATH": str(view), "PYTHONDONTWRITEBYTECODE": "1",
+                                  "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
                              limits=limits)
     except SandboxError as error:
         raise CouldNotRun(str(error).splitlines()[0]) from None
@@ -84,23 +106,25 @@ def _timeout(result: SandboxResult, what: str, path: str) -> Finding | None:
 
 
 def check_types(sources: FlowSources, limits: SandboxLimits = DEFAULT_LIMITS) -> list[Finding]:
-    """mypy --strict over the flow's files, with the checkout's real connector types."""
-    files = [sources.display(name) for name in (FLOW_FILE, TEST_FILE)
-             if name in sources.texts]
+    """mypy --strict over the flow's files, with the installed connectors' real types."""
+    names = [name for name in (FLOW_FILE, TEST_FILE) if name in sources.texts]
+    files = [in_view(sources, name) for name in names]
+    shown = {in_view(sources, name): sources.display(name) for name in names}
     cache = SANDBOX_TMP / "mypy-cache"
-    mypy = ["--strict", "--show-column-numbers", "--no-error-summary", f"--cache-dir={cache}",
-            *files]
+    mypy = [f"--config-file={MYPY_CONFIG_FILE}", "--show-column-numbers", "--no-error-summary",
+            f"--cache-dir={cache}", *files]
     warm = warm_cache()
-    if warm is None:
-        result = _run([sys.executable, "-m", "mypy", *mypy], sources.root, limits)
-    else:  # start from a copy of the warm cache: mypy writes to its cache as it goes
-        result = _run([sys.executable, "-c", WARM_START, str(warm), str(cache), *mypy],
-                      sources.root, limits, also_readable=(warm,))
-    late = _timeout(result, "the type check", files[0])
+    with flow_view(sources) as view:
+        if warm is None:
+            result = _run([sys.executable, "-m", "mypy", *mypy], view, limits)
+        else:  # start from a copy of the warm cache: mypy writes to its cache as it goes
+            result = _run([sys.executable, "-c", WARM_START, str(warm), str(cache), *mypy],
+                          view, limits, also_readable=(warm,))
+    late = _timeout(result, "the type check", shown[files[0]])
     if late is not None:
         return [late]
-    findings = [Finding("FK501", match["path"], int(match["line"]), int(match["column"]),
-                        match["message"])
+    findings = [Finding("FK501", shown.get(match["path"], match["path"]), int(match["line"]),
+                        int(match["column"]), match["message"])
                 for match in MYPY_LINE.finditer(result.stdout)]
     if result.outcome is not Outcome.OK and not findings:
         raise CouldNotRun(f"the type checker failed: {result.describe()} "
@@ -109,9 +133,8 @@ def check_types(sources: FlowSources, limits: SandboxLimits = DEFAULT_LIMITS) ->
 
 
 def _test_line(sources: FlowSources, name: str | None) -> int:
-    tree = sources.trees.get(TEST_FILE)
-    for node in tree.body if tree else []:
-        if isinstance(node, ast.FunctionDef) and name and node.name == name.split("[")[0]:
+    for node in _test_functions(sources.trees.get(TEST_FILE)):
+        if name and node.name == name.split("[")[0]:
             return node.lineno
     return 1
 
@@ -119,13 +142,17 @@ def _test_line(sources: FlowSources, name: str | None) -> int:
 def check_tests(sources: FlowSources, limits: SandboxLimits = DEFAULT_LIMITS) -> list[Finding]:
     """The flow's tests against the simulators; each failure is a finding at its test."""
     path = sources.display(TEST_FILE)
-    result = _run([sys.executable, "-m", "pytest", path, "-q", "-rfE", "-p", "no:cacheprovider",
-                   "-o", "addopts=", "--no-header", "--tb=line"], sources.root, limits)
+    inside = in_view(sources, TEST_FILE)
+    with flow_view(sources) as view:
+        result = _run([sys.executable, "-m", "pytest", "-c", PYTEST_CONFIG, "--rootdir=.",
+                       f"--confcutdir={Path(inside).parent}", "-p", "no:cacheprovider",
+                       "-p", "flowkit.validator.gate_plugin",
+                       inside, "-q", "-rfE", "--no-header", "--tb=line"], view, limits)
     late = _timeout(result, "the flow's tests", path)
     if late is not None:
         return [late]
     if result.outcome is Outcome.OK:
-        return []
+        return _judge_run(sources, path, result.stdout)
     tracebacks = list(TRACEBACK_LINE.finditer(result.stdout))
     findings = []
     for index, failed in enumerate(FAILED_LINE.finditer(result.stdout)):
@@ -139,3 +166,61 @@ def check_tests(sources: FlowSources, limits: SandboxLimits = DEFAULT_LIMITS) ->
         tail = (result.stdout + result.stderr).strip()[-800:]
         findings = [Finding("FK502", path, 1, 1, f"the tests did not pass: {tail}")]
     return findings
+
+
+def _flow_name(sources: FlowSources) -> str | None:
+    """The name in `flow = Flow("<name>")` of flow.py (stage 4 made sure it is there)."""
+    for node in ast.walk(sources.trees.get(FLOW_FILE) or ast.Module(body=[], type_ignores=[])):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id == "Flow" and node.args
+                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            return node.args[0].value
+    return None
+
+
+def _gate_report(stdout: str) -> dict[str, Any] | None:
+    """The gate plugin's report: the last line it printed (tests print before it)."""
+    lines = [line for line in stdout.splitlines() if line.startswith(REPORT_PREFIX)]
+    if not lines:
+        return None
+    try:
+        report: dict[str, Any] = json.loads(lines[-1][len(REPORT_PREFIX):])
+    except ValueError:
+        return None
+    return report
+
+
+def _judge_run(sources: FlowSources, path: str, stdout: str) -> list[Finding]:
+    """The tests passed: were they all run, and did they make every unit do its work?"""
+    report = _gate_report(stdout)
+    if report is None:
+        return [Finding("FK506", path, 1, 1, "the tests ended without the gate's report of what "
+                        "they ran (did a test end the process?)",
+                        "let pytest finish: no sys.exit, os._exit or signal in a test")]
+    findings = [Finding("FK505", path, _test_line(sources, str(unusual["test"]).split("::")[-1]),
+                        1, f"`{str(unusual['test']).split('::', 1)[-1]}` was {unusual['kind']}"
+                        f"{': ' + unusual['reason'] if unusual.get('reason') else ''}",
+                        "remove the skip or xfail (mark, pytest.skip, importorskip): every test "
+                        "must run and pass against the simulators; delete a test that cannot")
+                for unusual in report.get("unusual", [])]
+    name = _flow_name(sources)
+    counts: dict[str, int] = report.get("exercised", {}).get(name, {})
+    if not counts:
+        findings.append(Finding(
+            "FK506", path, 1, 1, f"no test ran the flow `{name}` through FlowTest",
+            "in a test, `with FlowTest(flow) as story:` seed the source simulator, call "
+            "story.run() and assert on what arrived in the target simulator"))
+    for unit, count in counts.items():
+        if count == 0:
+            findings.append(Finding(
+                "FK506", path, 1, 1, f"no test made the unit `{unit}` do its work (it never "
+                f"{'yielded a record' if unit == next(iter(counts)) else 'returned'})",
+                f"seed the source simulator with a record that reaches `{unit}` and passes it, "
+                "then story.run(); monkeypatching or calling units directly does not count"))
+    return findings + [
+        Finding("FK507", sources.display(FLOW_FILE), 1, 1, f"run a second time over the same "
+                f"simulator state, the flow wrote again: {rewrite}",
+                "derive the idempotency key or the upsert's id from the record itself (its id "
+                "or the spec's key), never from uuid4(), ctx.run_id or the clock; a second run "
+                "must land on what the first one wrote")
+        for rewrite in dict.fromkeys(report.get("rewrites", []))]

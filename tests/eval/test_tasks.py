@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.eval.task import TASKS, WEAK_TEST, TaskError, load_task, load_tasks
+from bot.eval.task import TASKS, WEAK_TEST, TaskError, load_task, load_tasks, weakened
 
 EXAMPLE = TASKS / "shopify_customers_to_hubspot_contacts"
 
@@ -36,10 +36,19 @@ def test_the_fool_is_the_reference_with_one_mistake_and_a_weak_test() -> None:
 
     fool, reference = task.fool_files(), task.reference_files()
 
-    assert fool["test_flow.py"] == WEAK_TEST
+    assert fool["test_flow.py"] == weakened(reference["test_flow.py"])
+    assert "assert report.delivered_keys == ['207119551']" in fool["test_flow.py"]
+    assert '"Norman"' in reference["test_flow.py"]
+    assert "Norman" not in fool["test_flow.py"]
     assert fool["spec.yaml"] == reference["spec.yaml"]
     assert fool["flow.py"] != reference["flow.py"]
     assert fool["flow.py"] == reference["flow.py"].replace(task.fool.replace, task.fool.with_)
+
+
+def test_a_reference_test_with_no_assertion_on_the_report_weakens_to_the_generic_one() -> None:
+    tests = "from .flow import flow\n\ndef test_x() -> None:\n    assert flow.name == 'x'\n"
+
+    assert weakened(tests) == WEAK_TEST
 
 
 def test_a_mistake_that_does_not_match_the_reference_is_refused(tmp_path: Path) -> None:
