@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
-from connectors.core.connector import Connector
+from connectors.core.connector import Connector, Resource
 from connectors.core.errors import ConnectorError
 from connectors.core.operations import Idempotency, operation_info
 from flowkit.context import Context
@@ -56,31 +57,40 @@ def _writes(doubles: Mapping[type[Connector], object]) -> Counter[str]:
     return total
 
 
-class _Watched:
-    """A connector (or one of its resources) during the second run: each write through an
-    operation idempotent by key or upsert is checked for writes that took effect again."""
+@contextmanager
+def _watching(connectors: Mapping[type[Connector], Connector],
+              doubles: Mapping[type[Connector], object]) -> Iterator[None]:
+    """While the second run lasts, each write through an operation idempotent by key or upsert
+    is checked for writes that took effect again. The check shadows the operation on the
+    resource itself, so the flow still gets its connectors through `operations_only`."""
+    shadowed: list[tuple[Resource, str]] = []
+    try:
+        for cls, connector in connectors.items():
+            for attribute, resource in vars(connector).items():
+                if not isinstance(resource, Resource):
+                    continue
+                for name in dir(type(resource)):
+                    info = operation_info(getattr(type(resource), name, None))
+                    if info is not None and info.writes and info.idempotency in _JUDGED:
+                        setattr(resource, name, _checked(getattr(resource, name),
+                                                         f"{cls.name}.{attribute}.{name}",
+                                                         doubles))
+                        shadowed.append((resource, name))
+        yield
+    finally:
+        for resource, name in shadowed:
+            delattr(resource, name)
 
-    def __init__(self, target: object, path: str,
-                 doubles: Mapping[type[Connector], object]) -> None:
-        self._target, self._path, self._doubles = target, path, doubles
 
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self._target, name)
-        info = operation_info(value)
-        if info is not None and info.writes and info.idempotency in _JUDGED:
-            return self._checked(value, f"{self._path}.{name}")
-        if not callable(value) and type(value).__module__.startswith("connectors."):
-            return _Watched(value, f"{self._path}.{name}", self._doubles)
-        return value
-
-    def _checked(self, operation: Callable[..., Any], path: str) -> Callable[..., Any]:
-        def call(*arguments: Any, **keywords: Any) -> Any:
-            before = _writes(self._doubles)
-            result = operation(*arguments, **keywords)
-            again = _writes(self._doubles) - before
-            _rewrites.extend(f"`{path}` took effect for {key}" for key in sorted(again))
-            return result
-        return call
+def _checked(operation: Callable[..., Any], path: str,
+             doubles: Mapping[type[Connector], object]) -> Callable[..., Any]:
+    def call(*arguments: Any, **keywords: Any) -> Any:
+        before = _writes(doubles)
+        result = operation(*arguments, **keywords)
+        again = _writes(doubles) - before
+        _rewrites.extend(f"`{path}` took effect for {key}" for key in sorted(again))
+        return result
+    return call
 
 
 def run_again(flow: Flow, connectors: Mapping[type[Connector], Connector],
@@ -88,11 +98,11 @@ def run_again(flow: Flow, connectors: Mapping[type[Connector], Connector],
     """Run `flow` once more over the doubles as they are, noting idempotent writes that took
     effect again. A source the simulators now refuse (a fault the test switched on) ends the
     second run without a verdict."""
-    watched: dict[type[Connector], Any] = {
-        cls: _Watched(connector, cls.name, doubles) for cls, connector in connectors.items()}
     run_id = f"gate-second-run-{uuid.uuid4().hex[:8]}"
-    try:
-        for packet in read_packets(flow, Context(flow=flow.name, run_id=run_id), watched):
-            process(flow, packet, Context(flow=flow.name, run_id=run_id), watched)
-    except ConnectorError:
-        return
+    with _watching(connectors, doubles):
+        try:
+            for packet in read_packets(flow, Context(flow=flow.name, run_id=run_id),
+                                       connectors):
+                process(flow, packet, Context(flow=flow.name, run_id=run_id), connectors)
+        except ConnectorError:
+            return

@@ -52,7 +52,7 @@ def _resource_classes(cls: type[Connector]) -> list[tuple[str, type[Resource]]]:
 
 
 def _resource_view(class_name: str, resource: Resource) -> object:
-    operations = {name: staticmethod(_operation(getattr(resource, name)))
+    operations = {name: staticmethod(_operation(resource, name))
                   for name in dir(type(resource))
                   if not name.startswith("_")
                   and operation_info(getattr(type(resource), name, None)) is not None}
@@ -61,13 +61,15 @@ def _resource_view(class_name: str, resource: Resource) -> object:
     return view_class()
 
 
-def _operation(method: Callable[..., Any]) -> Callable[..., Any]:
+def _operation(resource: Resource, name: str) -> Callable[..., Any]:
+    """The operation `name` of `resource`, looked up at each call, so that what the resource
+    holds at that moment answers (the gate's second run watches writes by shadowing them)."""
     def call(*args: Any, **kwargs: Any) -> Any:
-        result = method(*args, **kwargs)
+        result = getattr(resource, name)(*args, **kwargs)
         return _iterator_view(result) if isinstance(result, Iterator) else result
 
-    call.__name__ = call.__qualname__ = getattr(method, "__name__", "operation")
-    call.__doc__ = method.__doc__
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = getattr(type(resource), name).__doc__
     return call
 
 

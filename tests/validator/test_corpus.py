@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
@@ -9,6 +10,9 @@ import pytest
 
 from flowkit.sandbox import SandboxLimits
 from flowkit.validator import RULES, flow_folders, validate_flow
+from flowkit.validator.findings import Finding
+from flowkit.validator.sources import FlowSources
+from flowkit.validator.stage_sandbox import check_tests, check_tests_assert, check_types
 from tests.validator.conftest import REPOSITORY, checkout_with_case
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -66,13 +70,32 @@ def test_a_flow_whose_tests_or_types_fail_is_caught_in_the_sandbox(
         case: str, checkout_template: Path, tmp_path: Path, bwrap_path: str) -> None:
     folder = checkout_with_case(checkout_template, tmp_path / "checkout", CORPUS / case)
 
+    expected = _expected(case)
+    earlier = expected.get("caught_first_by")
+    if isinstance(earlier, dict):
+        # Defence in depth: a static stage refuses the shortcut first, and stage 5 alone,
+        # as if the static stages had missed it, still catches it by its own rule.
+        report = validate_flow(folder, last_stage=4)
+        assert [(finding.stage, finding.rule) for finding in report.findings][:1] == \
+            [(earlier["stage"], earlier["rule"])], report.as_text()
+        findings = _stage_5_alone(folder)
+        assert [finding.rule for finding in findings][:1] == [expected["rule"]], findings
+        return
     report = validate_flow(folder, limits=QUICK)
 
-    expected = _expected(case)
     assert report.could_not_run is None
     assert [finding.rule for finding in report.findings][:1] == [expected["rule"]], \
         report.as_text()
     assert report.stages_passed == [1, 2, 3, 4]
+
+
+def _stage_5_alone(folder: Path) -> list[Finding]:
+    """Stage 5's checks over `folder`, whatever the earlier stages say."""
+    sources = FlowSources.read(folder.parent.parent, folder)
+    for name, text in sources.texts.items():  # what stage 1 parses before stage 5 reads it
+        sources.trees[name] = ast.parse(text)
+    return (check_tests_assert(sources) or check_types(sources, QUICK)
+            or check_tests(sources, QUICK))
 
 
 @pytest.mark.sandbox
