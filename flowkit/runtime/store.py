@@ -55,6 +55,14 @@ class PacketState(enum.StrEnum):
     FAILED = "failed"
 
 
+class RunStatus(enum.StrEnum):
+    """Where a run stands."""
+
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+
+
 class FailureState(enum.StrEnum):
     """Where a failed message stands."""
 
@@ -72,7 +80,7 @@ class Run(Base):
     version: Mapped[str] = mapped_column(String(64))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
-    status: Mapped[str] = mapped_column(String(20), default="running")
+    status: Mapped[str] = mapped_column(String(20), default=RunStatus.RUNNING.value)
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
