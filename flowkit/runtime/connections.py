@@ -50,12 +50,21 @@ def _environment(name: str, environ: Mapping[str, str]) -> dict[str, str]:
             if key.startswith(prefix)}
 
 
+def connector_settings(name: str, *, secrets_file: Path | None = None,
+                       environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The settings given for connector `name`, unchecked: its section of the secrets file, with
+    its environment variables over it."""
+    section = _file_sections(secrets_file).get(name) or {}
+    if not isinstance(section, dict):
+        raise SettingsMissing(f"the `{name}:` section of the secrets file must be a mapping of "
+                              "settings")
+    return {**section, **_environment(name, environ if environ is not None else os.environ)}
+
+
 def real_connector(cls: type[Connector], *, secrets_file: Path | None = None,
                    environ: Mapping[str, str] | None = None) -> Connector:
     """The connector `cls` with settings from the secrets file and the environment."""
-    sections = _file_sections(secrets_file)
-    section = sections.get(cls.name) or {}
-    values = {**section, **_environment(cls.name, environ if environ is not None else os.environ)}
+    values = connector_settings(cls.name, secrets_file=secrets_file, environ=environ)
     try:
         settings = cls.settings_model.model_validate(values)
     except ValidationError as error:

@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, insert, select, text, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,11 +27,40 @@ _LEDGER = Table(LedgerEntry.__tablename__, Base.metadata)
 _AUDIT = Table(AuditEntry.__tablename__, Base.metadata)
 
 
-def _insert_for(session: Session) -> Callable[[Table], Any]:
-    """The dialect's INSERT, which knows ON CONFLICT (SQLite and PostgreSQL both do)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert
-    return sqlite.insert
+_OUTCOME_COLUMNS = ("state", "run_id", "target_ref", "updated_at")
+_PG_LEDGER = text(
+    "INSERT INTO flowbot_ledger (flow, identity, packet_key, state, run_id, target_ref, "
+    "updated_at) SELECT :flow, i, k, s, :run_id, t, :at FROM unnest(CAST(:identity AS text[]), "
+    "CAST(:packet_key AS text[]), CAST(:state AS text[]), CAST(:target_ref AS text[])) "
+    "AS u(i, k, s, t) ON CONFLICT (flow, identity) DO UPDATE SET state = excluded.state, "
+    "run_id = excluded.run_id, target_ref = excluded.target_ref, "
+    "updated_at = excluded.updated_at")
+_PG_AUDIT = text(
+    "INSERT INTO flowbot_audit (run_id, flow, version, packet_key, source_ref, target_ref, "
+    "outcome, detail, at) SELECT :run_id, :flow, :version, k, r, t, o, d, :at FROM "
+    "unnest(CAST(:packet_key AS text[]), CAST(:source_ref AS text[]), "
+    "CAST(:target_ref AS text[]), CAST(:outcome AS text[]), CAST(:detail AS text[])) "
+    "AS u(k, r, t, o, d)")
+
+
+def _columns(rows: list[dict[str, Any]], names: tuple[str, ...]) -> dict[str, list[Any]]:
+    return {name: [row[name] for row in rows] for name in names}
+
+
+def _record_postgresql(session: Session, rows: list[dict[str, Any]],
+                       audit: list[dict[str, Any]]) -> None:
+    """A batch's outcomes and audit rows as two statements whose parameters are arrays: the
+    server plans and runs each once per batch, not once per packet."""
+    first = rows[0]
+    session.execute(_PG_LEDGER, {"flow": first["flow"], "run_id": first["run_id"],
+                                 "at": first["updated_at"],
+                                 **_columns(rows, ("identity", "packet_key", "state",
+                                                   "target_ref"))})
+    head = audit[0]
+    session.execute(_PG_AUDIT, {"run_id": head["run_id"], "flow": head["flow"],
+                                "version": head["version"], "at": head["at"],
+                                **_columns(audit, ("packet_key", "source_ref", "target_ref",
+                                                   "outcome", "detail"))})
 
 
 class Claim(enum.StrEnum):
@@ -172,17 +201,20 @@ class Ledger:
              "state": one.state.value, "run_id": run_id,
              "target_ref": target_reference(one.result.written), "updated_at": now}
             for one in outcomes]
-        upsert = _insert_for(session)(_LEDGER)
-        session.execute(upsert.on_conflict_do_update(
-            index_elements=[_LEDGER.c.flow, _LEDGER.c.identity],
-            set_={name: upsert.excluded[name]
-                  for name in ("state", "run_id", "target_ref", "updated_at")}), rows)
-        session.execute(insert(_AUDIT), [
+        audit: list[dict[str, Any]] = [
             {"run_id": run_id, "flow": self.flow, "version": self.version,
              "packet_key": one.packet.key, "source_ref": row["identity"][:255],
              "target_ref": row["target_ref"], "outcome": one.result.outcome.value,
              "detail": one.result.message, "at": now}
-            for one, row in zip(outcomes, rows, strict=True)])
+            for one, row in zip(outcomes, rows, strict=True)]
+        if session.get_bind().dialect.name == "postgresql":
+            _record_postgresql(session, rows, audit)
+        else:
+            upsert = sqlite.insert(_LEDGER)
+            session.execute(upsert.on_conflict_do_update(
+                index_elements=[_LEDGER.c.flow, _LEDGER.c.identity],
+                set_={name: upsert.excluded[name] for name in _OUTCOME_COLUMNS}), rows)
+            session.execute(insert(_AUDIT), audit)
         failures = [one.failure for one in outcomes if one.failure is not None]
         if failures:
             session.add_all(failures)
