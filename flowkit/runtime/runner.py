@@ -63,7 +63,7 @@ IN_DOUBT_MESSAGE = ("a previous run stopped after it had started writing this pa
 BATCH_SIZE = 200
 """Packets per ledger transaction when the sink is idempotent (a batch sink's own size when
 larger)."""
-BATCHES_IN_PROGRESS = 2
+BATCHES_IN_PROGRESS = 4
 READ_AHEAD_BATCHES = 10
 """Batches' worth of packets the source may read ahead of the ledger and the sink: room to go on
 reading at the vendor's pace while a commit or a checkpoint stalls."""

@@ -153,6 +153,25 @@ class FailedMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class VersionState(enum.StrEnum):
+    """What the runner service made of a commit of the default branch."""
+
+    DEPLOYED = "deployed"
+    REFUSED = "refused"
+
+
+class Deployment(Base):
+    """A commit of the default branch the runner service has checked, and what it decided."""
+
+    __tablename__ = "flowbot_deployments"
+
+    commit: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20))
+    findings: Mapped[str] = mapped_column(Text, default="")
+    """The gate's findings, one flow a line, when it was refused."""
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 def database_url(url: str | None = None, *, data_dir: Path = DEFAULT_DATA_DIR) -> str:
     """The URL to use: the argument, else $FLOWBOT_DATABASE_URL, else SQLite in the data dir."""
     chosen = url or os.environ.get(DATABASE_URL_VARIABLE)
