@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     Engine,
     ForeignKey,
@@ -170,6 +171,22 @@ class Deployment(Base):
     findings: Mapped[str] = mapped_column(Text, default="")
     """The gate's findings, one flow a line, when it was refused."""
     checked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FailureIssue(Base):
+    """The `flow-failure` issue of one flow and failure signature, and how often it recurred."""
+
+    __tablename__ = "flowbot_failure_issues"
+
+    flow: Mapped[str] = mapped_column(String(120), primary_key=True)
+    signature: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """A digest of the step, the error type and the normalised message."""
+    issue_number: Mapped[int] = mapped_column(Integer)
+    issue_url: Mapped[str] = mapped_column(String(500))
+    occurrences: Mapped[int] = mapped_column(Integer, default=1)
+    comment_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    """The one comment that counts later occurrences (edited, never one per packet)."""
+    filed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 def database_url(url: str | None = None, *, data_dir: Path = DEFAULT_DATA_DIR) -> str:

@@ -1,0 +1,107 @@
+"""The runner service: a repository's default-branch flows on their triggers, on Huey.
+
+What runs where:
+- the runner process (a Huey consumer) holds the queue, the versions (git mirror, gate) and,
+  when failures are filed, the GitHub App's installation client; it never imports flow code;
+- each run is a child process (`flowkit.runtime.service.child`) on the version current when
+  the run started, with that flow's connector credentials and the store's URL — nothing else.
+
+Scheduled flows are Huey periodic tasks (`flow:<name>`), a manual run is the `flow-run` task,
+a new version is looked for by the `runner-refresh` task (enqueued on a push to the default
+branch) and, when polling, every few minutes. A flow's runs never overlap: each takes a Huey
+lock named after the flow, shared by every consumer of the same queue (Redis for several
+machines); a run that finds it held is skipped, the next tick tries again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from huey import Huey
+from huey.exceptions import TaskLockedException
+
+from flowkit.errors import FlowDefinitionError
+from flowkit.loading import flow_folder
+from flowkit.runtime.schedule import Schedules, cron
+from flowkit.runtime.service.launch import ChildRun, run_in_child
+from flowkit.runtime.service.versions import Versions
+
+log = logging.getLogger("flowbot.runner")
+RunHook = Callable[[ChildRun], None]
+
+
+@dataclass(frozen=True)
+class RunnerSettings:
+    """Where the runner keeps its work and what its runs are given."""
+
+    data_dir: Path
+    database_url: str
+    """The runtime store every run writes its ledger, audit and failures to."""
+    secrets_file: Path | None = None
+    poll: str | None = "*/5 * * * *"
+    """Cron of the poll for a new version; None when pushes enqueue `runner-refresh`."""
+
+
+class RunnerService:
+    """Registers the runner's tasks on `huey` and runs flows when they fire."""
+
+    def __init__(self, huey: Huey, versions: Versions, settings: RunnerSettings, *,
+                 on_run: RunHook | None = None) -> None:
+        self.huey = huey
+        self.versions = versions
+        self.settings = settings
+        self.on_run = on_run
+        self.schedules = Schedules(huey, self.run_flow)
+        self.run_now: Any = huey.task(name="flow-run")(self.run_flow)
+        """Enqueue a manual run: `service.run_now(name)`."""
+        self.refresh_now: Any = huey.task(name="runner-refresh")(self.refresh)
+        """Enqueue a look for a new version: `service.refresh_now()`."""
+        if settings.poll is not None:
+            huey.periodic_task(cron(settings.poll), name="runner-poll")(self.refresh)
+
+    def refresh(self) -> str | None:
+        """Fetch the default branch, deploy a new head that passes the gate, schedule the
+        current version's flows; the current commit."""
+        version = self.versions.update()
+        if version is None:
+            log.warning("no version deployed", extra={"event": "refresh"})
+            return None
+        scheduled = self.schedules.update(version.path)
+        log.info("version %s current; scheduled: %s", version.commit[:12],
+                 ", ".join(scheduled) or "none", extra={"event": "refresh",
+                                                        "version": version.commit})
+        return version.commit
+
+    def run_flow(self, name: str) -> ChildRun | None:
+        """Run `name` once on the current version in a child process, unless it is running."""
+        try:
+            with self.huey.lock_task(f"flow-lock:{name}"):
+                return self._run(name)
+        except TaskLockedException:
+            log.info("%s is running already; this run is skipped", name,
+                     extra={"event": "skipped", "flow": name})
+            return None
+
+    def _run(self, name: str) -> ChildRun | None:
+        with self.versions.hold() as version:
+            try:
+                flow_folder(version.path, name)
+            except FlowDefinitionError:
+                log.info("%s is not in version %s; nothing to run", name, version.commit[:12],
+                         extra={"event": "skipped", "flow": name})
+                return None
+            result = run_in_child(version.path, name, version=version.commit,
+                                  database_url=self.settings.database_url,
+                                  workdir=self.settings.data_dir / "runner" / "work",
+                                  secrets_file=self.settings.secrets_file)
+        log.info("%s run %s on %s: %s", name, result.run_id, version.commit[:12],
+                 result.error or result.counts,
+                 extra={"event": "run", "flow": name, "run_id": result.run_id,
+                        "version": version.commit, "counts": result.counts})
+        if self.on_run is not None:
+            self.on_run(result)
+        return result
