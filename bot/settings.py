@@ -25,7 +25,10 @@ GITHUB_BODY_LIMIT = 25 * 1024 * 1024
 VARIABLES = ("GITHUB_APP_ID", "GITHUB_PRIVATE_KEY", "GITHUB_PRIVATE_KEY_PATH",
              "GITHUB_WEBHOOK_SECRET", "GITHUB_API_URL", "ANTHROPIC_API_KEY",
              "ANTHROPIC_BASE_URL", "FLOWBOT_MODEL", "FLOWBOT_DATABASE_URL", "FLOWBOT_REDIS_URL",
-             "FLOWBOT_DATA_DIR", "FLOWBOT_MAX_BODY_BYTES", "FLOWBOT_APP_SLUG", "LOG_LEVEL")
+             "FLOWBOT_DATA_DIR", "FLOWBOT_MAX_BODY_BYTES", "FLOWBOT_APP_SLUG", "LOG_LEVEL",
+             "FLOWBOT_RUNNER_REPOSITORY", "FLOWBOT_RUNNER_BRANCH", "FLOWBOT_RUNNER_POLL",
+             "FLOWBOT_RUNNER_GATE_STAGE", "FLOWBOT_RUNTIME_DATABASE_URL", "FLOWBOT_SECRETS_FILE",
+             "FLOWBOT_FAILURE_ISSUES_PER_HOUR")
 
 
 class SettingsError(ValueError):
@@ -56,6 +59,20 @@ class AppSettings(BaseModel):
     """The app's slug: its comments and pull requests come from `<slug>[bot]`."""
     log_level: str = Field(default="INFO", alias="LOG_LEVEL",
                            pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+    runner_repository: str | None = Field(default=None, alias="FLOWBOT_RUNNER_REPOSITORY",
+                                          pattern=r"^[\w.-]+/[\w.-]+$")
+    """owner/name whose default-branch flows `flowbot runner` runs."""
+    runner_branch: str | None = Field(default=None, alias="FLOWBOT_RUNNER_BRANCH")
+    """The branch the runner deploys (default: the repository's default branch)."""
+    runner_poll: str = Field(default="*/5 * * * *", alias="FLOWBOT_RUNNER_POLL")
+    """Cron of the runner's look for a new version, or `off` when pushes trigger it."""
+    runner_gate_stage: int = Field(default=5, alias="FLOWBOT_RUNNER_GATE_STAGE", ge=4, le=5)
+    """The last gate stage a version must pass before it is deployed (5: tests in the sandbox)."""
+    runtime_database_url: str | None = Field(default=None, alias="FLOWBOT_RUNTIME_DATABASE_URL")
+    secrets_file: Path | None = Field(default=None, alias="FLOWBOT_SECRETS_FILE")
+    """The connectors' credentials (YAML, one section per connector) the runner hands to runs."""
+    failure_issues_per_hour: int = Field(default=10, alias="FLOWBOT_FAILURE_ISSUES_PER_HOUR",
+                                         ge=1)
 
     @model_validator(mode="after")
     def _one_private_key(self) -> Self:
@@ -79,7 +96,8 @@ class AppSettings(BaseModel):
     def secret_values(self) -> list[str]:
         """The secrets set here, which the logs scrub from every value they write: the keys,
         and the passwords in the database and Redis URLs."""
-        passwords = [urlsplit(url).password or "" for url in (self.database_url, self.redis_url)
+        passwords = [urlsplit(url).password or "" for url in (self.database_url, self.redis_url,
+                                                              self.runtime_database_url)
                      if url]
         return [self.github_webhook_secret.get_secret_value(),
                 self.private_key().get_secret_value(),
@@ -90,6 +108,13 @@ class AppSettings(BaseModel):
     def bot_login(self) -> str:
         """The login the app's own comments and pull requests carry."""
         return f"{self.app_slug}[bot]"
+
+    @property
+    def runtime_database(self) -> str:
+        """The runtime store's URL (runs, ledger, failures): FLOWBOT_RUNTIME_DATABASE_URL, else
+        SQLite in the data dir."""
+        return (self.runtime_database_url
+                or f"sqlite:///{(self.data_dir / 'runtime.sqlite3').resolve()}")
 
     @property
     def database(self) -> str:

@@ -10,6 +10,8 @@ from bot.cli import (
     eval,
     register,
     run,
+    runner,
+    runs,
     serve,
     showcase,
     simulate,
@@ -34,6 +36,8 @@ app.command("register")(register.register)
 app.command("validate")(validate.validate)
 app.command("run")(run.run)
 app.add_typer(run.failures_app, name="failures")
+app.add_typer(runs.app, name="runs")
+app.add_typer(runner.app, name="runner")
 app.add_typer(spec.app, name="spec")
 app.command("serve")(serve.serve)
 app.command("worker")(serve.worker)

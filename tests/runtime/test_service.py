@@ -3,6 +3,7 @@ each in a child process with only its flow's credentials; a run keeps the versio
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -16,7 +17,9 @@ from huey import MemoryHuey
 from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
+from bot.cli import app
 from connectors.core.serving import serve_on_loopback
 from connectors.hubspot.simulator import HubSpotSimulator
 from connectors.slack.simulator import SlackSimulator
@@ -139,3 +142,11 @@ def test_scheduled_runs_happen_in_children_on_the_current_version_and_a_failing_
     assert ran[-1].version == fixed
     assert (ran[-1].error, ran[-1].counts.get("delivered", 0)) == (None, 0)
     assert len(slack.posted(channel)) == CONTACTS  # nothing was sent twice
+
+    listed = CliRunner().invoke(app, ["runs", "list", "--json", "--database", store_url])
+    shown = CliRunner().invoke(app, ["runs", "show", result.run_id or "", "--json",
+                                     "--database", store_url])
+    assert listed.exit_code == shown.exit_code == 0, listed.output + shown.output
+    assert [(run["flow"], run["version"], run["status"]) for run in json.loads(listed.output)] \
+        == [(FLOW, fixed, "finished"), (FLOW, first, "finished")]
+    assert json.loads(shown.output)["counts"] == {"delivered": CONTACTS}
