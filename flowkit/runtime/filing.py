@@ -121,8 +121,11 @@ class FailureFiler:
                 if known is not None:
                     session.delete(known)
                     session.flush()
-                session.add(FailureIssue(flow=flow, signature=digest, issue_number=number,
-                                         issue_url=url, occurrences=len(failures)))
+                filed = FailureIssue(flow=flow, signature=digest, issue_number=number,
+                                     issue_url=url, occurrences=len(failures))
+                if len(failures) > 1:
+                    filed.comment_id = self._count(filed, failures[-1])
+                session.add(filed)
             for failure in failures:
                 row = session.get(FailedMessage, failure.id)
                 if row is not None:
