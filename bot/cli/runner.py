@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 from githubkit.exception import GitHubException
 from huey import Huey, RedisHuey, SqliteHuey
+from prometheus_client import start_http_server
 
 from bot.github_api import (
     AppIdentity,
@@ -90,10 +91,14 @@ def build_runner(settings: AppSettings) -> RunnerService:
 
 
 @app.command("start")
-def start(workers: Annotated[int, typer.Option(min=1, help="Runs at once.")] = 2) -> None:
+def start(workers: Annotated[int, typer.Option(min=1, help="Runs at once.")] = 2,
+          metrics_port: Annotated[int | None, typer.Option(
+              help="Serve Prometheus metrics on 127.0.0.1 at this port.")] = None) -> None:
     """Deploy the default branch's head (if it passes the gate) and run its flows: scheduled
     ones on their cron, manual ones when `flowbot runner run` asks."""
     runner = build_runner(_settings())
+    if metrics_port is not None:
+        start_http_server(metrics_port, addr="127.0.0.1", registry=runner.metrics.registry)
     commit = runner.refresh()
     typer.echo(f"runner: version {commit or 'none (nothing passed the gate yet)'}", err=True)
     runner.huey.flush_locks()  # a killed runner's flow locks; start runners one at a time

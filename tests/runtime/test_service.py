@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 from huey import MemoryHuey
+from prometheus_client import generate_latest
 from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -150,3 +151,9 @@ def test_scheduled_runs_happen_in_children_on_the_current_version_and_a_failing_
     assert [(run["flow"], run["version"], run["status"]) for run in json.loads(listed.output)] \
         == [(FLOW, fixed, "finished"), (FLOW, first, "finished")]
     assert json.loads(shown.output)["counts"] == {"delivered": CONTACTS}
+    metrics = generate_latest(service.metrics.registry).decode()
+    assert f'flowbot_flow_packets_total{{flow="{FLOW}",outcome="delivered"}} {CONTACTS}.0' \
+        in metrics
+    assert f'flowbot_flow_runs_total{{flow="{FLOW}",status="finished"}} 2.0' in metrics
+    assert f'flowbot_flow_last_success_timestamp_seconds{{flow="{FLOW}"}}' in metrics
+    assert f'flowbot_flow_cursor_lag_seconds{{flow="{FLOW}"}}' in metrics

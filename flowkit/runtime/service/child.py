@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from flowkit.errors import FlowDefinitionError
@@ -46,7 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         session.close()
     print(json.dumps({"run_id": summary.run_id, "counts": dict(summary.counts),
                       "failure_ids": summary.failure_ids,
-                      "cursor": None if summary.cursor is None else str(summary.cursor)}))
+                      "cursor": None if summary.cursor is None else (
+                          summary.cursor.isoformat() if isinstance(summary.cursor, datetime)
+                          else str(summary.cursor))}))
     return 0
 
 

@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,9 @@ class ChildRun:
     run_id: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
     failure_ids: list[int] = field(default_factory=list)
+    cursor: str | None = None
+    """Where the next run resumes (ISO 8601 for a time), as the run left it."""
+    seconds: float = 0.0
     error: str | None = None
     """Why the run did not finish (the child's one-line reason), None when it did."""
 
@@ -88,16 +92,20 @@ def run_in_child(root: Path, flow: str, *, version: str, database_url: str, work
     environment = child_environment(flow_connectors(root, flow), database_url=database_url,
                                     secrets_file=secrets_file, environ=environ)
     workdir.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
     try:
         completed = subprocess.run(  # noqa: S603 - our interpreter, our module, no shell
             [sys.executable, "-I", "-m", CHILD_MODULE, str(root), flow], cwd=workdir,
             env=environment, capture_output=True, text=True, timeout=timeout_s, check=False)
     except subprocess.TimeoutExpired:
-        return ChildRun(flow, version, -1, error=f"the run took longer than {timeout_s:.0f} s "
-                                                 "and was stopped")
+        return ChildRun(flow, version, -1, seconds=timeout_s,
+                        error=f"the run took longer than {timeout_s:.0f} s and was stopped")
+    seconds = time.monotonic() - started
     if completed.returncode != 0:
         reason = completed.stderr.strip().splitlines()[-1:] or [f"exit {completed.returncode}"]
-        return ChildRun(flow, version, completed.returncode, error=reason[0][:2000])
+        return ChildRun(flow, version, completed.returncode, seconds=seconds,
+                        error=reason[0][:2000])
     summary = json.loads(completed.stdout.strip().splitlines()[-1])
     return ChildRun(flow, version, 0, run_id=summary["run_id"], counts=summary["counts"],
-                    failure_ids=summary["failure_ids"])
+                    failure_ids=summary["failure_ids"], cursor=summary["cursor"],
+                    seconds=seconds)

@@ -28,6 +28,7 @@ from flowkit.errors import FlowDefinitionError
 from flowkit.loading import flow_folder
 from flowkit.runtime.schedule import Schedules, cron
 from flowkit.runtime.service.launch import ChildRun, run_in_child
+from flowkit.runtime.service.metrics import RunnerMetrics
 from flowkit.runtime.service.versions import Versions
 
 log = logging.getLogger("flowbot.runner")
@@ -55,6 +56,7 @@ class RunnerService:
         self.versions = versions
         self.settings = settings
         self.on_run = on_run
+        self.metrics = RunnerMetrics()
         self.schedules = Schedules(huey, self.run_flow)
         self.run_now: Any = huey.task(name="flow-run")(self.run_flow)
         """Enqueue a manual run: `service.run_now(name)`."""
@@ -102,6 +104,7 @@ class RunnerService:
                  result.error or result.counts,
                  extra={"event": "run", "flow": name, "run_id": result.run_id,
                         "version": version.commit, "counts": result.counts})
+        self.metrics.observe(result)
         if self.on_run is not None:
             self.on_run(result)
         return result
