@@ -8,9 +8,9 @@ that never see it (see docs/runtime.md).
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated
 
+import structlog
 import typer
 from githubkit.exception import GitHubException
 from huey import Huey, RedisHuey, SqliteHuey
@@ -23,6 +23,7 @@ from bot.github_api import (
     installation_id_for,
     installation_token,
 )
+from bot.logging import configure_logging
 from bot.settings import AppSettings, SettingsError, load_settings
 from flowkit.runtime.filing import FailureFiler
 from flowkit.runtime.service.launch import ChildRun
@@ -32,7 +33,7 @@ from flowkit.runtime.store import open_store
 
 app = typer.Typer(help="Run a repository's default-branch flows on their triggers.",
                   no_args_is_help=True)
-log = logging.getLogger("flowbot.runner")
+log = structlog.get_logger("flowbot.runner")
 QUEUE_NAME = "flowbot-runner"
 
 
@@ -80,8 +81,8 @@ def build_runner(settings: AppSettings) -> RunnerService:
         try:
             filer.file(result.failure_ids)
         except GitHubException as error:  # the failures stay unfiled: the next run's pass
-            log.warning("filing %s's failures failed (%s); they wait for the next run",
-                        result.flow, type(error).__name__, extra={"flow": result.flow})
+            log.warning("filing failed; the failures wait for the next run", flow=result.flow,
+                        run_id=result.run_id, error=type(error).__name__)
 
     return RunnerService(_queue(settings), versions, RunnerSettings(
         data_dir=settings.data_dir, database_url=settings.runtime_database,
@@ -96,7 +97,9 @@ def start(workers: Annotated[int, typer.Option(min=1, help="Runs at once.")] = 2
               help="Serve Prometheus metrics on 127.0.0.1 at this port.")] = None) -> None:
     """Deploy the default branch's head (if it passes the gate) and run its flows: scheduled
     ones on their cron, manual ones when `flowbot runner run` asks."""
-    runner = build_runner(_settings())
+    settings = _settings()
+    configure_logging(settings.log_level, secrets=settings.secret_values())
+    runner = build_runner(settings)
     if metrics_port is not None:
         start_http_server(metrics_port, addr="127.0.0.1", registry=runner.metrics.registry)
     commit = runner.refresh()

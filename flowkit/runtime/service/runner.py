@@ -15,12 +15,12 @@ machines); a run that finds it held is skipped, the next tick tries again.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import structlog
 from huey import Huey
 from huey.exceptions import TaskLockedException
 
@@ -31,7 +31,7 @@ from flowkit.runtime.service.launch import ChildRun, run_in_child
 from flowkit.runtime.service.metrics import RunnerMetrics
 from flowkit.runtime.service.versions import Versions
 
-log = logging.getLogger("flowbot.runner")
+log = structlog.get_logger("flowbot.runner")
 RunHook = Callable[[ChildRun], None]
 
 
@@ -70,12 +70,10 @@ class RunnerService:
         current version's flows; the current commit."""
         version = self.versions.update()
         if version is None:
-            log.warning("no version deployed", extra={"event": "refresh"})
+            log.warning("no version deployed")
             return None
         scheduled = self.schedules.update(version.path)
-        log.info("version %s current; scheduled: %s", version.commit[:12],
-                 ", ".join(scheduled) or "none", extra={"event": "refresh",
-                                                        "version": version.commit})
+        log.info("version current", version=version.commit, scheduled=scheduled)
         return version.commit
 
     def run_flow(self, name: str) -> ChildRun | None:
@@ -84,8 +82,7 @@ class RunnerService:
             with self.huey.lock_task(f"flow-lock:{name}"):
                 return self._run(name)
         except TaskLockedException:
-            log.info("%s is running already; this run is skipped", name,
-                     extra={"event": "skipped", "flow": name})
+            log.info("run skipped: the flow is running already", flow=name)
             return None
 
     def _run(self, name: str) -> ChildRun | None:
@@ -93,17 +90,15 @@ class RunnerService:
             try:
                 flow_folder(version.path, name)
             except FlowDefinitionError:
-                log.info("%s is not in version %s; nothing to run", name, version.commit[:12],
-                         extra={"event": "skipped", "flow": name})
+                log.info("run skipped: no such flow in this version", flow=name,
+                         version=version.commit)
                 return None
             result = run_in_child(version.path, name, version=version.commit,
                                   database_url=self.settings.database_url,
                                   workdir=self.settings.data_dir / "runner" / "work",
                                   secrets_file=self.settings.secrets_file)
-        log.info("%s run %s on %s: %s", name, result.run_id, version.commit[:12],
-                 result.error or result.counts,
-                 extra={"event": "run", "flow": name, "run_id": result.run_id,
-                        "version": version.commit, "counts": result.counts})
+        log.info("run ended", flow=name, run_id=result.run_id, version=version.commit,
+                 counts=result.counts, seconds=round(result.seconds, 3), error=result.error)
         self.metrics.observe(result)
         if self.on_run is not None:
             self.on_run(result)
