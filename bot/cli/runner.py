@@ -104,7 +104,6 @@ def start(workers: Annotated[int, typer.Option(min=1, help="Runs at once.")] = 2
         start_http_server(metrics_port, addr="127.0.0.1", registry=runner.metrics.registry)
     commit = runner.refresh()
     typer.echo(f"runner: version {commit or 'none (nothing passed the gate yet)'}", err=True)
-    runner.huey.flush_locks()  # a killed runner's flow locks; start runners one at a time
     runner.huey.create_consumer(workers=workers, worker_type="thread").run()
 
 

@@ -189,6 +189,17 @@ class FailureIssue(Base):
     filed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Lease(Base):
+    """Which runner runs a flow now, until when: renewed while the run goes on, taken over by
+    another runner once it has expired (its holder died)."""
+
+    __tablename__ = "flowbot_leases"
+
+    flow: Mapped[str] = mapped_column(String(120), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(120))
+    expires_at: Mapped[datetime] = mapped_column()
+
+
 def database_url(url: str | None = None, *, data_dir: Path = DEFAULT_DATA_DIR) -> str:
     """The URL to use: the argument, else $FLOWBOT_DATABASE_URL, else SQLite in the data dir."""
     chosen = url or os.environ.get(DATABASE_URL_VARIABLE)

@@ -8,9 +8,9 @@ What runs where:
 
 Scheduled flows are Huey periodic tasks (`flow:<name>`), a manual run is the `flow-run` task,
 a new version is looked for by the `runner-refresh` task (enqueued on a push to the default
-branch) and, when polling, every few minutes. A flow's runs never overlap: each takes a Huey
-lock named after the flow, shared by every consumer of the same queue (Redis for several
-machines); a run that finds it held is skipped, the next tick tries again.
+branch) and, when polling, every few minutes. A flow's runs never overlap, on one machine or
+several: each run holds the flow's lease in the runtime store (`leases`), renewed while it
+runs; a run that finds it held is skipped, the next tick tries again.
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ from typing import Any
 
 import structlog
 from huey import Huey
-from huey.exceptions import TaskLockedException
 
 from flowkit.errors import FlowDefinitionError
 from flowkit.loading import flow_folder
 from flowkit.runtime.schedule import Schedules, cron
 from flowkit.runtime.service.launch import ChildRun, run_in_child
+from flowkit.runtime.service.leases import DEFAULT_TTL_S, LeaseHeld, Leases
 from flowkit.runtime.service.metrics import RunnerMetrics
 from flowkit.runtime.service.versions import Versions
 
@@ -45,6 +45,8 @@ class RunnerSettings:
     secrets_file: Path | None = None
     poll: str | None = "*/5 * * * *"
     """Cron of the poll for a new version; None when pushes enqueue `runner-refresh`."""
+    lease_s: float = DEFAULT_TTL_S
+    """How long a flow's lease lives without renewal (a killed runner's flow waits this long)."""
 
 
 class RunnerService:
@@ -57,6 +59,7 @@ class RunnerService:
         self.settings = settings
         self.on_run = on_run
         self.metrics = RunnerMetrics()
+        self.leases = Leases(versions.sessions, ttl_s=settings.lease_s)
         self.schedules = Schedules(huey, self.run_flow)
         self.run_now: Any = huey.task(name="flow-run")(self.run_flow)
         """Enqueue a manual run: `service.run_now(name)`."""
@@ -77,11 +80,12 @@ class RunnerService:
         return version.commit
 
     def run_flow(self, name: str) -> ChildRun | None:
-        """Run `name` once on the current version in a child process, unless it is running."""
+        """Run `name` once on the current version in a child process, unless a runner (this
+        one or another) holds its lease."""
         try:
-            with self.huey.lock_task(f"flow-lock:{name}"):
+            with self.leases.held(name):
                 return self._run(name)
-        except TaskLockedException:
+        except LeaseHeld:
             log.info("run skipped: the flow is running already", flow=name)
             return None
 
