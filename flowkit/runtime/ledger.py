@@ -1,10 +1,12 @@
 """The idempotency ledger, read and written a batch of packets per transaction.
 
-A batch is claimed in one transaction (its rows moved to `in_flight` before any of its packets
-reaches the sink) and recorded in one (the outcomes, the audit rows, the failed messages). The
-guarantee is the one a packet at a time gave: a packet whose claim is committed and whose outcome
-is not was perhaps written, and the next run treats it so; a packet never reaches the sink
-without a committed claim. Only the cost changes: two commits per batch instead of per packet.
+A batch is claimed in one transaction and recorded in one (the outcomes, the audit rows, the
+failed messages). For a sink that is not idempotent the claim commits the batch's rows as
+`in_flight` before any of its packets reaches the sink: a packet whose claim is committed and
+whose outcome is not was perhaps written, and the next run treats it as in doubt, never sending
+it again. For an idempotent sink the claim only reads what earlier runs finished, and a packet
+cut off by a kill is written again, harmlessly. Either way a packet recorded as finished is
+never sent again; only the cost changes: two transactions per batch instead of per packet.
 """
 
 from __future__ import annotations
@@ -25,8 +27,6 @@ from flowkit.runtime.store import AuditEntry, Base, FailedMessage, LedgerEntry, 
 
 _LEDGER = Table(LedgerEntry.__tablename__, Base.metadata)
 _AUDIT = Table(AuditEntry.__tablename__, Base.metadata)
-
-
 _OUTCOME_COLUMNS = ("state", "run_id", "target_ref", "updated_at")
 _PG_LEDGER = text(
     "INSERT INTO flowbot_ledger (flow, identity, packet_key, state, run_id, target_ref, "
@@ -67,7 +67,7 @@ class Claim(enum.StrEnum):
     """What the ledger says about a packet the run is about to process."""
 
     CLAIMED = "claimed"
-    """Now `in_flight` for this run: process it."""
+    """This run processes it (its row `in_flight` when the sink is not idempotent)."""
     ALREADY_DONE = "already_done"
     """An earlier run (or another runner a moment ago) finished it: skip it."""
     IN_DOUBT = "in_doubt"

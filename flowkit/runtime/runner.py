@@ -3,8 +3,8 @@
 A reader thread takes packets from the source; the run groups them into batches (what has
 arrived, up to a batch size) and takes each batch through three stages: claim it in the ledger
 (one transaction), run its packets through the steps and the sink (a pool of workers, or one
-call of a batch sink per chunk), record the outcomes (one transaction). Two batches are in
-progress at once, so the ledger's commits overlap the connectors' work.
+call of a batch sink per chunk), record the outcomes (one transaction). Several batches are in
+progress at once (`BATCHES_IN_PROGRESS`), so the ledger's commits overlap the connectors' work.
 
 An outcome that needs a person (a failure, or a bad record the spec says to keep) becomes a
 failed message with the packet. The cursor moves only when the whole run has finished, so a run
