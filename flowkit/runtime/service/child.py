@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import threading
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -24,6 +27,22 @@ from flowkit.spec import SpecError
 
 EXIT_CANNOT_OPEN = 2
 EXIT_RUN_STOPPED = 3
+EXIT_ORPHANED = 4
+PARENT_CHECK_S = 0.5
+
+
+def _die_with_parent() -> None:
+    """End this process when the runner that started it is gone: its lease is no longer
+    renewed, so another runner may take the flow over, and two runs must never overlap. What
+    this run had finished is in the ledger; what it had claimed is resumed or held in doubt."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(EXIT_ORPHANED)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("flow")
     parser.add_argument("--concurrency", type=int, default=4)
     arguments = parser.parse_args(argv)
+    _die_with_parent()
     try:
         session = open_flow(arguments.checkout, arguments.flow)
     except (FlowDefinitionError, SpecError, SettingsMissing) as error:
