@@ -41,7 +41,10 @@ VARIABLES = ("GITHUB_APP_ID", "GITHUB_PRIVATE_KEY", "GITHUB_PRIVATE_KEY_PATH",
              "FLOWBOT_TRUSTED_BOTS", "FLOWBOT_LEASE_TTL_S", "FLOWBOT_HEADER_TIMEOUT_S",
              "FLOWBOT_BODY_TIMEOUT_S", "FLOWBOT_MAX_CONNECTIONS", "FLOWBOT_MAX_INFLIGHT_BYTES",
              "FLOWBOT_MODEL_PRICES", "FLOWBOT_THINKING", "FLOWBOT_EFFORT", "FLOWBOT_MAX_TOKENS",
-             "FLOWBOT_JOB_MAX_USD", "FLOWBOT_JOB_DEADLINE_MINUTES")
+             "FLOWBOT_JOB_MAX_USD", "FLOWBOT_JOB_DEADLINE_MINUTES",
+             "FLOWBOT_RUNNER_REPOSITORY", "FLOWBOT_RUNNER_BRANCH", "FLOWBOT_RUNNER_POLL",
+             "FLOWBOT_RUNNER_GATE_STAGE", "FLOWBOT_RUNTIME_DATABASE_URL", "FLOWBOT_SECRETS_FILE",
+             "FLOWBOT_FAILURE_ISSUES_PER_HOUR")
 
 
 class SettingsError(ValueError):
@@ -103,6 +106,21 @@ class AppSettings(BaseModel):
     job_deadline_minutes: float = Field(default=30.0, alias="FLOWBOT_JOB_DEADLINE_MINUTES",
                                         gt=0)
     """Wall-clock time one job's agent may take; a repository may set less, never more."""
+
+    runner_repository: str | None = Field(default=None, alias="FLOWBOT_RUNNER_REPOSITORY",
+                                          pattern=r"^[\w.-]+/[\w.-]+$")
+    """owner/name whose default-branch flows `flowbot runner` runs."""
+    runner_branch: str | None = Field(default=None, alias="FLOWBOT_RUNNER_BRANCH")
+    """The branch the runner deploys (default: the repository's default branch)."""
+    runner_poll: str = Field(default="*/5 * * * *", alias="FLOWBOT_RUNNER_POLL")
+    """Cron of the runner's look for a new version, or `off` when pushes trigger it."""
+    runner_gate_stage: int = Field(default=5, alias="FLOWBOT_RUNNER_GATE_STAGE", ge=4, le=5)
+    """The last gate stage a version must pass before it is deployed (5: tests in the sandbox)."""
+    runtime_database_url: str | None = Field(default=None, alias="FLOWBOT_RUNTIME_DATABASE_URL")
+    secrets_file: Path | None = Field(default=None, alias="FLOWBOT_SECRETS_FILE")
+    """The connectors' credentials (YAML, one section per connector) the runner hands to runs."""
+    failure_issues_per_hour: int = Field(default=10, alias="FLOWBOT_FAILURE_ISSUES_PER_HOUR",
+                                         ge=1)
 
     @field_validator("model_prices", mode="before")
     @classmethod
@@ -168,7 +186,8 @@ class AppSettings(BaseModel):
     def secret_values(self) -> list[str]:
         """The secrets set here, which the logs scrub from every value they write: the keys,
         and the passwords in the database and Redis URLs."""
-        passwords = [urlsplit(url).password or "" for url in (self.database_url, self.redis_url)
+        passwords = [urlsplit(url).password or "" for url in (self.database_url, self.redis_url,
+                                                              self.runtime_database_url)
                      if url]
         return [self.github_webhook_secret.get_secret_value(),
                 self.private_key().get_secret_value(),
@@ -185,6 +204,13 @@ class AppSettings(BaseModel):
         """The logins of FLOWBOT_TRUSTED_BOTS."""
         return frozenset(name.strip() for name in self.trusted_bots_list.split(",")
                          if name.strip())
+
+    @property
+    def runtime_database(self) -> str:
+        """The runtime store's URL (runs, ledger, failures): FLOWBOT_RUNTIME_DATABASE_URL, else
+        SQLite in the data dir."""
+        return (self.runtime_database_url
+                or f"sqlite:///{(self.data_dir / 'runtime.sqlite3').resolve()}")
 
     @property
     def database(self) -> str:

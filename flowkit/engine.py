@@ -93,10 +93,18 @@ def read_packets(flow: Flow, context: Context,
         yield Packet(key=str(key), record=record, cursor=cursor)
 
 
-def process(flow: Flow, packet: Packet, context: Context,
-            connectors: Mapping[type[Connector], Connector], *,
-            start_at: str | None = None, value: Any = None) -> PacketResult:
-    """Take one packet through the steps and the sink.
+@dataclass(frozen=True)
+class Ready:
+    """A packet that went through the steps: what its sink is to be given."""
+
+    packet: Packet
+    value: Any
+
+
+def run_steps(flow: Flow, packet: Packet, context: Context,
+              connectors: Mapping[type[Connector], Connector], *,
+              start_at: str | None = None, value: Any = None) -> PacketResult | Ready:
+    """Take one packet through the steps; how it stopped, or what the sink is to get.
 
     `start_at` resumes at a named unit with `value` as its input (a replay from the failed step);
     by default the packet's record enters the first step.
@@ -112,22 +120,85 @@ def process(flow: Flow, packet: Packet, context: Context,
         pending = pending[names.index(start_at):]
         current = coerce(pending[0].packet_type, value)
     injected = dict(connectors)
-    for unit in pending:
+    for unit in pending[:-1]:
         try:
-            result = unit.call(current, context, injected)
-        except Skip as stop:
-            return PacketResult(packet.key, Outcome.SKIPPED, unit.name, current, "Skip",
-                                stop.reason)
-        except BadRecord as bad:
-            return PacketResult(packet.key, Outcome.BAD, unit.name, current, "BadRecord",
-                                bad.reason, traceback.format_exc())
-        except Exception as error:
-            return PacketResult(packet.key, Outcome.FAILED, unit.name, current,
-                                type(error).__name__, str(error), traceback.format_exc())
-        if unit.role == "sink":
-            return PacketResult(packet.key, Outcome.DELIVERED, written=result)
-        current = result
-    raise AssertionError("unreachable: the sink always ends the loop")
+            current = unit.call(current, context, injected)
+        except Exception as error:  # whatever a unit raises is the packet's outcome
+            return _stopped(packet.key, unit.name, current, error)
+    return Ready(packet, current)
+
+
+def deliver(flow: Flow, ready: Ready, context: Context,
+            connectors: Mapping[type[Connector], Connector]) -> PacketResult:
+    """Give one packet to the sink (a batch sink gets a batch of one)."""
+    unit = flow.sink_unit
+    context.packet_key = ready.packet.key
+    try:
+        if unit.batch is None:
+            written = unit.call(ready.value, context, dict(connectors))
+        else:
+            written = _one_each(unit.call([ready.value], context, dict(connectors)), 1)[0]
+    except Exception as error:  # whatever the sink raises is the packet's outcome
+        return _stopped(ready.packet.key, unit.name, ready.value, error)
+    return PacketResult(ready.packet.key, Outcome.DELIVERED, written=written)
+
+
+def deliver_batch(flow: Flow, ready: list[Ready], context: Context,
+                  connectors: Mapping[type[Connector], Connector]) -> list[PacketResult]:
+    """Give packets to a batch sink, at most `batch` per call, results in input order.
+
+    A call that raises is made again for each of its packets alone, so that each failure is
+    tied to the packet that caused it and the others are delivered.
+    """
+    unit = flow.sink_unit
+    size = unit.batch or 1
+    results: list[PacketResult] = []
+    for start in range(0, len(ready), size):
+        chunk = ready[start:start + size]
+        if len(chunk) == 1 or unit.batch is None:
+            results.extend(deliver(flow, one, context, connectors) for one in chunk)
+            continue
+        context.packet_key = None
+        try:
+            written = _one_each(unit.call([one.value for one in chunk], context,
+                                          dict(connectors)), len(chunk))
+        except Exception:  # split: each packet alone tells whose error it was
+            results.extend(deliver(flow, one, context, connectors) for one in chunk)
+            continue
+        results.extend(PacketResult(one.packet.key, Outcome.DELIVERED, written=item)
+                       for one, item in zip(chunk, written, strict=True))
+    return results
+
+
+def _one_each(written: Any, count: int) -> list[Any]:
+    """What a batch sink returned, one item per packet (None each when it returned nothing)."""
+    if isinstance(written, list) and len(written) == count:
+        return written
+    return [None] * count
+
+
+def _stopped(key: str, unit: str, given: Any, error: Exception) -> PacketResult:
+    if isinstance(error, Skip):
+        return PacketResult(key, Outcome.SKIPPED, unit, given, "Skip", error.reason)
+    if isinstance(error, BadRecord):
+        return PacketResult(key, Outcome.BAD, unit, given, "BadRecord", error.reason,
+                            _trace(error))
+    return PacketResult(key, Outcome.FAILED, unit, given, type(error).__name__, str(error),
+                        _trace(error))
+
+
+def _trace(error: Exception) -> str:
+    return "".join(traceback.format_exception(error))
+
+
+def process(flow: Flow, packet: Packet, context: Context,
+            connectors: Mapping[type[Connector], Connector], *,
+            start_at: str | None = None, value: Any = None) -> PacketResult:
+    """Take one packet through the steps and the sink (see `run_steps` for `start_at`)."""
+    ready = run_steps(flow, packet, context, connectors, start_at=start_at, value=value)
+    if isinstance(ready, PacketResult):
+        return ready
+    return deliver(flow, ready, context, connectors)
 
 
 def coerce(annotation: Any, value: Any) -> Any:

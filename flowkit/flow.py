@@ -24,11 +24,12 @@ touch is in its signature, a reviewer — and the gate — can see it without ru
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import re
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 from connectors.core.connector import Connector
@@ -57,7 +58,10 @@ class Unit:
     packet_parameter: str | None
     """The parameter that receives the packet (None for the source)."""
     packet_type: Any
-    """The packet parameter's annotation (what a replayed packet is validated into)."""
+    """What one packet is validated into on replay: the packet parameter's annotation, or for a
+    batch sink the item type of its `list[…]`."""
+    batch: int | None = field(default=None, kw_only=True)
+    """For a batch sink, the most packets it takes in one call; None for a unit of one packet."""
 
     def call(self, packet: Any, context: Context,
              connectors: dict[type[Connector], Connector]) -> Any:
@@ -123,13 +127,44 @@ class Flow:
         self._steps.append(_analyse(function, "step"))
         return function
 
-    def sink(self, function: F) -> F:
-        """Declare the sink: it writes the packet to the target and returns what it wrote."""
+    @typing.overload
+    def sink(self, function: F) -> F: ...
+
+    @typing.overload
+    def sink(self, *, batch: int) -> Callable[[F], F]: ...
+
+    def sink(self, function: F | None = None, *, batch: int | None = None) -> F | Callable[[F], F]:
+        """Declare the sink: it writes the packet to the target and returns what it wrote.
+
+        `@flow.sink(batch=N)` declares a batch sink for a connector's bulk operation (an
+        `upsert_many`, a multi-row upsert): it takes `list[T]` of up to N packets and returns
+        what it wrote for each, in order. A batch that raises is sent again one packet at a
+        time, so a failure is still tied to the packet that caused it — which is why a batch
+        sink must write through an idempotent operation.
+        """
+        if function is not None:
+            self._register_sink(function, None)
+            return function
+        if batch is None or isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+            raise FlowDefinitionError("write @flow.sink, or @flow.sink(batch=N) with N ≥ 1 "
+                                      "packets per call of a bulk operation")
+
+        def register(function: F) -> F:
+            self._register_sink(function, batch)
+            return function
+
+        return register
+
+    def _register_sink(self, function: Callable[..., Any], batch: int | None) -> None:
         if self._sink is not None:
             raise FlowDefinitionError(f"{self.name} has two sinks ({self._sink.name} and "
-                                      f"{function.__name__}); a flow writes to one target")
-        self._sink = _analyse(function, "sink")
-        return function
+                                      f"{getattr(function, '__name__', function)}); a flow "
+                                      "writes to one target")
+        unit = _analyse(function, "sink")
+        if batch is not None:
+            unit = dataclasses.replace(unit, batch=batch,
+                                       packet_type=_list_item(unit.name, unit.packet_type))
+        self._sink = unit
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -173,6 +208,15 @@ class Flow:
             for cls in unit.connectors.values():
                 seen.setdefault(cls, None)
         return tuple(seen)
+
+
+def _list_item(name: str, annotation: Any) -> Any:
+    """The item type of a batch sink's `list[T]` packet parameter."""
+    if typing.get_origin(annotation) is not list or len(typing.get_args(annotation)) != 1:
+        raise FlowDefinitionError(f"batch sink {name}: annotate its packet parameter "
+                                  f"`list[<record type>]` (it is {annotation!r}); it receives "
+                                  "up to `batch` packets at once")
+    return typing.get_args(annotation)[0]
 
 
 def _analyse(function: Callable[..., Any], role: Role) -> Unit:

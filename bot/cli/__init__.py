@@ -17,6 +17,8 @@ from bot.cli import (
     init,
     register,
     run,
+    runner,
+    runs,
     serve,
     showcase,
     simulate,
@@ -60,6 +62,8 @@ app.command("doctor")(doctor.doctor)
 app.command("validate")(validate.validate)
 app.command("run")(run.run)
 app.add_typer(run.failures_app, name="failures")
+app.add_typer(runs.app, name="runs")
+app.add_typer(runner.app, name="runner")
 app.add_typer(spec.app, name="spec")
 app.command("serve")(serve.serve)
 app.command("worker")(serve.worker)

@@ -1,12 +1,14 @@
 """The connectors a flow runs with: real APIs from credentials, or the simulators.
 
 Credentials come from a secrets file (YAML, one section per connector) and environment
-variables `FLOWBOT_<CONNECTOR>__<SETTING>` (which win), validated by each connector's own
-settings model. Errors name what is missing and where to put it — never a value.
+variables `FLOWBOT_<CONNECTOR>__<SETTING>` (which win; a mapping or a list as JSON), validated
+by each connector's own settings model. Errors name what is missing and where to put it — never
+a value.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Mapping
@@ -44,18 +46,37 @@ def _file_sections(path: Path | None) -> dict[str, Any]:
     return data
 
 
-def _environment(name: str, environ: Mapping[str, str]) -> dict[str, str]:
+def _environment(name: str, environ: Mapping[str, str]) -> dict[str, Any]:
     prefix = f"{ENV_PREFIX}{name.upper()}__"
-    return {key[len(prefix):].lower(): value for key, value in environ.items()
+    return {key[len(prefix):].lower(): _structured(value) for key, value in environ.items()
             if key.startswith(prefix)}
+
+
+def _structured(value: str) -> Any:
+    """A variable's value; a mapping or a list is given as JSON (as the runner passes them)."""
+    if value.startswith(("{", "[")):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def connector_settings(name: str, *, secrets_file: Path | None = None,
+                       environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The settings given for connector `name`, unchecked: its section of the secrets file, with
+    its environment variables over it."""
+    section = _file_sections(secrets_file).get(name) or {}
+    if not isinstance(section, dict):
+        raise SettingsMissing(f"the `{name}:` section of the secrets file must be a mapping of "
+                              "settings")
+    return {**section, **_environment(name, environ if environ is not None else os.environ)}
 
 
 def real_connector(cls: type[Connector], *, secrets_file: Path | None = None,
                    environ: Mapping[str, str] | None = None) -> Connector:
     """The connector `cls` with settings from the secrets file and the environment."""
-    sections = _file_sections(secrets_file)
-    section = sections.get(cls.name) or {}
-    values = {**section, **_environment(cls.name, environ if environ is not None else os.environ)}
+    values = connector_settings(cls.name, secrets_file=secrets_file, environ=environ)
     try:
         settings = cls.settings_model.model_validate(values)
     except ValidationError as error:

@@ -26,9 +26,15 @@ def identity(packet: Packet) -> str:
 
 
 def redacted(value: Any, fields: Iterable[str]) -> dict[str, Any]:
-    """The packet as JSON, with each listed (dotted) field replaced by a marker."""
+    """The packet as JSON, with each listed (dotted) field replaced by a marker.
+
+    A top-level field is redacted wherever its name appears in the packet, at any depth:
+    records often carry the vendor's raw properties beside their typed fields (a HubSpot
+    contact's `properties.email` repeats `email`), and a copy must not leak what the field hides.
+    """
     data = to_jsonable(value)
     document: dict[str, Any] = copy.deepcopy(data) if isinstance(data, dict) else {"value": data}
+    anywhere = {path for path in fields if "." not in path}
     for path in fields:
         parts = path.split(".")
         holder: Any = document
@@ -36,7 +42,20 @@ def redacted(value: Any, fields: Iterable[str]) -> dict[str, Any]:
             holder = holder.get(part) if isinstance(holder, dict) else None
         if isinstance(holder, dict) and parts[-1] in holder and holder[parts[-1]] is not None:
             holder[parts[-1]] = REDACTED
+    _redact_everywhere(document, anywhere)
     return document
+
+
+def _redact_everywhere(node: Any, names: set[str]) -> None:
+    if isinstance(node, dict):
+        for key, item in node.items():
+            if key in names and item is not None and not isinstance(item, (dict, list)):
+                node[key] = REDACTED
+            else:
+                _redact_everywhere(item, names)
+    elif isinstance(node, list):
+        for item in node:
+            _redact_everywhere(item, names)
 
 
 def cursor_json(value: CursorValue) -> dict[str, Any]:

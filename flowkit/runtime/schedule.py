@@ -1,20 +1,23 @@
 """Scheduled flows on the task queue the app uses (Huey), not on a scheduler of our own.
 
 Every flow of a checkout whose spec has `trigger.schedule` becomes a periodic Huey task with the
-same cron fields; the consumer that runs the app's jobs (`flowbot worker`) runs them too, on one
-machine with the embedded SQLite queue or on several with Redis.
+same cron fields, named `flow:<name>`; its body is whatever the caller gives (the runner service
+starts a child process on the current version). A new version re-registers what changed: a flow
+added, removed or given another cron. Only specs are read — never flow code.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from huey import Huey, crontab
 
-from flowkit.runtime.session import open_flow
 from flowkit.spec import SpecError, load_spec
 from flowkit.validator import flow_folders
+
+TASK_PREFIX = "flow:"
 
 
 def cron(schedule: str) -> Callable[[object], bool]:
@@ -26,25 +29,50 @@ def cron(schedule: str) -> Callable[[object], bool]:
     return validate
 
 
-def schedule_flows(huey: Huey, root: Path, *, database: str | None = None) -> list[str]:
-    """Register a periodic task for each scheduled flow of the checkout; their names."""
-    scheduled: list[str] = []
+def scheduled_flows(root: Path) -> dict[str, str]:
+    """The flows of a checkout that have a schedule: name -> cron."""
+    found: dict[str, str] = {}
     for folder in flow_folders(root):
         try:
             spec = load_spec(folder)
         except SpecError:
             continue  # the gate reports it; an invalid spec never runs
-        if spec.trigger.schedule is None:
-            continue
+        if spec.trigger.schedule is not None:
+            found[spec.name] = spec.trigger.schedule
+    return found
 
-        def run_flow(name: str = spec.name) -> None:
-            session = open_flow(root, name, database=database)
-            try:
-                session.runner.run()
-            finally:
-                session.close()
 
-        run_flow.__name__ = f"run_flow_{spec.folder_name}"
-        huey.periodic_task(cron(spec.trigger.schedule), name=f"flow:{spec.name}")(run_flow)
-        scheduled.append(spec.name)
-    return scheduled
+class Schedules:
+    """The periodic tasks of one Huey instance for the flows of the current version."""
+
+    def __init__(self, huey: Huey, run: Callable[[str], Any]) -> None:
+        self.huey = huey
+        self.run = run
+        self._tasks: dict[str, tuple[str, Any]] = {}
+        """Flow name -> (its cron, its registered task class)."""
+
+    def update(self, root: Path) -> list[str]:
+        """Register the scheduled flows of the checkout at `root`, dropping the tasks of flows
+        gone or rescheduled; the scheduled flows' names."""
+        wanted = scheduled_flows(root)
+        for name, (schedule, task) in list(self._tasks.items()):
+            if wanted.get(name) != schedule:
+                self.huey._registry.unregister(task)  # huey's registry has no public remove
+                del self._tasks[name]
+        for name, schedule in wanted.items():
+            if name not in self._tasks:
+                self._tasks[name] = (schedule, self._register(name, schedule))
+        return sorted(wanted)
+
+    def _register(self, name: str, schedule: str) -> Any:
+        def run_flow() -> None:
+            self.run(name)
+
+        run_flow.__name__ = f"run_flow_{name.replace('-', '_')}"
+        return self.huey.periodic_task(cron(schedule), name=f"{TASK_PREFIX}{name}")(
+            run_flow).task_class
+
+
+def schedule_flows(huey: Huey, root: Path, run: Callable[[str], Any]) -> list[str]:
+    """Register a periodic task that calls `run(name)` for each scheduled flow; their names."""
+    return Schedules(huey, run).update(root)

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     Engine,
     ForeignKey,
@@ -57,6 +58,14 @@ class PacketState(enum.StrEnum):
     FAILED = "failed"
 
 
+class RunStatus(enum.StrEnum):
+    """Where a run stands."""
+
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+
+
 class FailureState(enum.StrEnum):
     """Where a failed message stands."""
 
@@ -74,7 +83,7 @@ class Run(Base):
     version: Mapped[str] = mapped_column(String(64))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
-    status: Mapped[str] = mapped_column(String(20), default="running")
+    status: Mapped[str] = mapped_column(String(20), default=RunStatus.RUNNING.value)
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
@@ -145,6 +154,52 @@ class FailedMessage(Base):
     state: Mapped[str] = mapped_column(String(20), default=FailureState.OPEN.value)
     issue_url: Mapped[str | None] = mapped_column(String(500), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class VersionState(enum.StrEnum):
+    """What the runner service made of a commit of the default branch."""
+
+    DEPLOYED = "deployed"
+    REFUSED = "refused"
+
+
+class Deployment(Base):
+    """A commit of the default branch the runner service has checked, and what it decided."""
+
+    __tablename__ = "flowbot_deployments"
+
+    commit: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20))
+    findings: Mapped[str] = mapped_column(Text, default="")
+    """The gate's findings, one flow a line, when it was refused."""
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FailureIssue(Base):
+    """The `flow-failure` issue of one flow and failure signature, and how often it recurred."""
+
+    __tablename__ = "flowbot_failure_issues"
+
+    flow: Mapped[str] = mapped_column(String(120), primary_key=True)
+    signature: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """A digest of the step, the error type and the normalised message."""
+    issue_number: Mapped[int] = mapped_column(Integer)
+    issue_url: Mapped[str] = mapped_column(String(500))
+    occurrences: Mapped[int] = mapped_column(Integer, default=1)
+    comment_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    """The one comment that counts later occurrences (edited, never one per packet)."""
+    filed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Lease(Base):
+    """Which runner runs a flow now, until when: renewed while the run goes on, taken over by
+    another runner once it has expired (its holder died)."""
+
+    __tablename__ = "flowbot_leases"
+
+    flow: Mapped[str] = mapped_column(String(120), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(120))
+    expires_at: Mapped[datetime] = mapped_column()
 
 
 def database_url(url: str | None = None, *, data_dir: Path = DEFAULT_DATA_DIR) -> str:

@@ -29,7 +29,9 @@ def test_every_scheduled_example_flow_is_registered_on_the_embedded_queue(
         tmp_path: Path) -> None:
     huey = SqliteHuey(filename=str(tmp_path / "queue.sqlite3"))
 
-    names = schedule_flows(huey, REPOSITORY)
+    ran: list[str] = []
+
+    names = schedule_flows(huey, REPOSITORY, ran.append)
 
     assert names == ["hubspot-contacts-to-slack", "shopify-orders-to-hubspot-deals",
                      "stripe-invoices-to-salesforce"]
@@ -37,3 +39,6 @@ def test_every_scheduled_example_flow_is_registered_on_the_embedded_queue(
     assert due == {"flow:hubspot-contacts-to-slack"}  # every 5 minutes; the others are not due
     hourly = {task.name for task in huey.read_periodic(datetime(2026, 11, 23, 5, 0))}
     assert hourly == {f"flow:{name}" for name in names}
+    for task in huey.read_periodic(datetime(2026, 11, 23, 4, 5)):
+        huey.execute(task)
+    assert ran == ["hubspot-contacts-to-slack"]

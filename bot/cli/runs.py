@@ -1,0 +1,76 @@
+"""`flowbot runs list|show`: the history of flow runs in the runtime store."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from flowkit.runtime.store import Run, open_store
+
+console = Console()
+app = typer.Typer(help="The history of flow runs: counts, version, duration.",
+                  no_args_is_help=True)
+
+Database = Annotated[str | None, typer.Option(
+    help="SQLAlchemy URL of the runtime's store (default $FLOWBOT_DATABASE_URL, else SQLite "
+         "in .flowbot/).")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _described(run: Run) -> dict[str, Any]:
+    seconds = ((run.finished_at - run.started_at).total_seconds()
+               if run.finished_at is not None else None)
+    return {"id": run.id, "flow": run.flow, "version": run.version, "status": run.status,
+            "started_at": run.started_at.isoformat(),
+            "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+            "seconds": round(seconds, 3) if seconds is not None else None,
+            "counts": run.counts}
+
+
+@app.command("list")
+def list_runs(flow: Annotated[str | None, typer.Option(help="Only this flow.")] = None,
+              limit: Annotated[int, typer.Option(min=1, help="How many, newest first.")] = 20,
+              database: Database = None, as_json: AsJson = False) -> None:
+    """The latest runs, newest first."""
+    with open_store(database)() as store:
+        query = select(Run).order_by(Run.started_at.desc()).limit(limit)
+        if flow:
+            query = query.where(Run.flow == flow)
+        runs = [_described(run) for run in store.scalars(query)]
+    if as_json:
+        typer.echo(json.dumps(runs))
+        return
+    table = Table(title="flow runs")
+    for column in ("run", "flow", "version", "status", "started", "seconds", "counts"):
+        table.add_column(column)
+    for run in runs:
+        table.add_row(run["id"], run["flow"], run["version"][:12], run["status"],
+                      run["started_at"][:19], "" if run["seconds"] is None else str(run["seconds"]),
+                      ", ".join(f"{k} {v}" for k, v in sorted(run["counts"].items())))
+    console.print(table)
+
+
+@app.command("show")
+def show_run(run_id: Annotated[str, typer.Argument(help="The run's id.")],
+             database: Database = None, as_json: AsJson = False) -> None:
+    """One run: flow, version, status, duration and what became of its packets."""
+    with open_store(database)() as store:
+        run = store.get(Run, run_id)
+        described = _described(run) if run is not None else None
+    if described is None:
+        console.print(f"[red]no run {run_id}[/red] (see `flowbot runs list`)")
+        raise typer.Exit(2)
+    if as_json:
+        typer.echo(json.dumps(described))
+        return
+    console.print(f"[bold]run {described['id']}[/bold] of {described['flow']} at version "
+                  f"{described['version']}: {described['status']}")
+    console.print(f"started {described['started_at']}, finished "
+                  f"{described['finished_at'] or '—'} ({described['seconds']} s)")
+    for outcome, count in sorted(described["counts"].items()):
+        console.print(f"  {outcome}: {count}")

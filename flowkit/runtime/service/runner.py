@@ -1,0 +1,109 @@
+"""The runner service: a repository's default-branch flows on their triggers, on Huey.
+
+What runs where:
+- the runner process (a Huey consumer) holds the queue, the versions (git mirror, gate) and,
+  when failures are filed, the GitHub App's installation client; it never imports flow code;
+- each run is a child process (`flowkit.runtime.service.child`) on the version current when
+  the run started, with that flow's connector credentials and the store's URL — nothing else.
+
+Scheduled flows are Huey periodic tasks (`flow:<name>`), a manual run is the `flow-run` task,
+a new version is looked for by the `runner-refresh` task (enqueued on a push to the default
+branch) and, when polling, every few minutes. A flow's runs never overlap, on one machine or
+several: each run holds the flow's lease in the runtime store (`leases`), renewed while it
+runs; a run that finds it held is skipped, the next tick tries again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import structlog
+from huey import Huey
+
+from flowkit.errors import FlowDefinitionError
+from flowkit.loading import flow_folder
+from flowkit.runtime.schedule import Schedules, cron
+from flowkit.runtime.service.launch import ChildRun, run_in_child
+from flowkit.runtime.service.leases import DEFAULT_TTL_S, LeaseHeld, Leases
+from flowkit.runtime.service.metrics import RunnerMetrics
+from flowkit.runtime.service.versions import Versions
+
+log = structlog.get_logger("flowbot.runner")
+RunHook = Callable[[ChildRun], None]
+
+
+@dataclass(frozen=True)
+class RunnerSettings:
+    """Where the runner keeps its work and what its runs are given."""
+
+    data_dir: Path
+    database_url: str
+    """The runtime store every run writes its ledger, audit and failures to."""
+    secrets_file: Path | None = None
+    poll: str | None = "*/5 * * * *"
+    """Cron of the poll for a new version; None when pushes enqueue `runner-refresh`."""
+    lease_s: float = DEFAULT_TTL_S
+    """How long a flow's lease lives without renewal (a killed runner's flow waits this long)."""
+
+
+class RunnerService:
+    """Registers the runner's tasks on `huey` and runs flows when they fire."""
+
+    def __init__(self, huey: Huey, versions: Versions, settings: RunnerSettings, *,
+                 on_run: RunHook | None = None) -> None:
+        self.huey = huey
+        self.versions = versions
+        self.settings = settings
+        self.on_run = on_run
+        self.metrics = RunnerMetrics()
+        self.leases = Leases(versions.sessions, ttl_s=settings.lease_s)
+        self.schedules = Schedules(huey, self.run_flow)
+        self.run_now: Any = huey.task(name="flow-run")(self.run_flow)
+        """Enqueue a manual run: `service.run_now(name)`."""
+        self.refresh_now: Any = huey.task(name="runner-refresh")(self.refresh)
+        """Enqueue a look for a new version: `service.refresh_now()`."""
+        if settings.poll is not None:
+            huey.periodic_task(cron(settings.poll), name="runner-poll")(self.refresh)
+
+    def refresh(self) -> str | None:
+        """Fetch the default branch, deploy a new head that passes the gate, schedule the
+        current version's flows; the current commit."""
+        version = self.versions.update()
+        if version is None:
+            log.warning("no version deployed")
+            return None
+        scheduled = self.schedules.update(version.path)
+        log.info("version current", version=version.commit, scheduled=scheduled)
+        return version.commit
+
+    def run_flow(self, name: str) -> ChildRun | None:
+        """Run `name` once on the current version in a child process, unless a runner (this
+        one or another) holds its lease."""
+        try:
+            with self.leases.held(name):
+                return self._run(name)
+        except LeaseHeld:
+            log.info("run skipped: the flow is running already", flow=name)
+            return None
+
+    def _run(self, name: str) -> ChildRun | None:
+        with self.versions.hold() as version:
+            try:
+                flow_folder(version.path, name)
+            except FlowDefinitionError:
+                log.info("run skipped: no such flow in this version", flow=name,
+                         version=version.commit)
+                return None
+            result = run_in_child(version.path, name, version=version.commit,
+                                  database_url=self.settings.database_url,
+                                  workdir=self.settings.data_dir / "runner" / "work",
+                                  secrets_file=self.settings.secrets_file)
+        log.info("run ended", flow=name, run_id=result.run_id, version=version.commit,
+                 counts=result.counts, seconds=round(result.seconds, 3), error=result.error)
+        self.metrics.observe(result)
+        if self.on_run is not None:
+            self.on_run(result)
+        return result
