@@ -17,7 +17,9 @@ creates the tables it needs, seeds them and reads them back.
 
 Every run also counts, per flow, how often each unit did its work: the source yielded a packet,
 a step or the sink returned. The gate reads these counts (`exercised`) after the flow's tests,
-to prove that the tests ran every unit of the flow against the simulators.
+to prove that the tests ran every unit of the flow against the simulators. It also reads the
+packets that ended bad or failed (`stopped_packets`), to tell a failing test's author which
+packet stopped where, and why.
 """
 
 from __future__ import annotations
@@ -31,8 +33,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar, Protocol, Self, TypeVar
 
+from pydantic import SecretStr
+
 from connectors.core.clock import Clock, ManualClock
 from connectors.core.connector import Connector
+from connectors.core.redaction import Scrubber, truncate
 from connectors.registry import test_double_class
 from flowkit import second_run
 from flowkit.context import Context, CursorValue, later
@@ -63,6 +68,49 @@ process."""
 def exercised() -> dict[str, dict[str, int]]:
     """How many times each unit of each flow under test did its work (a copy)."""
     return {flow: dict(units) for flow, units in _exercised.items()}
+
+
+MESSAGE_LIMIT = 300
+"""Characters of a stopped packet's error message the gate reports."""
+
+
+@dataclass(frozen=True)
+class StoppedPacket:
+    """A packet that ended bad or failed in a FlowTest run or replay, as the gate reports it:
+    the message scrubbed of the connectors' secrets and cut to `MESSAGE_LIMIT`."""
+
+    flow: str
+    key: str
+    outcome: str
+    unit: str | None
+    error_type: str | None
+    message: str
+
+
+_stopped: list[StoppedPacket] = []
+"""Every packet that ended bad or failed in a FlowTest of this process, in order."""
+
+
+def stopped_packets() -> list[StoppedPacket]:
+    """The packets that ended bad or failed in the FlowTests of this process, in order (a copy)."""
+    return list(_stopped)
+
+
+def _scrubber(connectors: Mapping[type[Connector], Connector]) -> Scrubber:
+    """What replaces the connectors' secret settings (tokens, passwords) in a message."""
+    return Scrubber(value.get_secret_value() for connector in connectors.values()
+                    for value in vars(connector.settings).values()
+                    if isinstance(value, SecretStr))
+
+
+def _note(flow: Flow, result: PacketResult,
+          connectors: Mapping[type[Connector], Connector]) -> None:
+    """Count the units `result`'s packet went through; remember it if it ended bad or failed."""
+    _count(flow, result)
+    if result.outcome in (Outcome.BAD, Outcome.FAILED):
+        message = truncate(_scrubber(connectors)(result.message or ""), MESSAGE_LIMIT)
+        _stopped.append(StoppedPacket(flow.name, result.key, result.outcome.value, result.unit,
+                                      result.error_type, message))
 
 
 def _count(flow: Flow, result: PacketResult) -> None:
@@ -202,7 +250,7 @@ class FlowTest:
                               cursor=cursor)
             _exercised[self.flow.name][self.flow.source_unit.name] += 1
             result = process(self.flow, packet, context, self._connectors)
-            _count(self.flow, result)
+            _note(self.flow, result, self._connectors)
             report.results.append(result)
             report.cursor = later(report.cursor, packet.cursor)
         return report
@@ -217,7 +265,7 @@ class FlowTest:
         context = Context(flow=self.flow.name, run_id=f"replay-{uuid.uuid4().hex[:8]}")
         self._ran = True
         result = process(self.flow, Packet(packet_key, record, None), context, self._connectors)
-        _count(self.flow, result)
+        _note(self.flow, result, self._connectors)
         return result
 
     def _packets(self, cursor: CursorValue | None) -> Iterator[Any]:

@@ -13,6 +13,7 @@ import ast
 import json
 import re
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,11 @@ MYPY_LINE = re.compile(r"^(?P<path>[^:\n]+\.py):(?P<line>\d+):(?P<column>\d+): e
                        r"(?P<message>.*?)(?:\s+\[[\w-]+\])?$", re.MULTILINE)
 TRACEBACK_LINE = re.compile(r"^(?P<path>/?[^\s:]+\.py):(?P<line>\d+): (?P<message>.+)$",
                             re.MULTILINE)
-FAILED_LINE = re.compile(r"^(?:FAILED|ERROR) (?P<path>[^:\s]+)(?:::(?P<test>[\w\[\]\-.]+))?"
+FAILED_LINE = re.compile(r"^(?:FAILED|ERROR) (?P<path>[^:\s]+)(?:::(?P<test>[\w\[\]\-.:]+))?"
                          r"(?: - (?P<message>.*))?$", re.MULTILINE)
+"""A line of pytest's short summary; `test` is the test's id in its file (`Class::test_x`)."""
+SHOWN_PACKETS = 3
+"""How many different stopped packets a failed test's finding names; it counts the others."""
 DEFAULT_LIMITS = SandboxLimits(wall_seconds=120.0, cpu_seconds=120)
 WARM_START = ("import runpy, shutil, sys; shutil.copytree(sys.argv[1], sys.argv[2]); "
               "sys.argv = ['mypy', *sys.argv[3:]]; runpy.run_module('mypy', run_name='__main__')")
@@ -134,9 +138,42 @@ def check_types(sources: FlowSources, limits: SandboxLimits = DEFAULT_LIMITS) ->
 
 def _test_line(sources: FlowSources, name: str | None) -> int:
     for node in _test_functions(sources.trees.get(TEST_FILE)):
-        if name and node.name == name.split("[")[0]:
+        if name and node.name == name.split("::")[-1].split("[")[0]:
             return node.lineno
     return 1
+
+
+def _stopped(packets: list[dict[str, Any]]) -> str:
+    """What a failed test's packets that ended bad or failed say: key, unit, error, message
+    (a packet that stopped the same way in several runs is said once, with how often)."""
+    said = Counter(f"packet `{packet['key']}` ended {packet['outcome']} in `{packet['unit']}` "
+                   f"with {packet['error_type']}: {' '.join(str(packet['message']).split())}"
+                   for packet in packets)
+    shown = [text + (f" ({times} times)" if times > 1 else "")
+             for text, times in list(said.items())[:SHOWN_PACKETS]]
+    more = len(said) - SHOWN_PACKETS
+    return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
+
+
+def _failed_test(sources: FlowSources, path: str, failed: re.Match[str],
+                 traceback: re.Match[str] | None,
+                 stopped: dict[str, list[dict[str, Any]]]) -> Finding:
+    """The finding of one failed test: pytest's line, and the packets the flow stopped in it."""
+    test = failed["test"] or failed["path"]
+    line, message = _test_line(sources, failed["test"]), failed["message"] or ""
+    if traceback is not None and traceback["path"].endswith(TEST_FILE):
+        line, message = int(traceback["line"]), traceback["message"]
+    packets = stopped.get(failed["test"] or "", [])
+    if not packets:
+        return Finding("FK502", path, line, 1,
+                       f"`{test}` failed: {message.strip() or 'see the output'}")
+    units = ", ".join(dict.fromkeys(f"`{packet['unit']}`" for packet in packets))
+    return Finding("FK502", path, line, 1,
+                   f"`{test}` failed: {message.strip() or 'see the output'}; in the flow, "
+                   f"{_stopped(packets)}",
+                   f"the flow's {units} stopped the packet: fix the unit so it handles that "
+                   "record, or, if the packet is meant to stop, assert that it did "
+                   "(report.bad_keys, report.failed_keys, report.result(key).message)")
 
 
 def check_tests(sources: FlowSources, limits: SandboxLimits = DEFAULT_LIMITS) -> list[Finding]:
@@ -154,14 +191,11 @@ def check_tests(sources: FlowSources, limits: SandboxLimits = DEFAULT_LIMITS) ->
     if result.outcome is Outcome.OK:
         return _judge_run(sources, path, result.stdout)
     tracebacks = list(TRACEBACK_LINE.finditer(result.stdout))
-    findings = []
-    for index, failed in enumerate(FAILED_LINE.finditer(result.stdout)):
-        test = failed["test"] or failed["path"]
-        line, message = _test_line(sources, failed["test"]), failed["message"] or ""
-        if index < len(tracebacks) and tracebacks[index]["path"].endswith(TEST_FILE):
-            line, message = int(tracebacks[index]["line"]), tracebacks[index]["message"]
-        findings.append(Finding("FK502", path, line, 1, f"`{test}` failed: "
-                                f"{message.strip() or 'see the output'}"))
+    stopped: dict[str, list[dict[str, Any]]] = (_gate_report(result.stdout) or {}).get(
+        "stopped", {})
+    findings = [_failed_test(sources, path, failed,
+                             tracebacks[index] if index < len(tracebacks) else None, stopped)
+                for index, failed in enumerate(FAILED_LINE.finditer(result.stdout))]
     if not findings:
         tail = (result.stdout + result.stderr).strip()[-800:]
         findings = [Finding("FK502", path, 1, 1, f"the tests did not pass: {tail}")]

@@ -87,6 +87,9 @@ def test_a_flow_whose_tests_or_types_fail_is_caught_in_the_sandbox(
     assert [finding.rule for finding in report.findings][:1] == [expected["rule"]], \
         report.as_text()
     assert report.stages_passed == [1, 2, 3, 4]
+    first = report.findings[0].as_text()
+    for part in expected.get("finding_contains", []):  # what the model must be told
+        assert part in first, first
 
 
 def _stage_5_alone(folder: Path) -> list[Finding]:

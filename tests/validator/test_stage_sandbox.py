@@ -72,3 +72,28 @@ def test_units_that_never_returned_are_named_with_a_hint(
         for unit in ("to_deal", "upsert_deal")]
     assert "seed the source simulator with a record that reaches `upsert_deal`" in \
         str(report.findings[1].hint)
+
+
+@pytest.mark.sandbox
+def test_a_failed_test_in_a_class_names_the_packet_its_unit_stopped(
+        checkout_template: Path, tmp_path: Path, bwrap_path: str) -> None:
+    flow = tmp_path / "flow"
+    shutil.copytree(BASE, flow, ignore=shutil.ignore_patterns("__pycache__"))
+    (flow / TEST_FILE).write_text(CLASS_TESTS)
+    code = (flow / "flow.py").read_text()
+    (flow / "flow.py").write_text(code.replace(
+        'raise BadRecord(f"order {order.name} has a zero total")',
+        'raise BadRecord(f"order {order.name} has a zero total")\n'
+        '    if order.currency == "USD":\n'
+        '        raise BadRecord(f"order {order.name} is in dollars, and " + "x" * 400)'))
+    folder = checkout_with(checkout_template, tmp_path / "checkout", flow)
+
+    report = validate_flow(folder)
+
+    assert [(f.rule, f.line) for f in report.findings] == [("FK502", 17)], report.as_text()
+    message = report.findings[0].message
+    assert message.startswith("`TestPaidOrders::test_a_paid_order_becomes_a_deal` failed: ")
+    assert "packet `450789469` ended bad in `to_deal` with BadRecord: order #1001 is in " \
+        "dollars, and xxx" in message
+    assert "[truncated 131 of 431 characters]" in message
+    assert "report.bad_keys" in str(report.findings[0].hint)
