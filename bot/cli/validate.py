@@ -1,13 +1,27 @@
-"""`flowbot validate`: the gate, for people (text) and machines (--json), in CI and in the app."""
+"""`flowbot validate`: the gate, for people (text) and machines (--json), in CI and in the app.
+
+On a terminal, a spinner on stderr says which flow and stage the gate is in (stage 5 takes
+seconds per flow); with `--json`, or when stderr is not a terminal, nothing but the report is
+printed. The report goes to stdout once every flow is checked.
+"""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from flowkit.validator.command import main as run_gate
+from flowkit.validator import validate_flow
+from flowkit.validator.command import EXIT_COULD_NOT_RUN, UnknownFlow, folders_of, print_reports
+from flowkit.validator.runner import STATIC_STAGES
+
+STAGES = {1: "compile", 2: "imports", 3: "connector calls", 4: "structure and spec",
+          5: "types and tests in the sandbox"}
+"""What each stage checks, as the progress line names it."""
 
 
 def validate(
@@ -26,7 +40,23 @@ def validate(
     in the sandbox.
     """
     root = root.resolve()
-    named = [str(Path(flow).resolve()) if Path(flow).exists() else flow for flow in flows or []]
-    argv = [*named, "--root", str(root), *(["--json"] if as_json else []),
-            *(["--static-only"] if static_only else [])]
-    raise typer.Exit(run_gate(argv))
+    errors = Console(stderr=True)
+    try:
+        folders = folders_of(flows or [], root)
+    except UnknownFlow as error:
+        errors.print(f"flowbot validate: {error}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_COULD_NOT_RUN) from None
+    last = STATIC_STAGES[-1] if static_only else 5
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=errors, transient=True,
+                  disable=as_json or not errors.is_terminal) as progress:
+        task = progress.add_task("validating…")
+
+        def show(flow: str, number: int, stage: int) -> None:
+            progress.update(task, description=f"{flow} ({number}/{len(folders)}): stage "
+                                              f"{stage}, {STAGES[stage]}", refresh=True)
+
+        reports = [validate_flow(folder, root=root, last_stage=last,
+                                 on_stage=partial(show, folder.name, number))
+                   for number, folder in enumerate(folders, start=1)]
+    raise typer.Exit(print_reports(reports, root, as_json=as_json))

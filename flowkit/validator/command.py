@@ -12,6 +12,7 @@ import json
 import sys
 from pathlib import Path
 
+from flowkit.validator.findings import FlowReport
 from flowkit.validator.runner import STATIC_STAGES, flow_folders, validate_flow
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_COULD_NOT_RUN = 0, 1, 2
@@ -60,7 +61,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_COULD_NOT_RUN
     last = STATIC_STAGES[-1] if arguments.static_only else 5
     reports = [validate_flow(folder, root=root, last_stage=last) for folder in folders]
-    if arguments.json:
+    return print_reports(reports, root, as_json=arguments.json)
+
+
+def print_reports(reports: list[FlowReport], root: Path, *, as_json: bool) -> int:
+    """Print the flows' reports as text (or one JSON object) on stdout; return the exit code:
+    0 clean, 1 findings, 2 could not run."""
+    if as_json:
         print(json.dumps({"root": str(root), "clean": all(r.clean for r in reports),
                           "flows": [report.as_json() for report in reports]}))
     else:

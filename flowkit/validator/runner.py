@@ -38,9 +38,11 @@ def _stages(catalog: Catalog,
 
 
 def validate_flow(folder: Path, *, root: Path | None = None, catalog: Catalog | None = None,
-                  last_stage: int = 5, limits: SandboxLimits = DEFAULT_LIMITS) -> FlowReport:
+                  last_stage: int = 5, limits: SandboxLimits = DEFAULT_LIMITS,
+                  on_stage: Callable[[int], None] | None = None) -> FlowReport:
     """Run the stages up to `last_stage` over one flow folder of the checkout at `root`;
-    `limits` bound each sandboxed run of stage 5."""
+    `limits` bound each sandboxed run of stage 5; `on_stage` is told each stage as it starts
+    (a command's progress)."""
     folder = folder.resolve()
     root = (root or folder.parent.parent).resolve()
     sources = FlowSources.read(root, folder)
@@ -48,6 +50,8 @@ def validate_flow(folder: Path, *, root: Path | None = None, catalog: Catalog | 
     for stage, check in _stages(catalog or shipped_catalog(), limits):
         if stage > last_stage:
             break
+        if on_stage is not None:
+            on_stage(stage)
         try:
             findings = check(sources)
         except CouldNotRun as reason:
