@@ -191,8 +191,7 @@ def check_tests(sources: FlowSources, limits: SandboxLimits = DEFAULT_LIMITS) ->
     if result.outcome is Outcome.OK:
         return _judge_run(sources, path, result.stdout)
     tracebacks = list(TRACEBACK_LINE.finditer(result.stdout))
-    stopped: dict[str, list[dict[str, Any]]] = (_gate_report(result.stdout) or {}).get(
-        "stopped", {})
+    stopped = _stopped_by_test(_gate_report(result.stdout) or {})
     findings = [_failed_test(sources, path, failed,
                              tracebacks[index] if index < len(tracebacks) else None, stopped)
                 for index, failed in enumerate(FAILED_LINE.finditer(result.stdout))]
@@ -212,16 +211,27 @@ def _flow_name(sources: FlowSources) -> str | None:
     return None
 
 
+def _stopped_by_test(report: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The report's packets stopped per failed test, keeping only entries of the plugin's shape
+    (the line comes from the sandbox: a malformed one must not end the gate in a traceback)."""
+    stopped = report.get("stopped")
+    fields = {"key", "outcome", "unit", "error_type", "message"}
+    return {test: [packet for packet in packets
+                   if isinstance(packet, dict) and fields <= packet.keys()]
+            for test, packets in stopped.items() if isinstance(packets, list)} \
+        if isinstance(stopped, dict) else {}
+
+
 def _gate_report(stdout: str) -> dict[str, Any] | None:
     """The gate plugin's report: the last line it printed (tests print before it)."""
     lines = [line for line in stdout.splitlines() if line.startswith(REPORT_PREFIX)]
     if not lines:
         return None
     try:
-        report: dict[str, Any] = json.loads(lines[-1][len(REPORT_PREFIX):])
+        report = json.loads(lines[-1][len(REPORT_PREFIX):])
     except ValueError:
         return None
-    return report
+    return report if isinstance(report, dict) else None
 
 
 def _judge_run(sources: FlowSources, path: str, stdout: str) -> list[Finding]:
