@@ -12,6 +12,7 @@ judge.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict
 from typing import Any
 
@@ -21,7 +22,12 @@ from flowkit import second_run
 from flowkit.testing import exercised, stopped_packets
 
 REPORT_PREFIX = "FLOWBOT-GATE-REPORT "
-"""Starts the plugin's line; `stage_sandbox` reads the last such line."""
+"""Starts the plugin's line, followed by the run's nonce; `stage_sandbox` reads the last such
+line that carries the nonce it gave."""
+NONCE_VARIABLE = "FLOWBOT_GATE_NONCE"
+"""How the gate hands the plugin its nonce; the plugin removes it before tests are imported."""
+
+_nonce = ""
 
 _unusual: list[dict[str, str]] = []
 _stopped_in: dict[str, list[dict[str, Any]]] = {}
@@ -31,7 +37,11 @@ _first_stopped = 0
 
 
 def pytest_configure() -> None:
-    """Every FlowTest that ran its flow runs it a second time at its end (`flowkit.second_run`)."""
+    """Take the run's nonce out of the environment before any test module is imported, and
+    make every FlowTest that ran its flow run it a second time at its end
+    (`flowkit.second_run`)."""
+    global _nonce
+    _nonce = os.environ.pop(NONCE_VARIABLE, "")
     second_run.enable()
 
 
@@ -67,4 +77,4 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     again and the packets the failed tests stopped."""
     report = {"unusual": _unusual, "exercised": exercised(), "rewrites": second_run.rewrites(),
               "stopped": _stopped_in}
-    terminalreporter.write_line(REPORT_PREFIX + json.dumps(report))
+    terminalreporter.write_line(f"{REPORT_PREFIX}{_nonce} {json.dumps(report)}")

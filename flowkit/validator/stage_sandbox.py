@@ -12,8 +12,10 @@ from __future__ import annotations
 import ast
 import json
 import re
+import secrets
 import sys
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ from flowkit.sandbox import Outcome, SandboxError, SandboxLimits, SandboxResult,
 from flowkit.sandbox.bwrap import SANDBOX_TMP
 from flowkit.validator.findings import Finding
 from flowkit.validator.flow_view import MYPY_CONFIG_FILE, PYTEST_CONFIG, flow_view, in_view
-from flowkit.validator.gate_plugin import REPORT_PREFIX
+from flowkit.validator.gate_plugin import NONCE_VARIABLE, REPORT_PREFIX
 from flowkit.validator.mypy_cache import library, warm_cache
 from flowkit.validator.sources import FLOW_FILE, TEST_FILE, FlowSources
 
@@ -85,16 +87,17 @@ def check_tests_assert(sources: FlowSources) -> list[Finding]:
 
 
 def _run(argv: list[str], view: Path, limits: SandboxLimits,
-         also_readable: tuple[Path, ...] = ()) -> SandboxResult:
+         also_readable: tuple[Path, ...] = (), env: Mapping[str, str] | None = None,
+         ) -> SandboxResult:
     """Run `argv` in the sandbox, in `view`, seeing the virtualenv, this installation's
     `flowkit` and `connectors` (not the rest of its folder: an editable install's folder may
-    hold more than code), and `also_readable`."""
+    hold more than code), and `also_readable`, with `env` added to the environment."""
     try:
         return run_sandboxed(argv, workdir=view,
                              readonly_paths=[view, Path(sys.prefix), *library(),
                                              *also_readable],
                              env={"PYTHONPATH": str(view), "PYTHONDONTWRITEBYTECODE": "1",
-                                  "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
+                                  "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", **(env or {})},
                              limits=limits)
     except SandboxError as error:
         raise CouldNotRun(str(error).splitlines()[0]) from None
@@ -180,18 +183,22 @@ def check_tests(sources: FlowSources, limits: SandboxLimits = DEFAULT_LIMITS) ->
     """The flow's tests against the simulators; each failure is a finding at its test."""
     path = sources.display(TEST_FILE)
     inside = in_view(sources, TEST_FILE)
+    # The report line must carry this run's nonce: the plugin takes it out of the environment
+    # before any test is imported, so a test that prints a report of its own is not believed.
+    nonce = secrets.token_hex(16)
     with flow_view(sources) as view:
         result = _run([sys.executable, "-m", "pytest", "-c", PYTEST_CONFIG, "--rootdir=.",
                        f"--confcutdir={Path(inside).parent}", "-p", "no:cacheprovider",
                        "-p", "flowkit.validator.gate_plugin",
-                       inside, "-q", "-rfE", "--no-header", "--tb=line"], view, limits)
+                       inside, "-q", "-rfE", "--no-header", "--tb=line"], view, limits,
+                      env={NONCE_VARIABLE: nonce})
     late = _timeout(result, "the flow's tests", path)
     if late is not None:
         return [late]
     if result.outcome is Outcome.OK:
-        return _judge_run(sources, path, result.stdout)
+        return _judge_run(sources, path, result.stdout, nonce)
     tracebacks = list(TRACEBACK_LINE.finditer(result.stdout))
-    stopped = _stopped_by_test(_gate_report(result.stdout) or {})
+    stopped = _stopped_by_test(_gate_report(result.stdout, nonce) or {})
     findings = [_failed_test(sources, path, failed,
                              tracebacks[index] if index < len(tracebacks) else None, stopped)
                 for index, failed in enumerate(FAILED_LINE.finditer(result.stdout))]
@@ -222,21 +229,23 @@ def _stopped_by_test(report: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         if isinstance(stopped, dict) else {}
 
 
-def _gate_report(stdout: str) -> dict[str, Any] | None:
-    """The gate plugin's report: the last line it printed (tests print before it)."""
-    lines = [line for line in stdout.splitlines() if line.startswith(REPORT_PREFIX)]
+def _gate_report(stdout: str, nonce: str) -> dict[str, Any] | None:
+    """The gate plugin's report: the last line it printed with this run's nonce (tests print
+    before it, and cannot know the nonce)."""
+    mark = f"{REPORT_PREFIX}{nonce} "
+    lines = [line for line in stdout.splitlines() if line.startswith(mark)]
     if not lines:
         return None
     try:
-        report = json.loads(lines[-1][len(REPORT_PREFIX):])
+        report = json.loads(lines[-1][len(mark):])
     except ValueError:
         return None
     return report if isinstance(report, dict) else None
 
 
-def _judge_run(sources: FlowSources, path: str, stdout: str) -> list[Finding]:
+def _judge_run(sources: FlowSources, path: str, stdout: str, nonce: str) -> list[Finding]:
     """The tests passed: were they all run, and did they make every unit do its work?"""
-    report = _gate_report(stdout)
+    report = _gate_report(stdout, nonce)
     if report is None:
         return [Finding("FK506", path, 1, 1, "the tests ended without the gate's report of what "
                         "they ran (did a test end the process?)",

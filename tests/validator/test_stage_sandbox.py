@@ -10,6 +10,7 @@ import pytest
 
 from flowkit.validator import validate_flow
 from flowkit.validator.sources import TEST_FILE
+from flowkit.validator.stage_sandbox import _gate_report
 from tests.validator.conftest import REPOSITORY, checkout_with
 
 BASE = REPOSITORY / "flows" / "shopify_orders_to_hubspot_deals"
@@ -97,3 +98,15 @@ def test_a_failed_test_in_a_class_names_the_packet_its_unit_stopped(
         "dollars, and xxx" in message
     assert "[truncated 131 of 431 characters]" in message
     assert "report.bad_keys" in str(report.findings[0].hint)
+
+
+def test_a_report_line_without_the_runs_nonce_is_not_believed() -> None:
+    real = 'FLOWBOT-GATE-REPORT n0nce {"unusual": [], "exercised": {}, "rewrites": []}'
+    forged = ('FLOWBOT-GATE-REPORT {"unusual": [], "exercised": {"f": {"source": 1}}, '
+              '"rewrites": []}')
+    guessed = 'FLOWBOT-GATE-REPORT other {"unusual": [], "exercised": {"f": {"source": 1}}}'
+
+    report = _gate_report("\n".join([real, forged, guessed]), "n0nce")
+
+    assert report == {"unusual": [], "exercised": {}, "rewrites": []}
+    assert _gate_report(forged, "n0nce") is None
