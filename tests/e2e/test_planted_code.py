@@ -2,9 +2,9 @@
 
 The demo repository is a monorepo: it carries its own `flowkit/` and `connectors/`. The planted
 code sits where a gate that trusted the checkout would run it — the validator's entry point, the
-flow kit and connector packages, the connector registry that stage 3 used to import, a
-`sitecustomize.py`, and a `conftest.py` in the flow's folder. Each copy, when run, appends to a
-marker file that only a process outside the sandbox can write, noting the secrets it could read.
+flow kit and connector packages, the connector registry that stage 3 used to import, and a
+`sitecustomize.py`. Each copy, when run, appends to a marker file that only a process outside
+the sandbox can write, noting the secrets it could read.
 The revise job must complete, and the marker must never appear.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.demo.stories import FOLDER, revise_turns
+from bot.demo.stories import revise_turns
 from bot.demo.world import DemoWorld
 from bot.store import JobState
 from tests.e2e.pulls import generated_pull
@@ -41,8 +41,11 @@ except Exception:
 """
 
 PLANTED = ("flowkit/validator/__main__.py", "flowkit/validator/command.py", "flowkit/__init__.py",
-           "connectors/__init__.py", "connectors/registry.py", "sitecustomize.py",
-           f"{FOLDER}/conftest.py", f"{FOLDER}/__init__.py")
+           "connectors/__init__.py", "connectors/registry.py", "sitecustomize.py")
+"""Outside the flow folder, so the revise can still pass the gate. A `conftest.py` or a code
+`__init__.py` in the flow folder is refused by stage 1 (FK103) before anything reads it, and
+stage 5 alone never reads it either (the corpus cases `conftest_rewrites_failures_as_passes`
+and `init_py_patches_the_simulator` show both)."""
 
 
 def _git(*arguments: str, cwd: Path) -> None:
