@@ -3,7 +3,8 @@
 It asks GitHub, not its own memory: open issues labelled `integration-request` (or
 `flow-failure`) with no open pull request on the app's branch get the generate (or repair) job a
 webhook would have made, and commands and change-requesting reviews on the app's pull requests
-that the app never answered get their job — each with the trigger the webhook would have used,
+that the app never answered get their job, and so does a maintainer's `/approve` on an issue
+whose last job was refused — each with the trigger the webhook would have used,
 so nothing is made twice; jobs left running by a worker that died (their lease expired), or
 queued long ago and never run, are put back on the queue. It runs when the app starts and then
 periodically on the queue.
@@ -26,6 +27,7 @@ from bot.events import (
     INTENT_LABEL,
     JobKind,
     JobRequest,
+    approval_request,
     command_request,
     commands,
     new_job,
@@ -69,6 +71,7 @@ def reconcile(queue: JobQueue, github: GitHub[AppAuthStrategy], *, app_login: st
         pulls = gh.rest.pulls.list(owner, name, state="open", per_page=100).parsed_data
         branches = {pull.head.ref for pull in pulls}
         wanted = [*_unanswered_issues(gh, repo, branches, base, rules),
+                  *_missed_approvals(gh, repo, _refused_last(queue, repository), base, rules),
                   *(request for pull in pulls if pull.user is not None
                     and pull.user.login == app_login
                     for request in _unanswered_steering(gh, repo, pull.number, pull.head.ref,
@@ -99,7 +102,7 @@ def _requeue_dead(queue: JobQueue, stale_after: timedelta) -> list[int]:
     live = queue.leases.live_jobs()  # read after the jobs: a job that ended meanwhile is
     requeued = []                    # no longer running, and the guarded update skips it
     for job_id, kind, state, updated in candidates:
-        updated = updated if updated.tzinfo else updated.replace(tzinfo=UTC)
+        updated = _aware(updated)
         leased = state == JobState.RUNNING and kind not in UNLOCKED_KINDS
         dead = job_id not in live if leased else updated < now - stale_after
         if not dead:
@@ -130,6 +133,48 @@ def _unanswered_issues(gh: InstallationClient, repo: Repo, branches: set[str],
                 yield JobRequest(kind, number=issue.number,
                                  trigger=f"issue:{issue.number}:{kind}", sender=author.login,
                                  **base)
+
+
+def _refused_last(queue: JobQueue, repository: str) -> dict[int, datetime]:
+    """The issues whose latest job was refused, with when that job was made: the work a missed
+    `/approve` may be waiting to start."""
+    with queue.sessions() as session:
+        jobs = session.scalars(select(Job).where(Job.repository == repository)
+                               .order_by(Job.id)).all()
+        latest = {job.number: job for job in jobs}
+    return {number: _aware(job.created_at) for number, job in latest.items()
+            if job.state == JobState.REFUSED}
+
+
+def _missed_approvals(gh: InstallationClient, repo: Repo, refused: dict[int, datetime],
+                      base: dict[str, Any], rules: Rules) -> Iterator[JobRequest]:
+    """`/approve` comments on open intent and failure issues whose last job was refused, posted
+    after that refusal: the first one becomes the approval job the webhook would have made (its
+    trigger is the comment's, so it is made once; once made, it is the issue's latest job)."""
+    for number, since in refused.items():
+        issue = gh.rest.issues.get(repo.owner, repo.name, number).parsed_data
+        labels = {label if isinstance(label, str) else label.name for label in issue.labels}
+        kind: JobKind | None = ("generate" if INTENT_LABEL in labels
+                                else "repair" if FAILURE_LABEL in labels else None)
+        if kind is None or issue.state != "open" or issue.pull_request:
+            continue
+        comments: Iterator[IssueComment] = gh.rest.paginate(
+            gh.rest.issues.list_comments, owner=repo.owner, repo=repo.name, issue_number=number,
+            per_page=100)
+        for comment in comments:
+            found = commands(comment.body if isinstance(comment.body, str) else None)
+            author = _sender(comment.user)
+            if (found and found[0][0] == "approve" and comment.created_at > since
+                    and admit(kind, author, rules,
+                              edited=_edited(comment.created_at, comment.updated_at)) is None):
+                yield approval_request(kind, comment_id=comment.id, number=number,
+                                       base={**base, "sender": author.login})
+                break
+
+
+def _aware(when: datetime) -> datetime:
+    """A stored time as UTC (SQLite gives it back without its zone)."""
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _sender(user: SimpleUser | None) -> Sender:

@@ -146,6 +146,36 @@ def test_a_maintainer_approves_an_outsiders_issue_and_then_its_answers_count(
     assert _refuse_as_the_job_would(world, answer)
 
 
+
+@pytest.mark.parametrize("later", ["nothing", "relabelled"])
+def test_an_approve_whose_webhook_was_missed_is_found_by_the_reconciler_once(
+        world: DemoWorld, later: str) -> None:
+    issue = world.github.open_issue(world.repository, "make a flow", "please", author="outsider",
+                                    labels=["integration-request"])
+    assert not _refuse_as_the_job_would(world, f"issue:{issue.number}:generate")
+    world.github.world.user("release-helper", bot=True)
+    url, world.github.webhook_url = world.github.webhook_url, None  # deliveries now get lost
+    world.github.comment(world.repository, issue.number, "/approve", author="release-helper")
+    approve = world.github.add_comment(world.repository, issue.number, "/approve",
+                                       author="maintainer")
+    world.github.webhook_url = url
+    if later == "relabelled":  # later work on the issue: the approval it carries came after
+        world.github.add_label(world.repository, issue.number, "integration-request",
+                               author="maintainer")
+    made = _jobs(world)[1:]
+
+    first = world.service.reconcile()
+    second = world.service.reconcile()
+
+    if later == "relabelled":
+        assert first.created == []
+        assert _jobs(world)[1:] == made
+    else:
+        assert _jobs(world)[1:] == [("generate", f"comment:{approve.id}", "maintainer")]
+        assert len(first.created) == 1
+        assert _refuse_as_the_job_would(world, f"comment:{approve.id}")
+    assert second.created == []
+
 def test_a_push_refused_for_a_persons_commit_is_said_on_github(world: DemoWorld,
                                                               tmp_path: Path) -> None:
     issue = world.github.open_issue(world.repository, "make a flow", "please",
