@@ -142,8 +142,9 @@ def _refused_last(queue: JobQueue, repository: str) -> dict[int, datetime]:
         jobs = session.scalars(select(Job).where(Job.repository == repository)
                                .order_by(Job.id)).all()
         latest = {job.number: job for job in jobs}
-    return {number: _aware(job.created_at) for number, job in latest.items()
-            if job.state == JobState.REFUSED}
+    # GitHub's times are whole seconds: a comment in the refused job's second counts as after it
+    return {number: _aware(job.created_at).replace(microsecond=0)
+            for number, job in latest.items() if job.state == JobState.REFUSED}
 
 
 def _missed_approvals(gh: InstallationClient, repo: Repo, refused: dict[int, datetime],
@@ -164,7 +165,7 @@ def _missed_approvals(gh: InstallationClient, repo: Repo, refused: dict[int, dat
         for comment in comments:
             found = commands(comment.body if isinstance(comment.body, str) else None)
             author = _sender(comment.user)
-            if (found and found[0][0] == "approve" and comment.created_at > since
+            if (found and found[0][0] == "approve" and comment.created_at >= since
                     and admit(kind, author, rules,
                               edited=_edited(comment.created_at, comment.updated_at)) is None):
                 yield approval_request(kind, comment_id=comment.id, number=number,
