@@ -126,7 +126,7 @@ class JobQueue:
         if job.kind in UNLOCKED_KINDS:
             return self._work(job_id)
         try:
-            with self.leases.held(self.key_of(job)):
+            with self.leases.held(self.key_of(job), job_id=job.id):
                 return self._work(job_id)
         except LeaseBusy:
             # another job on the work runs; RetryTask spends none of the task's retries, so the

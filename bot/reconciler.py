@@ -3,10 +3,11 @@
 It asks GitHub, not its own memory: open issues labelled `integration-request` (or
 `flow-failure`) with no open pull request on the app's branch get the generate (or repair) job a
 webhook would have made, and commands and change-requesting reviews on the app's pull requests
-that the app never answered get their job — each with the trigger the webhook would have used,
-so nothing is made twice; jobs left running by a worker that died, or queued long ago and never
-run, are put back on the queue. It runs when the app starts and then periodically on the
-queue.
+that the app never answered get their job, and so does a maintainer's `/approve` on an issue
+whose last job was refused — each with the trigger the webhook would have used,
+so nothing is made twice; jobs left running by a worker that died (their lease expired), or
+queued long ago and never run, are put back on the queue. It runs when the app starts and then
+periodically on the queue.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 from githubkit import AppAuthStrategy, GitHub
 from githubkit_schemas.latest.models import Issue, IssueComment, PullRequestReview, SimpleUser
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.events import (
@@ -26,6 +27,7 @@ from bot.events import (
     INTENT_LABEL,
     JobKind,
     JobRequest,
+    approval_request,
     command_request,
     commands,
     new_job,
@@ -35,14 +37,15 @@ from bot.github_api import InstallationClient, installation_client
 from bot.installations import active_repositories, inactive_repositories
 from bot.issue_ops import Repo
 from bot.jobs.rules import DEFAULT_TRUSTED_BOTS, Rules, Sender, admit
-from bot.queue import JobQueue
+from bot.queue import UNLOCKED_KINDS, JobQueue
 from bot.repo import branch_prefix
 from bot.store import LIVE, Delivery, Job, JobState
 
 EDIT_TOLERANCE = timedelta(seconds=1)
 """A comment whose `updated_at` is later than this after its `created_at` was edited."""
 STALE_AFTER = timedelta(minutes=30)
-"""A job running this long without an update belongs to a worker that died."""
+"""A job queued this long, or running this long without a lease (a cancel, a help), without an
+update lost its message or its worker; a job with a lease is judged by the lease."""
 
 
 @dataclass
@@ -68,6 +71,7 @@ def reconcile(queue: JobQueue, github: GitHub[AppAuthStrategy], *, app_login: st
         pulls = gh.rest.pulls.list(owner, name, state="open", per_page=100).parsed_data
         branches = {pull.head.ref for pull in pulls}
         wanted = [*_unanswered_issues(gh, repo, branches, base, rules),
+                  *_missed_approvals(gh, repo, _refused_last(queue, repository), base, rules),
                   *(request for pull in pulls if pull.user is not None
                     and pull.user.login == app_login
                     for request in _unanswered_steering(gh, repo, pull.number, pull.head.ref,
@@ -77,21 +81,38 @@ def reconcile(queue: JobQueue, github: GitHub[AppAuthStrategy], *, app_login: st
             if job_id is not None:
                 queue.enqueue(job_id)
                 done.created.append(job_id)
-    cutoff = datetime.now(UTC) - stale_after
-    with queue.sessions.begin() as session:
-        # running with no sign of life: its worker died; queued for that long: its message on
-        # the queue was lost (a power cut can drop the last enqueues). A second message for a
-        # job that then runs anyway finds it finished, or waits for its branch's lease.
-        stale = list(session.scalars(select(Job).where(Job.state.in_(LIVE))))
-        for job in stale:
-            updated = job.updated_at if job.updated_at.tzinfo else job.updated_at.replace(
-                tzinfo=UTC)
-            if updated < cutoff:
-                job.state, job.updated_at = JobState.QUEUED.value, datetime.now(UTC)
-                done.requeued.append(job.id)
+    done.requeued = _requeue_dead(queue, stale_after)
     for job_id in done.requeued:
         queue.enqueue(job_id)
     return done
+
+
+def _requeue_dead(queue: JobQueue, stale_after: timedelta) -> list[int]:
+    """Put back on the queue the jobs whose worker died, and those whose message was lost.
+
+    A running job that holds a lease is alive exactly while its lease is renewed: it is
+    requeued once the lease has expired, however long it has been running. A running job that
+    holds none (`bot.queue.UNLOCKED_KINDS`), or a job queued for `stale_after` (a power cut can
+    drop the last enqueues), is requeued after `stale_after` without an update. A second message
+    for a job that then runs anyway finds it finished, or waits for its branch's lease."""
+    now = datetime.now(UTC)
+    with queue.sessions() as session:
+        candidates = [(job.id, job.kind, job.state, job.updated_at) for job in session.scalars(
+            select(Job).where(Job.state.in_(LIVE)))]
+    live = queue.leases.live_jobs()  # read after the jobs: a job that ended meanwhile is
+    requeued = []                    # no longer running, and the guarded update skips it
+    for job_id, kind, state, updated in candidates:
+        updated = _aware(updated)
+        leased = state == JobState.RUNNING and kind not in UNLOCKED_KINDS
+        dead = job_id not in live if leased else updated < now - stale_after
+        if not dead:
+            continue
+        with queue.sessions.begin() as session:
+            moved = session.execute(update(Job).where(Job.id == job_id, Job.state == state)
+                                    .values(state=JobState.QUEUED.value, updated_at=now))
+            if moved.rowcount:  # type: ignore[attr-defined]  # a CursorResult
+                requeued.append(job_id)
+    return requeued
 
 
 def _unanswered_issues(gh: InstallationClient, repo: Repo, branches: set[str],
@@ -112,6 +133,49 @@ def _unanswered_issues(gh: InstallationClient, repo: Repo, branches: set[str],
                 yield JobRequest(kind, number=issue.number,
                                  trigger=f"issue:{issue.number}:{kind}", sender=author.login,
                                  **base)
+
+
+def _refused_last(queue: JobQueue, repository: str) -> dict[int, datetime]:
+    """The issues whose latest job was refused, with when that job was made: the work a missed
+    `/approve` may be waiting to start."""
+    with queue.sessions() as session:
+        jobs = session.scalars(select(Job).where(Job.repository == repository)
+                               .order_by(Job.id)).all()
+        latest = {job.number: job for job in jobs}
+    # GitHub's times are whole seconds: a comment in the refused job's second counts as after it
+    return {number: _aware(job.created_at).replace(microsecond=0)
+            for number, job in latest.items() if job.state == JobState.REFUSED}
+
+
+def _missed_approvals(gh: InstallationClient, repo: Repo, refused: dict[int, datetime],
+                      base: dict[str, Any], rules: Rules) -> Iterator[JobRequest]:
+    """`/approve` comments on open intent and failure issues whose last job was refused, posted
+    after that refusal: the first one becomes the approval job the webhook would have made (its
+    trigger is the comment's, so it is made once; once made, it is the issue's latest job)."""
+    for number, since in refused.items():
+        issue = gh.rest.issues.get(repo.owner, repo.name, number).parsed_data
+        labels = {label if isinstance(label, str) else label.name for label in issue.labels}
+        kind: JobKind | None = ("generate" if INTENT_LABEL in labels
+                                else "repair" if FAILURE_LABEL in labels else None)
+        if kind is None or issue.state != "open" or issue.pull_request:
+            continue
+        comments: Iterator[IssueComment] = gh.rest.paginate(
+            gh.rest.issues.list_comments, owner=repo.owner, repo=repo.name, issue_number=number,
+            per_page=100)
+        for comment in comments:
+            found = commands(comment.body if isinstance(comment.body, str) else None)
+            author = _sender(comment.user)
+            if (found and found[0][0] == "approve" and comment.created_at >= since
+                    and admit(kind, author, rules,
+                              edited=_edited(comment.created_at, comment.updated_at)) is None):
+                yield approval_request(kind, comment_id=comment.id, number=number,
+                                       base={**base, "sender": author.login})
+                break
+
+
+def _aware(when: datetime) -> datetime:
+    """A stored time as UTC (SQLite gives it back without its zone)."""
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _sender(user: SimpleUser | None) -> Sender:

@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +47,24 @@ class OthersCommitsOnBranch(GitFailed):
         self.branch, self.commits = branch, commits
         super().__init__(f"{branch} has commits the job did not start from: "
                          + "; ".join(commits))
+
+
+class RebaseConflict(GitFailed):
+    """The job's commits do not apply on the app's own newer commits on the branch: the rebase
+    was aborted and nothing was pushed."""
+
+    def __init__(self, branch: str, files: list[str]) -> None:
+        self.branch, self.files = branch, files
+        super().__init__(f"the job's commits conflict with {branch} in: " + ", ".join(files))
+
+
+class RebasedWorkRefused(GitFailed):
+    """The job's commits, rebased onto the app's newer commits, failed the check the push was
+    given (the gate): nothing was pushed."""
+
+    def __init__(self, branch: str, reason: str) -> None:
+        self.branch, self.reason = branch, reason
+        super().__init__(f"the job's work rebased onto {branch} fails its check: {reason[:200]}")
 
 
 BRANCH_PREFIX = "flowbot/"
@@ -114,10 +133,13 @@ class Checkout:
               "\n".join(lines)], cwd=self.path)
         return _run(["rev-parse", "HEAD"], cwd=self.path)
 
-    def push(self, token: SecretStr) -> None:
+    def push(self, token: SecretStr, *, check: Callable[[], str | None] | None = None) -> None:
         """Push the branch; a fast-forward, never a force. If the branch moved meanwhile and
-        every new commit on it is the app's own, the job's commits are rebased onto it and
-        pushed again; if anyone else's is there, OthersCommitsOnBranch (nothing is pushed)."""
+        every new commit on it is the app's own, the job's commits are rebased onto it, `check`
+        is asked about the rebased tree (a reason not to push it, or None), and they are pushed
+        again. Nothing is pushed when anyone else's commit is there (OthersCommitsOnBranch),
+        when the rebase conflicts (RebaseConflict, the rebase aborted), or when `check` objects
+        (RebasedWorkRefused)."""
         if not self.branch.startswith(BRANCH_PREFIX):
             raise GitFailed(f"refusing to push {self.branch}: the app pushes only flowbot/*")
         for _ in range(PUSH_ATTEMPTS - 1):
@@ -126,6 +148,9 @@ class Checkout:
                 return
             except PushRejected:
                 self._rebase_onto_own_commits(token)
+                reason = check() if check is not None else None
+                if reason is not None:
+                    raise RebasedWorkRefused(self.branch, reason) from None
         self._push(token)
 
     def _push(self, token: SecretStr) -> None:
@@ -155,8 +180,11 @@ class Checkout:
             _run(["-c", f"user.name={BOT_NAME}", "-c", f"user.email={BOT_EMAIL}", "rebase", "-q",
                   tracking], cwd=self.path)
         except GitFailed:
+            files = _run(["diff", "--name-only", "--diff-filter=U"], cwd=self.path).splitlines()
             _run(["rebase", "--abort"], cwd=self.path)
-            raise
+            if not files:
+                raise  # not a conflict: git's own words say what went wrong
+            raise RebaseConflict(self.branch, files) from None
         self.base_sha = _run(["rev-parse", tracking], cwd=self.path)
 
     def remove(self) -> None:

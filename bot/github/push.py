@@ -1,30 +1,58 @@
 """Pushing a job's work, or saying on GitHub why it was not pushed.
 
-`Checkout.push` rebases onto the app's own commits when the branch moved meanwhile; when someone
-else pushed, it stops (`OthersCommitsOnBranch`), and the job says so where people look — never
-a silent failure, never a force-push over a person's commit.
+`Checkout.push` rebases onto the app's own commits when the branch moved meanwhile. The rebased
+tree is not the one the gate passed, so the gate runs again on it before it is pushed (the
+simpler honest choice than restarting the model's turn on the new head: the model's work is
+kept, and is pushed only if the gate still passes with the newer commits under it). When
+someone else pushed, when the rebase conflicts, or when the gate fails on the rebased tree, the
+job pushes nothing and says so where people look — never a silent failure, never a force-push
+over a person's commit.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pydantic import SecretStr
 
+from bot.agent.tools import GateRun
 from bot.github_api import InstallationClient
 from bot.issue_ops import Repo, comment
-from bot.repo import Checkout, OthersCommitsOnBranch
+from bot.repo import Checkout, OthersCommitsOnBranch, RebaseConflict, RebasedWorkRefused
+
+AGAIN = ("Comment `/retry` to run the job again on top of them, or `/revise <what to change>` "
+         "on the pull request.")
 
 
 def push_or_explain(work: Checkout, token: SecretStr, gh: InstallationClient, repo: Repo,
-                    number: int) -> bool:
+                    number: int, *, gate: Callable[[], GateRun] | None = None) -> bool:
     """Push the job's branch; False, after a comment on issue or pull request `number` that
-    names the commits found, when someone else pushed to it meanwhile."""
+    says why nothing was pushed and what to do. `gate` runs on the tree rebased onto the app's
+    own newer commits, before it is pushed; None when the job's work makes no claim that the
+    gate passes (a draft whose gate still fails)."""
+    def check() -> str | None:
+        assert gate is not None
+        run = gate()
+        return None if run.passed else run.report
+
     try:
-        work.push(token)
+        work.push(token, check=check if gate is not None else None)
     except OthersCommitsOnBranch as error:
         listed = "\n".join(f"- {line}" for line in error.commits[:20])
         comment(gh, repo, number, f"Someone pushed to `{error.branch}` while I worked:\n\n"
                 f"{listed}\n\nI did not overwrite those commits, and nothing of this job was "
-                "pushed. Comment `/retry` to run the job again on top of them, or `/revise "
-                "<what to change>` on the pull request.")
+                f"pushed. {AGAIN}")
+        return False
+    except RebaseConflict as error:
+        files = "\n".join(f"- `{name}`" for name in error.files[:20])
+        comment(gh, repo, number, f"flowbot pushed newer commits to `{error.branch}` while I "
+                f"worked, and this job's changes conflict with them in:\n\n{files}\n\nI stopped "
+                f"the rebase; nothing of this job was pushed. {AGAIN}")
+        return False
+    except RebasedWorkRefused as error:
+        comment(gh, repo, number, f"flowbot pushed newer commits to `{error.branch}` while I "
+                "worked. With this job's changes on top of them the gate fails, so nothing of "
+                f"this job was pushed. The gate's report:\n\n```text\n{error.reason[:3000]}\n"
+                f"```\n\n{AGAIN}")
         return False
     return True

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.agent.host import CheckoutHost
 from bot.agent.loop import AgentResult, AgentStatus
 from bot.agent.prompts import PROMPTS, render
 from bot.agent.sanitize import data_block, title_block
@@ -113,8 +114,10 @@ def generate(job: Job, context: JobContext, *, answers: str = "") -> JobState:
             status(Phase.FAILED, "The gate still fails; see the comment above.")
             react_to_issue(gh, repo, job.number, "confused")
             return JobState.FAILED
-        if not push_or_explain(work, token, gh, repo, job.number):
-            status(Phase.FAILED, "Someone else pushed to the branch; see the comment above.")
+        passed = result.status is AgentStatus.PASSED
+        if not push_or_explain(work, token, gh, repo, job.number,
+                               gate=CheckoutHost(work.path, folder).run_gate if passed else None):
+            status(Phase.FAILED, "Nothing was pushed; see the comment above.")
             return JobState.FAILED
         reviewers = [issue.user.login] if issue.user else []
         return _pull_request(gh, repo, job, work.path, folder, branch, repository.default_branch,

@@ -4,7 +4,9 @@ A worker takes the lease on a work key (the branch an issue and its pull request
 it runs a job, renews it while the job runs, and gives it back when the job ends. A worker that
 dies stops renewing, and its lease expires after `ttl`: then, and only then, another worker may
 take it. Nothing ever frees a lease it does not hold, so workers can start, stop and roll in any
-order. Leases live in the app's database (SQLite or PostgreSQL), whichever queue runs the jobs;
+order. A job's lease names the job in its owner, so the reconciler can tell a running job whose
+worker is alive (its lease is being renewed) from one whose worker died (`live_jobs`). Leases
+live in the app's database (SQLite or PostgreSQL), whichever queue runs the jobs;
 expiry is judged by the workers' clocks, which must agree to well within `ttl` (NTP).
 """
 
@@ -19,13 +21,15 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import structlog
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.store import Lease
 
 DEFAULT_TTL = timedelta(seconds=60)
+JOB_MARK = "#job-"
+"""What separates a lease owner's worker from the job it runs: `<host>:<pid>:<id>#job-<job>`."""
 log = structlog.get_logger("flowbot.leases")
 _HELD = threading.local()
 
@@ -95,11 +99,21 @@ class Leases:
         with self.sessions.begin() as session:
             session.execute(delete(Lease).where(Lease.key == key, Lease.owner == owner))
 
+    def live_jobs(self) -> set[int]:
+        """The jobs whose lease is held and not expired: their workers are alive."""
+        with self.sessions() as session:
+            owners = session.scalars(select(Lease.owner).where(
+                Lease.expires_at >= datetime.now(UTC), Lease.owner.contains(JOB_MARK)))
+            return {int(job) for owner in owners
+                    if (job := owner.rpartition(JOB_MARK)[2]).isdigit()}
+
     @contextmanager
-    def held(self, key: str) -> Iterator[HeldLease]:
-        """Hold the lease on `key` for the block, renewing it; LeaseBusy if a live worker has
-        it."""
+    def held(self, key: str, *, job_id: int | None = None) -> Iterator[HeldLease]:
+        """Hold the lease on `key` for the block (for job `job_id`), renewing it; LeaseBusy if a
+        live worker has it."""
         owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        if job_id is not None:
+            owner += f"{JOB_MARK}{job_id}"
         if not self.acquire(key, owner):
             raise LeaseBusy(key)
         lease = HeldLease(self, key, owner)

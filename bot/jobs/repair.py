@@ -154,8 +154,9 @@ def repair(job: Job, context: JobContext) -> JobState:
         work_record = run.work(context.settings.model)
         work.commit(folder, f"Repair {report.flow} for #{job.number}",
                     trailers={"Flowbot-Job": str(job.id), "Flowbot-Issue": f"#{job.number}"})
-        if not push_or_explain(work, token, gh, repo, job.number):
-            status(Phase.FAILED, "Someone else pushed to the branch; see the comment above.")
+        if not push_or_explain(work, token, gh, repo, job.number,
+                               gate=host.run_gate if passed else None):
+            status(Phase.FAILED, "Nothing was pushed; see the comment above.")
             return JobState.FAILED
         permalink = f"{repository.html_url}/blob/{test_sha}/{fixture}"
         gate_report = result.last_gate.report if result.last_gate else before.report

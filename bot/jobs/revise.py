@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from githubkit_schemas.latest.models import ReviewComment
 
+from bot.agent.host import CheckoutHost
 from bot.agent.loop import AgentStatus
 from bot.agent.prompts import PROMPTS, render
 from bot.agent.sanitize import data_block
@@ -104,7 +105,8 @@ def revise(job: Job, context: JobContext) -> JobState:
         if sha is None:
             comment(gh, repo, job.number, "The gate is clean and nothing needed to change.")
         else:
-            if not push_or_explain(work, token, gh, repo, job.number):
+            if not push_or_explain(work, token, gh, repo, job.number,
+                                   gate=CheckoutHost(work.path, folder).run_gate):
                 if comment_id is not None:
                     react_to_comment(gh, repo, int(comment_id), "confused")
                 return JobState.FAILED

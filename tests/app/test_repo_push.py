@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from bot.repo import BOT_EMAIL, BOT_NAME, Checkout, OthersCommitsOnBranch, checkout
+from bot.repo import (
+    BOT_EMAIL,
+    BOT_NAME,
+    Checkout,
+    OthersCommitsOnBranch,
+    RebaseConflict,
+    RebasedWorkRefused,
+    checkout,
+)
 
 BRANCH = "flowbot/1-sync-orders"
 
@@ -43,11 +51,12 @@ def _commit(work: Path, author: str, message: str) -> None:
          message, cwd=work)
 
 
-def _push_meanwhile(remote: Path, tmp_path: Path, author: str) -> str:
+def _push_meanwhile(remote: Path, tmp_path: Path, author: str, *,
+                    file: str = "notes.md", text: str = "") -> str:
     """Someone pushes a commit to the app's branch; its sha."""
     other = tmp_path / f"other-{author}"
     _git("clone", "-q", "--branch", BRANCH, str(remote), str(other))
-    (other / "flows" / "sync_orders" / "notes.md").write_text(f"by {author}\n")
+    (other / "flows" / "sync_orders" / file).write_text(text or f"by {author}\n")
     _commit(other, author, f"Notes by {author}")
     _git("push", "-q", "origin", BRANCH, cwd=other)
     return _git("rev-parse", "HEAD", cwd=other)
@@ -82,3 +91,46 @@ def test_a_persons_commit_meanwhile_stops_the_push_and_stays(remote: Path,
 
     assert stopped.value.commits == [f"{theirs[:7]} by maintainer: Notes by maintainer"]
     assert _git("--git-dir", str(remote), "rev-parse", BRANCH) == theirs
+
+
+def test_a_conflict_with_the_apps_own_commit_aborts_the_rebase_and_pushes_nothing(
+        remote: Path, tmp_path: Path) -> None:
+    work = _job_commit(tmp_path, remote)
+    theirs = _push_meanwhile(remote, tmp_path, BOT_NAME, file="flow.py", text="x = 3\n")
+    mine = _git("rev-parse", "HEAD", cwd=work.path)
+
+    with pytest.raises(RebaseConflict) as stopped:
+        work.push(SecretStr("not-a-real-token"))
+
+    assert stopped.value.files == ["flows/sync_orders/flow.py"]
+    assert _git("--git-dir", str(remote), "rev-parse", BRANCH) == theirs
+    assert _git("rev-parse", "HEAD", cwd=work.path) == mine  # the rebase was aborted
+    assert _git("status", "--porcelain", cwd=work.path) == ""
+
+
+def test_the_rebased_tree_is_checked_before_it_is_pushed(remote: Path, tmp_path: Path) -> None:
+    work = _job_commit(tmp_path, remote)
+    theirs = _push_meanwhile(remote, tmp_path, BOT_NAME)
+    seen: list[str] = []
+
+    def gate() -> str | None:
+        seen.append((work.path / "flows" / "sync_orders" / "notes.md").read_text())
+        return "FK101 the notes break the flow"
+
+    with pytest.raises(RebasedWorkRefused) as refused:
+        work.push(SecretStr("not-a-real-token"), check=gate)
+
+    assert seen == [f"by {BOT_NAME}\n"]  # it ran on the rebased tree, with the newer commit
+    assert refused.value.reason == "FK101 the notes break the flow"
+    assert _git("--git-dir", str(remote), "rev-parse", BRANCH) == theirs
+
+
+def test_the_check_is_not_asked_when_nothing_was_rebased(remote: Path, tmp_path: Path) -> None:
+    work = _job_commit(tmp_path, remote)
+    asked: list[bool] = []
+
+    work.push(SecretStr("not-a-real-token"), check=lambda: asked.append(True) or None)
+
+    assert asked == []
+    assert _git("--git-dir", str(remote), "rev-parse", BRANCH) == _git(
+        "rev-parse", "HEAD", cwd=work.path)

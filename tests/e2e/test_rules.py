@@ -13,13 +13,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.agent.host import CheckoutHost
 from bot.demo.world import DemoWorld, demo_world
 from bot.github.push import push_or_explain
 from bot.github_api import installation_client, installation_token
 from bot.github_sim.state import Issue, Pull
 from bot.issue_ops import Repo
 from bot.jobs.rules import Rules, authorise
-from bot.repo import checkout
+from bot.repo import BOT_EMAIL, BOT_NAME, Checkout, checkout
 from bot.store import Job, JobState
 
 
@@ -145,6 +146,36 @@ def test_a_maintainer_approves_an_outsiders_issue_and_then_its_answers_count(
     assert _refuse_as_the_job_would(world, answer)
 
 
+
+@pytest.mark.parametrize("later", ["nothing", "relabelled"])
+def test_an_approve_whose_webhook_was_missed_is_found_by_the_reconciler_once(
+        world: DemoWorld, later: str) -> None:
+    issue = world.github.open_issue(world.repository, "make a flow", "please", author="outsider",
+                                    labels=["integration-request"])
+    assert not _refuse_as_the_job_would(world, f"issue:{issue.number}:generate")
+    world.github.world.user("release-helper", bot=True)
+    url, world.github.webhook_url = world.github.webhook_url, None  # deliveries now get lost
+    world.github.comment(world.repository, issue.number, "/approve", author="release-helper")
+    approve = world.github.add_comment(world.repository, issue.number, "/approve",
+                                       author="maintainer")
+    world.github.webhook_url = url
+    if later == "relabelled":  # later work on the issue: the approval it carries came after
+        world.github.add_label(world.repository, issue.number, "integration-request",
+                               author="maintainer")
+    made = _jobs(world)[1:]
+
+    first = world.service.reconcile()
+    second = world.service.reconcile()
+
+    if later == "relabelled":
+        assert first.created == []
+        assert _jobs(world)[1:] == made
+    else:
+        assert _jobs(world)[1:] == [("generate", f"comment:{approve.id}", "maintainer")]
+        assert len(first.created) == 1
+        assert _refuse_as_the_job_would(world, f"comment:{approve.id}")
+    assert second.created == []
+
 def test_a_push_refused_for_a_persons_commit_is_said_on_github(world: DemoWorld,
                                                               tmp_path: Path) -> None:
     issue = world.github.open_issue(world.repository, "make a flow", "please",
@@ -177,3 +208,80 @@ def test_a_push_refused_for_a_persons_commit_is_said_on_github(world: DemoWorld,
               if c.author == world.github.bot_login and c.number == issue.number]
     assert f"{str(theirs)[:7]} by maintainer: My notes" in said
     assert "did not overwrite" in said
+
+
+FLOW = "flows/hubspot_contacts_to_slack"
+
+
+def _job_and_the_apps_newer_commit(world: DemoWorld, tmp_path: Path, *, job_change: str,
+                                   newer: tuple[str, str]) -> tuple[Checkout, str]:
+    """A job's commit on `flowbot/9-a-flow` (appending `job_change` to the flow), and the app's
+    own commit (`newer`: a file of the flow and its new text) pushed to the branch meanwhile."""
+    token = installation_token(world.service.github, world.github.world.installation_id)
+    work = checkout(tmp_path / "data", world.github.clone_url(world.repository),
+                    world.repository.full_name, branch="flowbot/9-a-flow", default_branch="main",
+                    token=token, job_id=9)
+    flow = work.path / FLOW / "flow.py"
+    flow.write_text(flow.read_text() + job_change)
+    assert work.commit(FLOW, "Revise the flow", trailers={})
+    app = tmp_path / "app"
+    subprocess.run(["git", "clone", "-q", str(world.repository.path), str(app)], check=True)
+    (app / FLOW / newer[0]).write_text(newer[1])
+    subprocess.run(["git", "-C", str(app), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(app), "-c", f"user.name={BOT_NAME}", "-c",
+                    f"user.email={BOT_EMAIL}", "commit", "-q", "-m", "Newer"], check=True)
+    subprocess.run(["git", "-C", str(app), "push", "-q", "origin", "HEAD:flowbot/9-a-flow"],
+                   check=True)
+    return work, str(world.repository.sha("flowbot/9-a-flow"))
+
+
+def _said(world: DemoWorld, number: int) -> str:
+    [said] = [c.body for c in world.repository.comments.values()
+              if c.author == world.github.bot_login and c.number == number]
+    return said
+
+
+def test_a_rebase_conflict_is_aborted_and_said_on_github(world: DemoWorld,
+                                                         tmp_path: Path) -> None:
+    issue = world.github.open_issue(world.repository, "make a flow", "please",
+                                    author="maintainer", labels=["integration-request"])
+    work, newer = _job_and_the_apps_newer_commit(
+        world, tmp_path, job_change="# the job's line\n",
+        newer=("flow.py", "# the app's newer flow\n"))
+    token = installation_token(world.service.github, world.github.world.installation_id)
+
+    pushed = push_or_explain(work, token, installation_client(
+        world.service.github, world.github.world.installation_id),
+        Repo(world.repository.owner, world.repository.name), issue.number)
+
+    assert not pushed
+    assert world.repository.sha("flowbot/9-a-flow") == newer
+    said = _said(world, issue.number)
+    assert f"`{FLOW}/flow.py`" in said
+    assert "nothing of this job was pushed" in said
+    assert "/retry" in said
+    assert "/revise" in said
+
+
+@pytest.mark.sandbox
+def test_the_gate_runs_again_on_the_rebased_tree_and_a_failure_is_not_pushed(
+        world: DemoWorld, tmp_path: Path) -> None:
+    issue = world.github.open_issue(world.repository, "make a flow", "please",
+                                    author="maintainer", labels=["integration-request"])
+    work, newer = _job_and_the_apps_newer_commit(
+        world, tmp_path, job_change="# the job's line\n",
+        newer=("spec.yaml", "spec_version: [not yaml\n"))
+    host = CheckoutHost(work.path, FLOW)
+    assert host.check_static().passed  # the job's own tree is clean
+    token = installation_token(world.service.github, world.github.world.installation_id)
+
+    pushed = push_or_explain(work, token, installation_client(
+        world.service.github, world.github.world.installation_id),
+        Repo(world.repository.owner, world.repository.name), issue.number, gate=host.run_gate)
+
+    assert not pushed
+    assert world.repository.sha("flowbot/9-a-flow") == newer
+    said = _said(world, issue.number)
+    assert "the gate fails" in said
+    assert "spec.yaml" in said
+    assert "/retry" in said

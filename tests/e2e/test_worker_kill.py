@@ -1,5 +1,6 @@
 """A worker killed (SIGKILL) in the middle of a job: after a restart and a reconcile, the issue
-has exactly one PR, one status comment and no duplicate commits."""
+has exactly one PR, one status comment and no duplicate commits. The killed worker's lease
+stops being renewed, and the reconciler requeues the job once it has expired."""
 
 from __future__ import annotations
 
@@ -18,10 +19,14 @@ from bot.demo.world import PROJECT, demo_world
 from bot.reconciler import reconcile
 from bot.store import JobState
 
+LEASE_TTL_S = 2
+"""The workers' lease expiry: short, so the test waits seconds, not a minute, for the dead one's."""
+
 
 def _worker(environment: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "bot.cli", "worker", "--workers", "1"],
-                            env={**os.environ, **environment, "PYTHONPATH": str(PROJECT)},
+                            env={**os.environ, **environment, "PYTHONPATH": str(PROJECT),
+                                 "FLOWBOT_LEASE_TTL_S": str(LEASE_TTL_S)},
                             cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -45,9 +50,15 @@ def test_a_killed_worker_leaves_one_pr_one_status_comment_and_no_duplicate_commi
 
         second = _worker(world.environment)
         try:
+            deadline = time.monotonic() + 10 * LEASE_TTL_S
             found = reconcile(world.service.queue, world.service.github,
                               app_login=world.service.settings.bot_login,
                               stale_after=timedelta(0))
+            while not found.requeued and time.monotonic() < deadline:  # until the lease expires
+                time.sleep(LEASE_TTL_S / 4)
+                found = reconcile(world.service.queue, world.service.github,
+                                  app_login=world.service.settings.bot_login,
+                                  stale_after=timedelta(0))
             [job] = world.wait_for_jobs(timeout=90)
         finally:
             second.terminate()
