@@ -1,5 +1,6 @@
 """Where flowbot finds the files it reads that are not Python: the prompt templates, the app's
-manifest and the `.github/` files `flowbot init` writes into a thin repository.
+manifest, the `.github/` files `flowbot init` writes into a thin repository and the example flow
+the model's primer shows.
 
 In a checkout (an editable install, the monorepo) they are the checkout's own files. A wheel
 installs them as data files under `<prefix>/share/flowbot` (see pyproject's
@@ -52,3 +53,11 @@ def manifest_path() -> Path:
 def github_templates() -> Path:
     """The issue forms and pull request template a repository flowbot writes to uses."""
     return _resource(".github", "github")
+
+
+EXAMPLE_FLOW = "shopify_orders_to_hubspot_deals"
+
+
+def example_flow() -> Path:
+    """The folder of the example flow the model's primer shows (its spec, flow and test)."""
+    return _resource(f"flows/{EXAMPLE_FLOW}", f"example_flow/{EXAMPLE_FLOW}")

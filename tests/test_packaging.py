@@ -41,8 +41,10 @@ def test_the_wheel_gives_the_command(installed: Path, tmp_path: Path) -> None:
 def test_the_wheel_carries_what_an_installed_flowbot_reads(installed: Path,
                                                            tmp_path: Path) -> None:
     probe = ("from bot.resources import prompts_dir, manifest_path, github_templates, CHECKOUT\n"
+             "from bot.resources import example_flow\n"
+             "from bot.agent.primer import primer\n"
              "print(CHECKOUT); print(prompts_dir()); print(manifest_path()); "
-             "print(github_templates())")
+             "print(github_templates()); print(example_flow()); assert primer()")
     result = _run(installed / "python", "-c", probe, cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr

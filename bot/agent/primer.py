@@ -13,10 +13,10 @@ from __future__ import annotations
 import inspect
 import json
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from bot.agent.prompts import PROMPTS, render
+from bot.resources import EXAMPLE_FLOW, example_flow
 from connectors.core.simulator import Simulator
 from connectors.registry import SIMULATORS, TEST_DATABASES, _load
 from flowkit.spec import FlowSpec
@@ -24,13 +24,13 @@ from flowkit.testing import FlowTest
 from flowkit.validator.findings import RULES
 from flowkit.validator.stage_imports import SAFE_STDLIB
 
-EXAMPLE_FLOW = Path(__file__).resolve().parents[2] / "flows" / "shopify_orders_to_hubspot_deals"
 EXAMPLE_FILES = ("spec.yaml", "flow.py", "test_flow.py")
 
 
 def _example() -> str:
-    parts = [f"### {EXAMPLE_FLOW.name}/{name}\n```\n"
-             f"{(EXAMPLE_FLOW / name).read_text(encoding='utf-8').rstrip()}\n```"
+    folder = example_flow()
+    parts = [f"### {EXAMPLE_FLOW}/{name}\n```\n"
+             f"{(folder / name).read_text(encoding='utf-8').rstrip()}\n```"
              for name in EXAMPLE_FILES]
     return "\n\n".join(parts)
 

@@ -69,7 +69,10 @@ def test_what_is_wrong_is_named(flowbot: Flowbot,
     github.world.permissions["checks"] = "read"
     github.world.events.remove("issue_comment")
 
-    result = flowbot("doctor", env={**env, "FLOWBOT_MODEL": "gpt-4"})
+    priced = '{"gpt-4": {"rates": {"input": 1, "output": 1, "cache_write": 1, "cache_read": 1}}}'
+    # priced, so the settings load (an unpriced model stops them) and the endpoint is asked
+    result = flowbot("doctor", env={**env, "FLOWBOT_MODEL": "gpt-4",
+                                    "FLOWBOT_MODEL_PRICES": priced})
 
     assert result.returncode == 1
     lines = _lines(result.stdout)
