@@ -9,6 +9,8 @@ SHELL := bash
 
 PYTHON ?= python3
 PYTEST_ARGS ?=
+# One pytest worker per core; `make pytest PYTEST_WORKERS=0` runs in one process.
+PYTEST_WORKERS ?= auto
 VENV := .venv
 BIN := $(VENV)/bin
 # Touched after a successful install; older than pyproject.toml means "install again".
@@ -50,9 +52,9 @@ typecheck: venv
 	$(BIN)/mypy
 	$(BIN)/mypy $(TEST_INFRA)
 
-## pytest: the test suite; any non-zero pytest exit fails, 5 (no tests ran) included
+## pytest: the test suite on every core (pytest-xdist); any non-zero pytest exit fails, 5 (no tests ran) included
 pytest: venv services
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## demo: the whole loop on this machine: issue → PR, /revise → commit, failure → repair PR
 demo: venv services
