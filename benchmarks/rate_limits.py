@@ -287,15 +287,17 @@ SHARED_ACCOUNTS = {
 }
 SHARED_ROWS = {
     "shopify, 2 processes, shared state": (
-        "shopify", 1400, 2.0,
-        "2 processes each read 1400 orders, 50 a page, from one shop; bucket 40, leak 2/s"),
+        "shopify", 2000, 50, 2.0,
+        f"{SHARED_PROCESSES} processes each read 2000 orders, 50 a page, from one shop; bucket "
+        "40, leak 2/s"),
     "stripe, 2 processes, shared state": (
-        "stripe", 1750, 25.0,
-        "2 processes each read 1750 customers, 50 a page, from one account; 25 reads/s; no "
-        "rate-limit headers"),
+        "stripe", 1750, 20, 25.0,
+        f"{SHARED_PROCESSES} processes each read 1750 customers, 20 a page, from one account; 25 "
+        "reads/s; no rate-limit headers"),
 }
-"""Row name: vendor, items, requests a second, description. In these rows the peer is the same
-two processes with per-process throttles (what a second runner did before state was shared)."""
+"""Row name: vendor, items, page size, requests a second, description. In these rows the peer is
+the same processes with per-process throttles (what a second runner did before state was
+shared)."""
 
 
 def _settings_json(settings: ConnectorSettings) -> str:
@@ -368,12 +370,12 @@ def run(names: list[str] | None = None, *, redis_url: str | None = None) -> dict
             if not names or name in names or row[0] in names}
     if rows:
         with _redis(redis_url) as url:
-            for name, (vendor, items, per_second, describe) in rows.items():
+            for name, (vendor, items, page, per_second, describe) in rows.items():
                 result[name] = {
                     "workload": describe,
-                    "ours": measure_processes(url, vendor, items=items,
+                    "ours": measure_processes(url, vendor, items=items, page_size=page,
                                               per_second=per_second).as_json(),
-                    "peer": measure_processes(None, vendor, items=items,
+                    "peer": measure_processes(None, vendor, items=items, page_size=page,
                                               per_second=per_second).as_json()}
     return result
 

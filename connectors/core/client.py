@@ -139,7 +139,7 @@ class HttpClient:
         if store is None:
             return
         key = throttle_key(self.connector, self.base_url, throttle.scope, self.auth)
-        state = store.state_for(throttle.limit, key)
+        state = store.state_for(throttle.limit, key, connector=self.connector)
         if state is not None:
             throttle.share(state)
 

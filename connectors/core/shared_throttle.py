@@ -17,6 +17,7 @@ redis is an optional extra (`pip install 'flowbot[redis]'`), imported only when 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import threading
 from collections.abc import Mapping
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from connectors.core.auth import Credentials
-from connectors.core.errors import ConfigurationError, ErrorContext
+from connectors.core.errors import ConfigurationError, ErrorContext, TransientError
 from connectors.core.ratelimit import (
     LEVEL_TOLERANCE,
     LeakyBucket,
@@ -36,6 +37,8 @@ from connectors.core.ratelimit import (
 
 if TYPE_CHECKING:
     from redis import Redis
+
+log = logging.getLogger(__name__)
 
 SHARED_THROTTLE_VARIABLE = "FLOWBOT_SHARED_THROTTLE_URL"
 """Environment variable: the Redis URL where throttles keep their state; unset = per process."""
@@ -125,10 +128,18 @@ def throttle_key(connector: str, base_url: str, scope: str, auth: Credentials) -
 
 
 class _RedisState:
-    """One throttle's state in Redis; each call runs one script atomically."""
+    """One throttle's state in Redis; each call runs one script atomically.
 
-    def __init__(self, redis: Redis, script: str, keys: list[str], params: list[Any]) -> None:
+    Redis being unreachable fails an admit (the request is not sent: a `TransientError`, which
+    the caller may retry), but not a correction or a back-off after a request went out: those
+    only refine the model, and failing there would report a request that was sent as not sent.
+    """
+
+    def __init__(self, redis: Redis, failure: type[Exception], connector: str, script: str,
+                 keys: list[str], params: list[Any]) -> None:
         self._run = redis.register_script(script)
+        self._failure = failure
+        self._connector = connector
         self._keys = keys
         self._params = params
 
@@ -138,15 +149,29 @@ class _RedisState:
 
     def admit(self) -> float:
         """See `ThrottleState.admit`."""
-        return self._call("admit")
+        try:
+            return self._call("admit")
+        except self._failure as error:
+            raise TransientError(
+                f"not sent: the throttle's shared state in Redis could not be reached "
+                f"({type(error).__name__}); check that Redis ({SHARED_THROTTLE_VARIABLE}) is up, "
+                "or unset the variable to throttle per process",
+                context=ErrorContext(connector=self._connector)) from None
 
     def correct(self, remaining: float) -> None:
         """See `ThrottleState.correct`."""
-        self._call("correct", remaining)
+        self._refine("correct", remaining)
 
     def back_off(self, seconds: float) -> None:
         """See `ThrottleState.back_off`."""
-        self._call("back_off", seconds)
+        self._refine("back_off", seconds)
+
+    def _refine(self, op: str, argument: float) -> None:
+        try:
+            self._call(op, argument)
+        except self._failure as error:
+            log.warning("throttle %s for %s not recorded in Redis: %s", op, self._connector,
+                        type(error).__name__)
 
 
 class RedisThrottleStore:
@@ -163,17 +188,21 @@ class RedisThrottleStore:
                 context=ErrorContext(connector=connector)) from error
         self.url = url
         self._redis: Redis = redis.Redis.from_url(url)
+        self._failure: type[Exception] = redis.RedisError
 
-    def state_for(self, limit: RateLimit, key: str) -> ThrottleState | None:
-        """A shared state modelling `limit` under `key`; None for a model it cannot keep."""
+    def state_for(self, limit: RateLimit, key: str, *,
+                  connector: str = "") -> ThrottleState | None:
+        """A shared state modelling `limit` under `key`; None for a model it cannot keep.
+        `connector` names the connector in the errors it raises."""
         if isinstance(limit, LeakyBucket):
             ttl = int(limit.capacity / limit.leak_per_second) + 60
-            return _RedisState(self._redis, _LEAKY_BUCKET, [f"{key}:bucket"],
+            return _RedisState(self._redis, self._failure, connector, _LEAKY_BUCKET,
+                               [f"{key}:bucket"],
                                [repr(limit.capacity), repr(limit.leak_per_second),
                                 repr(limit.headroom), repr(LEVEL_TOLERANCE), ttl])
         if isinstance(limit, SlidingWindow):
             ttl = int(limit.window_seconds + limit.margin_seconds) + 60
-            return _RedisState(self._redis, _SLIDING_WINDOW,
+            return _RedisState(self._redis, self._failure, connector, _SLIDING_WINDOW,
                                [f"{key}:window", f"{key}:window-meta"],
                                [limit.limit, repr(limit.window_seconds),
                                 repr(limit.margin_seconds), ttl])

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 
 from benchmarks.rate_limits import measure_processes
 from connectors.core.auth import ApiKeyAuth, BearerAuth
-from connectors.core.errors import ConfigurationError
+from connectors.core.errors import ConfigurationError, TransientError
 from connectors.core.ratelimit import LeakyBucket, LocalState, SlidingWindow, Throttle
 from connectors.core.shared_throttle import (
     SHARED_THROTTLE_VARIABLE,
@@ -23,6 +23,7 @@ from connectors.core.shared_throttle import (
 )
 from connectors.shopify import Shopify
 from connectors.shopify.simulator import ShopifySimulator
+from tests.support.ports import free_loopback_port
 
 _keys = iter(range(1_000_000))
 
@@ -117,6 +118,18 @@ def test_a_missing_redis_package_is_a_clear_configuration_error(
 
     with pytest.raises(ConfigurationError, match=r"pip install 'flowbot\[redis\]'"):
         RedisThrottleStore("redis://127.0.0.1:1/0", connector="shopify")
+
+
+def test_an_unreachable_redis_stops_a_request_before_it_is_sent_but_not_after() -> None:
+    url = f"redis://127.0.0.1:{free_loopback_port()}/0"  # nothing listens there
+    state = RedisThrottleStore(url).state_for(LeakyBucket(40, 2.0), "flowbot:throttle:x",
+                                              connector="shopify")
+    assert state is not None
+
+    with pytest.raises(TransientError, match="not sent: the throttle's shared state in Redis"):
+        state.admit()
+    state.correct(3.0)  # a request already went out: its correction is only lost
+    state.back_off(1.0)
 
 
 def test_connectors_built_with_the_setting_share_one_shops_bucket(
