@@ -66,13 +66,15 @@ elseif op == 'correct' then
     redis.call('HSET', KEYS[1], 'tat', tostring(now + reported / leak))
   end
 else
-  redis.call('HSET', KEYS[1], 'blocked', tostring(math.max(blocked, now + tonumber(ARGV[7]))))
+  blocked = math.max(blocked, now + tonumber(ARGV[7]))
+  redis.call('HSET', KEYS[1], 'blocked', tostring(blocked))
 end
-redis.call('EXPIRE', KEYS[1], ttl)
+redis.call('EXPIRE', KEYS[1], math.max(ttl, math.ceil(blocked - now) + 1))
 return '0'
 """
 """ARGV: op, capacity, leak per second, headroom, tolerance, ttl, argument (remaining, seconds).
-The same arithmetic as `LeakyBucket`, with the level kept as a time."""
+The same arithmetic as `LeakyBucket`, with the level kept as a time. The key outlives an empty
+bucket and any back-off by its ttl, then goes: an idle account leaves nothing behind."""
 
 _SLIDING_WINDOW = """
 local t = redis.call('TIME')
@@ -102,8 +104,10 @@ if op == 'admit' then
 elseif op == 'correct' then
   while limit - count > math.max(0, tonumber(ARGV[6])) do record() end
 else
-  redis.call('HSET', meta, 'blocked', tostring(math.max(blocked, now + tonumber(ARGV[6]))))
+  blocked = math.max(blocked, now + tonumber(ARGV[6]))
+  redis.call('HSET', meta, 'blocked', tostring(blocked))
 end
+ttl = math.max(ttl, math.ceil(blocked - now) + 1)
 redis.call('EXPIRE', times, ttl)
 redis.call('EXPIRE', meta, ttl)
 return '0'
