@@ -253,6 +253,7 @@ class Throttle:
         scope: str = "requests",
     ) -> None:
         self.limit = limit
+        """The limit's model; once shared, only its parameters count (the state is elsewhere)."""
         self.scope = scope
         """Which of the account's limits this is, when a connector keeps more than one (Stripe's
         reads and writes): part of the key a shared state is kept under."""
