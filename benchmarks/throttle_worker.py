@@ -2,9 +2,9 @@
 
 Reads the account's settings (as JSON) from stdin, waits for the start time given on the command
 line (so that every worker starts together), reads every record of one resource through the
-connector (Shopify's orders, Stripe's customers), and prints `{"items": N, "finished": UNIX_TIME}`.
-Whether its throttle is shared is up to the environment it is started with
-(`FLOWBOT_SHARED_THROTTLE_URL`), exactly as for a runner's child.
+connector (Shopify's orders, Stripe's customers, HubSpot's contacts), and prints
+`{"items": N, "finished": UNIX_TIME}`. Whether its throttle is shared is up to the environment it
+is started with (`FLOWBOT_SHARED_THROTTLE_URL`), exactly as for a runner's child.
 
     python -m benchmarks.throttle_worker VENDOR START_UNIX_TIME PAGE_SIZE < settings.json
 """
@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from connectors.hubspot import HubSpot, HubSpotSettings
 from connectors.shopify import Shopify, ShopifySettings
 from connectors.stripe import Stripe, StripeSettings
 
@@ -31,7 +32,13 @@ def _stripe_customers(settings: str, page_size: int) -> Callable[[], Iterable[An
     return lambda: stripe.customers.list(page_size=page_size)
 
 
-READERS = {"shopify": _shopify_orders, "stripe": _stripe_customers}
+def _hubspot_contacts(settings: str, page_size: int) -> Callable[[], Iterable[Any]]:
+    crm = HubSpot(HubSpotSettings.model_validate_json(settings))
+    return lambda: crm.contacts.list(page_size=page_size)
+
+
+READERS = {"shopify": _shopify_orders, "stripe": _stripe_customers,
+           "hubspot": _hubspot_contacts}
 
 
 def main(argv: list[str]) -> None:

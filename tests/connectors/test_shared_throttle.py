@@ -151,7 +151,11 @@ def test_connectors_built_with_the_setting_share_one_shops_bucket(
 # -- Two real processes reading one account ------------------------------------------------------
 
 
-@pytest.mark.parametrize(("vendor", "per_second"), [("shopify", 20.0), ("stripe", 25.0)])
+@pytest.mark.parametrize(("vendor", "per_second"), [
+    ("shopify", 20.0),   # leaky bucket, corrected from X-Shopify-Shop-Api-Call-Limit
+    ("stripe", 25.0),    # leaky bucket, no headers
+    ("hubspot", 10.0),   # sliding window, 100 per 10 s, corrected from its Remaining header
+])
 def test_two_processes_sharing_state_get_no_429_and_the_accounts_whole_rate(
         redis_url: str, vendor: str, per_second: float) -> None:
     measured = measure_processes(redis_url, vendor, items=1500, page_size=25,
