@@ -11,26 +11,40 @@ for the same number of requests under the same limit: the limit's own algorithm 
 manual clock (so a bucket's or a window's initial burst is credited to the ideal client too).
 A ratio of 1.0 is the limit itself; above 1.0 would mean the limit was not enforced.
 
-    python -m benchmarks.rate_limits [--json] [--only NAME]
+The last rows have two processes (`benchmarks.throttle_worker`, as two runners' flows) read one
+account at once, their throttles sharing state in Redis (`FLOWBOT_SHARED_THROTTLE_URL`): the ratio
+is their combined rate against the account's one limit. There the peer is the same two processes,
+each keeping its own throttle. A throw-away redis-server is started unless `--redis URL` names
+one.
+
+    python -m benchmarks.rate_limits [--json] [--only NAME] [--redis URL]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 from rich.console import Console
 from rich.table import Table
 from tenacity import Retrying, retry_if_result, stop_after_attempt, wait_exponential
 
+from connectors.core.connector import ConnectorSettings
 from connectors.core.ratelimit import LeakyBucket, RateLimit, SlidingWindow
 from connectors.core.serving import serve_on_loopback
+from connectors.core.shared_throttle import SHARED_THROTTLE_VARIABLE
 from connectors.core.simulator import Simulator
 from connectors.hubspot import HubSpotSettings
 from connectors.hubspot.simulator import HubSpotSimulator
@@ -239,8 +253,120 @@ def measure(workload: Workload, side: str) -> Measurement:
                        ideal_seconds=ideal_seconds(workload.limit(), admitted), http_429=refused)
 
 
-def run(names: list[str] | None = None) -> dict[str, Any]:
-    """Every workload (or the named ones), ours then the peer's; the JSON result."""
+# -- Two processes reading one account, their throttles sharing state in Redis -------------------
+
+SHARED_PROCESSES = 2
+WORKER_START_S = 3.0
+"""Time the workers get to start their interpreters before they all begin at once."""
+WORKER_TIMEOUT_S = 600.0
+REPOSITORY = Path(__file__).resolve().parents[1]
+"""Where the workers run, so that `benchmarks.throttle_worker` imports wherever we were started."""
+
+
+@dataclass(frozen=True)
+class SharedAccount:
+    """One vendor account several processes read at once: a simulator serving `items` records
+    under a limit of `per_second` requests a second (HubSpot's: that many times ten per rolling
+    ten seconds)."""
+
+    vendor: str
+    make_simulator: Callable[[int, float], Simulator[Any]]
+    limit: Callable[[float], RateLimit]
+
+
+SHARED_ACCOUNTS = {
+    "shopify": SharedAccount(
+        "shopify",
+        lambda items, rate: ShopifySimulator(orders=items, customers=5, products=2,
+                                             bucket_size=40, leak_per_second=rate),
+        lambda rate: LeakyBucket(40, rate)),
+    "stripe": SharedAccount(
+        "stripe",
+        lambda items, rate: StripeSimulator(customers=items, invoices=0, charges=0,
+                                            requests_per_second=rate),
+        lambda rate: LeakyBucket(rate, rate)),
+    "hubspot": SharedAccount(
+        "hubspot",
+        lambda items, rate: HubSpotSimulator(contacts=items, companies=0, deals=0,
+                                             requests_per_window=int(rate * 10),
+                                             window_seconds=10.0),
+        lambda rate: SlidingWindow(int(rate * 10), 10.0)),
+}
+SHARED_ROWS = {
+    "shopify, 2 processes, shared state": (
+        "shopify", 2000, 50, 2.0,
+        f"{SHARED_PROCESSES} processes each read 2000 orders, 50 a page, from one shop; bucket "
+        "40, leak 2/s"),
+    "stripe, 2 processes, shared state": (
+        "stripe", 1750, 20, 25.0,
+        f"{SHARED_PROCESSES} processes each read 1750 customers, 20 a page, from one account; 25 "
+        "reads/s; no rate-limit headers"),
+    "hubspot, 2 processes, shared state": (
+        "hubspot", 1500, 20, 10.0,
+        f"{SHARED_PROCESSES} processes each read 1500 contacts, 20 a page, from one account; 100 "
+        "per 10 s"),
+}
+"""Row name: vendor, items, page size, requests a second, description. In these rows the peer is
+the same processes with per-process throttles (what a second runner did before state was
+shared)."""
+
+
+def _settings_json(settings: ConnectorSettings) -> str:
+    """The settings as a worker reads them, secrets written out (they are the simulator's)."""
+    fields = settings.model_dump()
+    for name, value in fields.items():
+        if isinstance(value, SecretStr):
+            fields[name] = value.get_secret_value()
+    return json.dumps(fields)
+
+
+def measure_processes(redis_url: str | None, vendor: str, *, items: int, per_second: float,
+                      page_size: int = 50, processes: int = SHARED_PROCESSES) -> Measurement:
+    """`processes` workers read every record of one simulated account at once; their throttles
+    share state in the Redis at `redis_url`, or keep it per process when it is None."""
+    account = SHARED_ACCOUNTS[vendor]
+    simulator = account.make_simulator(items, per_second)
+    environment = {name: value for name, value in os.environ.items()
+                   if name != SHARED_THROTTLE_VARIABLE}
+    if redis_url is not None:
+        environment[SHARED_THROTTLE_VARIABLE] = redis_url
+    with serve_on_loopback(simulator.app) as base_url:
+        settings = _settings_json(simulator.settings(base_url))
+        start = time.time() + WORKER_START_S
+        workers = [subprocess.Popen(  # noqa: S603 - our interpreter and module, no shell
+            [sys.executable, "-m", "benchmarks.throttle_worker", vendor, repr(start),
+             str(page_size)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=environment, cwd=REPOSITORY, text=True) for _ in range(processes)]
+        reports = []
+        for worker in workers:
+            out, err = worker.communicate(settings, timeout=WORKER_TIMEOUT_S)
+            if worker.returncode != 0:
+                raise RuntimeError(f"a throttle worker failed: {err.strip()[-2000:]}")
+            reports.append(json.loads(out.strip().splitlines()[-1]))
+    refused = simulator.stats.rate_limited
+    admitted = simulator.stats.requests - refused
+    return Measurement(items=sum(report["items"] for report in reports), requests=admitted,
+                       seconds=max(report["finished"] for report in reports) - start,
+                       ideal_seconds=ideal_seconds(account.limit(per_second), admitted),
+                       http_429=refused)
+
+
+@contextmanager
+def _redis(url: str | None) -> Iterator[str]:
+    """The Redis URL to use: the given one, or a throw-away server's."""
+    if url is not None:
+        yield url
+        return
+    from tests.support.binaries import redis_server
+    from tests.support.redis_server import running_redis
+    with running_redis(redis_server()) as started:
+        yield started
+
+
+def run(names: list[str] | None = None, *, redis_url: str | None = None) -> dict[str, Any]:
+    """Every workload (or the named ones), ours then the peer's, and the shared-state row; the
+    JSON result."""
     result: dict[str, Any] = {}
     for workload in WORKLOADS:
         if names and workload.name not in names:
@@ -251,6 +377,17 @@ def run(names: list[str] | None = None) -> dict[str, Any]:
     for name, reason in NOT_MEASURED.items():
         if not names or name in names:
             result[name] = {"workload": reason, "ours": None, "peer": None}
+    rows = {name: row for name, row in SHARED_ROWS.items()
+            if not names or name in names or row[0] in names}
+    if rows:
+        with _redis(redis_url) as url:
+            for name, (vendor, items, page, per_second, describe) in rows.items():
+                result[name] = {
+                    "workload": describe,
+                    "ours": measure_processes(url, vendor, items=items, page_size=page,
+                                              per_second=per_second).as_json(),
+                    "peer": measure_processes(None, vendor, items=items, page_size=page,
+                                              per_second=per_second).as_json()}
     return result
 
 
@@ -275,9 +412,12 @@ def main(argv: list[str] | None = None) -> None:
     """Run the benchmark; a table for people, or one JSON object with --json."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--only", action="append", help="run only this connector (repeatable)")
+    parser.add_argument("--only", action="append",
+                        help="run only this connector's rows (repeatable)")
+    parser.add_argument("--redis", metavar="URL", default=None,
+                        help="the Redis the shared-state row uses instead of a throw-away server")
     arguments = parser.parse_args(argv)
-    result = run(arguments.only)
+    result = run(arguments.only, redis_url=arguments.redis)
     if arguments.json:
         print(json.dumps(result))
     else:

@@ -87,7 +87,8 @@ def build_runner(settings: AppSettings) -> RunnerService:
     return RunnerService(_queue(settings), versions, RunnerSettings(
         data_dir=settings.data_dir, database_url=settings.runtime_database,
         secrets_file=settings.secrets_file,
-        poll=None if settings.runner_poll == "off" else settings.runner_poll),
+        poll=None if settings.runner_poll == "off" else settings.runner_poll,
+        shared_throttle_url=settings.redis_url),
         on_run=file_failures)
 
 

@@ -41,6 +41,7 @@ from connectors.core.paths import MISSING, dig
 from connectors.core.ratelimit import Throttle
 from connectors.core.redaction import scrub
 from connectors.core.retry import RetryPolicy, parse_retry_after, safe_to_retry
+from connectors.core.shared_throttle import configured_store, throttle_key
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -115,6 +116,8 @@ class HttpClient:
         self.base_url = _validated_base_url(connector, base_url)
         self.auth = auth or NoAuth()
         self.throttle = throttle
+        if throttle is not None and throttle.shareable:
+            self._share_throttle(throttle)
         self.retry = retry or RetryPolicy()
         self.conventions = conventions or VendorConventions()
         self.max_pages = max_pages
@@ -128,6 +131,17 @@ class HttpClient:
                      **(headers or {})},
             follow_redirects=False,
         )
+
+    def _share_throttle(self, throttle: Throttle) -> None:
+        """Keep the throttle's model where every process spending from this account meets, when
+        configured (`connectors.core.shared_throttle`); otherwise it stays in this process."""
+        store = configured_store(self.connector)
+        if store is None:
+            return
+        key = throttle_key(self.connector, self.base_url, throttle.scope, self.auth)
+        state = store.state_for(throttle.limit, key, connector=self.connector)
+        if state is not None:
+            throttle.share(state)
 
     def __repr__(self) -> str:
         return f"HttpClient(connector={self.connector!r}, base_url={self.base_url!r})"

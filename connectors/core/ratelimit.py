@@ -178,13 +178,71 @@ class ThrottleStats:
     waited_seconds: float
 
 
+class ThrottleState(Protocol):
+    """Where a throttle keeps its model of the limit: in this process, or where every process
+    spending from the same vendor account meets (see `connectors.core.shared_throttle`).
+
+    Each call is atomic: two callers, threads or processes, can never both take the last room.
+    """
+
+    def admit(self) -> float:
+        """Count one request and return 0 if the limit admits it now; otherwise count nothing
+        and return the seconds to wait before asking again."""
+        ...
+
+    def correct(self, remaining: float) -> None:
+        """Believe the vendor's report that at most `remaining` more requests are admitted."""
+        ...
+
+    def back_off(self, seconds: float) -> None:
+        """Admit nothing for `seconds` (the vendor answered 429)."""
+        ...
+
+
+class LocalState:
+    """A throttle's state held in this process, guarded by a lock: the default, right when this
+    process is the only one spending from the vendor account."""
+
+    def __init__(self, limit: RateLimit, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.limit = limit
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._blocked_until = 0.0
+
+    def admit(self) -> float:
+        """See `ThrottleState.admit`."""
+        with self._lock:
+            now = self._clock.now()
+            wait = max(self.limit.delay(now), self._blocked_until - now)
+            if wait <= 0:
+                self.limit.consume(now)
+                return 0.0
+            return wait
+
+    def correct(self, remaining: float) -> None:
+        """See `ThrottleState.correct`."""
+        with self._lock:
+            self.limit.correct(remaining, self._clock.now())
+
+    def back_off(self, seconds: float) -> None:
+        """See `ThrottleState.back_off`."""
+        with self._lock:
+            self._blocked_until = max(self._blocked_until, self._clock.now() + seconds)
+
+
 class Throttle:
     """Blocks callers until the vendor's limit admits them; shared safely between threads.
 
     Requests are admitted *before* they are sent, so the client stays under the limit instead of
     discovering it through 429s. After a 429 every caller is held back until the vendor's
-    `Retry-After` has passed, not only the one that was refused.
+    `Retry-After` has passed, not only the one that was refused. The model lives in a
+    `ThrottleState`: this process's own by default, or one shared by every process that spends
+    from the same account once `share` is called (the `HttpClient` does that when configured).
     """
+
+    shareable: bool = True
+    """Whether `share` may move the state out of this process (a subclass that reads its model
+    directly says no)."""
 
     def __init__(
         self,
@@ -192,24 +250,31 @@ class Throttle:
         *,
         read_remaining: RemainingReader | None = None,
         clock: Clock = SYSTEM_CLOCK,
+        scope: str = "requests",
     ) -> None:
         self.limit = limit
+        """The limit's model; once shared, only its parameters count (the state is elsewhere)."""
+        self.scope = scope
+        """Which of the account's limits this is, when a connector keeps more than one (Stripe's
+        reads and writes): part of the key a shared state is kept under."""
         self._read_remaining = read_remaining
         self._clock = clock
-        self._lock = threading.Lock()
-        self._blocked_until = 0.0
+        self.state: ThrottleState = LocalState(limit, clock)
+        self._stats_lock = threading.Lock()
         self._waits = 0
         self._waited = 0.0
+
+    def share(self, state: ThrottleState) -> None:
+        """Keep the model in `state` from now on (one shared with other processes)."""
+        self.state = state
 
     def acquire(self) -> None:
         """Wait until one more request may be sent, then count it."""
         while True:
-            with self._lock:
-                now = self._clock.now()
-                wait = max(self.limit.delay(now), self._blocked_until - now)
-                if wait <= 0:
-                    self.limit.consume(now)
-                    return
+            wait = self.state.admit()
+            if wait <= 0:
+                return
+            with self._stats_lock:
                 self._waits += 1
                 self._waited += wait
             self._clock.sleep(wait)
@@ -220,15 +285,13 @@ class Throttle:
             return
         remaining = self._read_remaining(response.headers)
         if remaining is not None:
-            with self._lock:
-                self.limit.correct(remaining, self._clock.now())
+            self.state.correct(remaining)
 
     def back_off(self, seconds: float) -> None:
         """Hold every caller back for `seconds` (the vendor said so with a 429)."""
-        with self._lock:
-            self._blocked_until = max(self._blocked_until, self._clock.now() + seconds)
+        self.state.back_off(seconds)
 
     def stats(self) -> ThrottleStats:
         """How often callers waited and for how long in total."""
-        with self._lock:
+        with self._stats_lock:
             return ThrottleStats(self._waits, self._waited)

@@ -50,6 +50,10 @@ class DailyAllocationThrottle(Throttle):
     costs at most one request.
     """
 
+    shareable = False
+    """Kept per process: it reads its window directly, and every answer's `Sforce-Limit-Info`
+    already carries the org-wide count, whichever process spent it."""
+
     def __init__(self, allocation: int, *, reserve: float, connector: str,
                  clock: Clock = SYSTEM_CLOCK) -> None:
         window = SlidingWindow(allocation, DAY_SECONDS)

@@ -298,19 +298,22 @@ class Stripe(Connector):
         super().__init__(settings, transport=transport, clock=clock)
         if not isinstance(settings, StripeSettings):
             raise TypeError(f"Stripe needs StripeSettings, not {type(settings).__name__}")
-        self.client = self._http_client(settings, settings.reads_per_second(), READ_RETRY)
-        self.writer = self._http_client(settings, settings.writes_per_second(), WRITE_RETRY)
+        self.client = self._http_client(settings, settings.reads_per_second(), READ_RETRY,
+                                        scope="reads")
+        self.writer = self._http_client(settings, settings.writes_per_second(), WRITE_RETRY,
+                                        scope="writes")
         self.customers = CustomersResource(self.client, self.writer)
         self.invoices = InvoicesResource(self.client, self.writer)
         self.charges = ChargesResource(self.client, self.writer)
 
     def _http_client(self, settings: StripeSettings, per_second: float,
-                     retry: RetryPolicy) -> HttpClient:
+                     retry: RetryPolicy, *, scope: str) -> HttpClient:
         headers = {"Stripe-Version": settings.api_version} if settings.api_version else {}
         return HttpClient(
             connector=self.name, base_url=settings.base_url,
             auth=BearerAuth(settings.secret_key),
-            throttle=Throttle(LeakyBucket.for_client(per_second, per_second), clock=self._clock),
+            throttle=Throttle(LeakyBucket.for_client(per_second, per_second), clock=self._clock,
+                              scope=scope),
             retry=retry,
             conventions=VendorConventions(describe_error=describe_stripe_error,
                                           idempotency_header="Idempotency-Key"),

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from connectors.core.shared_throttle import SHARED_THROTTLE_VARIABLE
 from flowkit.loading import flow_folder
 from flowkit.runtime.connections import ENV_PREFIX, connector_settings
 from flowkit.runtime.store import DATABASE_URL_VARIABLE
@@ -69,11 +70,16 @@ def flow_connectors(root: Path, name: str) -> list[str]:
 
 def child_environment(connectors: list[str], *, database_url: str,
                       secrets_file: Path | None = None,
-                      environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment of a child that runs a flow using `connectors`."""
+                      environ: Mapping[str, str] | None = None,
+                      shared_throttle_url: str | None = None) -> dict[str, str]:
+    """The environment of a child that runs a flow using `connectors`; with
+    `shared_throttle_url`, its connectors keep their throttles' state in that Redis, shared
+    with every other run spending from the same vendor account."""
     source = os.environ if environ is None else environ
     child = {name: source[name] for name in PASSED_THROUGH if name in source}
     child[DATABASE_URL_VARIABLE] = database_url
+    if shared_throttle_url:
+        child[SHARED_THROTTLE_VARIABLE] = shared_throttle_url
     for connector in connectors:
         for setting, value in connector_settings(connector, secrets_file=secrets_file,
                                                  environ=source).items():
@@ -87,10 +93,12 @@ def _text(value: Any) -> str:
 
 def run_in_child(root: Path, flow: str, *, version: str, database_url: str, workdir: Path,
                  secrets_file: Path | None = None, environ: Mapping[str, str] | None = None,
+                 shared_throttle_url: str | None = None,
                  timeout_s: float = DEFAULT_TIMEOUT_S) -> ChildRun:
     """Run `flow` of the checkout at `root` once in a child process; how it ended."""
     environment = child_environment(flow_connectors(root, flow), database_url=database_url,
-                                    secrets_file=secrets_file, environ=environ)
+                                    secrets_file=secrets_file, environ=environ,
+                                    shared_throttle_url=shared_throttle_url)
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     try:

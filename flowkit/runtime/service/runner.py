@@ -47,6 +47,10 @@ class RunnerSettings:
     """Cron of the poll for a new version; None when pushes enqueue `runner-refresh`."""
     lease_s: float = DEFAULT_TTL_S
     """How long a flow's lease lives without renewal (a killed runner's flow waits this long)."""
+    shared_throttle_url: str | None = None
+    """The Redis where runs keep their connectors' throttle state, so that runs on every runner
+    (and a runner's simultaneous runs) spend from a vendor account's one limit together; None
+    keeps it per run."""
 
 
 class RunnerService:
@@ -100,7 +104,8 @@ class RunnerService:
             result = run_in_child(version.path, name, version=version.commit,
                                   database_url=self.settings.database_url,
                                   workdir=self.settings.data_dir / "runner" / "work",
-                                  secrets_file=self.settings.secrets_file)
+                                  secrets_file=self.settings.secrets_file,
+                                  shared_throttle_url=self.settings.shared_throttle_url)
         log.info("run ended", flow=name, run_id=result.run_id, version=version.commit,
                  counts=result.counts, seconds=round(result.seconds, 3), error=result.error)
         self.metrics.observe(result)
