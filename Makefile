@@ -9,7 +9,8 @@ SHELL := bash
 
 PYTHON ?= python3
 PYTEST_ARGS ?=
-# One pytest worker per core; `make pytest PYTEST_WORKERS=0` runs in one process.
+# One pytest worker per core, an idle one taking queued tests from a busy one (the eval's
+# and the wheel's tests take minutes); `make pytest PYTEST_WORKERS=0` runs in one process.
 PYTEST_WORKERS ?= auto
 VENV := .venv
 BIN := $(VENV)/bin
@@ -54,7 +55,7 @@ typecheck: venv
 
 ## pytest: the test suite on every core (pytest-xdist); any non-zero pytest exit fails, 5 (no tests ran) included
 pytest: venv services
-	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 ## demo: the whole loop on this machine: issue → PR, /revise → commit, failure → repair PR
 demo: venv services

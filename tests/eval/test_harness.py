@@ -53,7 +53,9 @@ def test_the_correct_model_solves_every_task(world: DemoWorld) -> None:
 
 @pytest.mark.timeout(600)
 def test_the_model_that_never_gets_it_right_solves_nothing(world: DemoWorld) -> None:
-    results = run_eval(world, TASKS, judged(world, "never"), policy_for=never)
+    # Three tasks show the harness's count; every task's own answers are checked by the
+    # correct and the fooling models above and below.
+    results = run_eval(world, TASKS[:3], judged(world, "never"), policy_for=never)
 
     assert [r.task for r in results if r.solved] == []
     assert {r.outcome for r in results} == {"the gate still failed after the last attempt"}
