@@ -23,6 +23,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from flowkit.runtime.store import Deployment, VersionState
@@ -93,6 +94,8 @@ class Versions:
                 known = session.get(Deployment, head)
             if known is None:
                 self._decide(head)
+            elif known.state == VersionState.DEPLOYED.value:
+                self._check_out(head)  # deployed by another runner of the fleet (shared store)
             self._current = self._newest_deployed()
             self._prune()
             return self._current
@@ -115,18 +118,26 @@ class Versions:
 
     # -- inside the lock ------------------------------------------------------------------------
 
-    def _decide(self, commit: str) -> None:
+    def _check_out(self, commit: str) -> Path:
         path = self._folder(commit)
         if not path.exists():
             self._git("--git-dir", str(self.mirror), "worktree", "prune")
             self._git("--git-dir", str(self.mirror), "worktree", "add", "-q", "--detach",
                       str(path), commit)
-        problems = self.gate(path)
+        return path
+
+    def _decide(self, commit: str) -> None:
+        problems = self.gate(self._check_out(commit))
         state = VersionState.REFUSED if problems else VersionState.DEPLOYED
-        with self.sessions.begin() as session:
-            session.add(Deployment(commit=commit, state=state.value,
-                                   findings="\n".join(problems)[:50_000]))
-        if problems:
+        try:
+            with self.sessions.begin() as session:
+                session.add(Deployment(commit=commit, state=state.value,
+                                       findings="\n".join(problems)[:50_000]))
+        except IntegrityError:  # another runner of the fleet decided it a moment ago: theirs
+            with self.sessions() as session:
+                known = session.get(Deployment, commit)
+            state = VersionState(known.state) if known else VersionState.REFUSED
+        if state is VersionState.REFUSED:
             self._remove(commit)
 
     def _newest_deployed(self) -> Version | None:
