@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import structlog
 from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from flowkit.runtime.store import Deployment, VersionState
 from flowkit.validator import flow_folders, validate_flow
 
+log = structlog.get_logger("flowbot.runner")
 GIT_TIMEOUT_S = 300.0
 Gate = Callable[[Path], list[str]]
 """Checks a checkout; what is wrong with it, one line per flow (empty when it may run)."""
@@ -77,11 +79,31 @@ class Versions:
         self._current: Version | None = None
 
     def current(self) -> Version | None:
-        """The version new runs start on (the newest deployed one whose checkout exists)."""
+        """The version new runs start on: the newest deployed one in the store — on a fleet
+        sharing the store, perhaps deployed by another runner (which took the refresh), and
+        then checked out here first; the newest checked out here if that cannot be fetched."""
         with self._lock:
-            if self._current is None:
-                self._current = self._newest_deployed()
+            with self.sessions() as session:
+                newest = session.scalars(select(Deployment.commit).where(
+                    Deployment.state == VersionState.DEPLOYED.value)
+                    .order_by(Deployment.checked_at.desc()).limit(1)).first()
+            if newest is not None and not self._folder(newest).is_dir():
+                try:
+                    if not self._has(newest):
+                        self._fetch()
+                    self._check_out(newest)
+                except GitFailed as error:  # the local newest serves until the next run
+                    log.warning("cannot check out the fleet's newest version", commit=newest,
+                                error=str(error))
+            self._current = self._newest_deployed()
             return self._current
+
+    def _has(self, commit: str) -> bool:
+        if not self.mirror.exists():
+            return False
+        probe = ["git", "--git-dir", str(self.mirror), "cat-file", "-e", f"{commit}^{{commit}}"]
+        return subprocess.run(probe, capture_output=True, check=False,  # noqa: S603
+                              timeout=GIT_TIMEOUT_S).returncode == 0
 
     def update(self) -> Version | None:
         """Fetch the default branch; check out, gate and deploy its head if it is new. The
