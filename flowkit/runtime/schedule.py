@@ -9,6 +9,7 @@ added, removed or given another cron. Only specs are read — never flow code.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +46,13 @@ def scheduled_flows(root: Path) -> dict[str, str]:
 class Schedules:
     """The periodic tasks of one Huey instance for the flows of the current version."""
 
-    def __init__(self, huey: Huey, run: Callable[[str], Any]) -> None:
+    def __init__(self, huey: Huey, run: Callable[[str], Any], *,
+                 claim: Callable[[str, datetime], bool] | None = None) -> None:
         self.huey = huey
         self.run = run
+        self.claim = claim
+        """Asked at each due tick whether this scheduler enqueues it (`TickClaims.claim`, when
+        several runners share the queue); None enqueues every due tick."""
         self._tasks: dict[str, tuple[str, Any]] = {}
         """Flow name -> (its cron, its registered task class)."""
 
@@ -69,8 +74,13 @@ class Schedules:
             self.run(name)
 
         run_flow.__name__ = f"run_flow_{name.replace('-', '_')}"
-        return self.huey.periodic_task(cron(schedule), name=f"{TASK_PREFIX}{name}")(
-            run_flow).task_class
+        task_name, due = f"{TASK_PREFIX}{name}", cron(schedule)
+        claim = self.claim
+
+        def due_here(tick: datetime) -> bool:
+            return due(tick) and (claim is None or claim(task_name, tick))
+
+        return self.huey.periodic_task(due_here, name=task_name)(run_flow).task_class
 
 
 def schedule_flows(huey: Huey, root: Path, run: Callable[[str], Any]) -> list[str]:

@@ -10,16 +10,17 @@ import sys
 import time
 from datetime import UTC, timedelta
 
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from flowkit.runtime.service.leases import Leases
+from flowkit.runtime.service.leases import LeaseHeld, Leases
 from flowkit.runtime.store import Lease, utcnow
 from tests.runtime.conftest import REPOSITORY
 
 FLOW = "hubspot-contacts-to-slack"
 HOLDER = """
 import sys, time
-from flowkit.runtime.service.leases import Leases
+from flowkit.runtime.service.leases import LeaseHeld, Leases
 from flowkit.runtime.store import open_store
 with Leases(open_store(sys.argv[1]), owner="killed", ttl_s=1.0).held(sys.argv[2]):
     print("held", flush=True)
@@ -78,3 +79,13 @@ def test_a_killed_runners_lease_expires_and_another_takes_the_flow_over(
     while not other.take(FLOW):
         assert time.monotonic() < deadline, "the killed runner's lease never expired"
         time.sleep(0.2)
+
+
+def test_a_runners_second_worker_skips_the_flow_its_first_worker_runs(
+        sessions: sessionmaker[Session]) -> None:
+    leases = Leases(sessions, owner="runner", ttl_s=30)
+
+    with leases.held(FLOW), pytest.raises(LeaseHeld), leases.held(FLOW):
+        pass  # the row is ours, but a run of ours holds it: the second is refused
+    with leases.held(FLOW):  # given back: the next run takes it
+        pass

@@ -9,6 +9,8 @@ resume where the killed one stopped. A runner never frees another's lease.
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 import uuid
 from collections.abc import Iterator
@@ -30,6 +32,12 @@ def _changed(result: Result[Any]) -> int:
     return cast(CursorResult[Any], result).rowcount
 
 
+def default_owner() -> str:
+    """`runner-<host>-<pid>-<random>`: which machine and process hold a lease, for whoever
+    looks at the table (the random part tells apart two runners of one process)."""
+    return f"runner-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
 class LeaseHeld(Exception):
     """Another runner holds the flow's lease and it has not expired."""
 
@@ -40,8 +48,12 @@ class Leases:
     def __init__(self, sessions: sessionmaker[Session], *, owner: str | None = None,
                  ttl_s: float = DEFAULT_TTL_S) -> None:
         self.sessions = sessions
-        self.owner = owner or f"runner-{uuid.uuid4().hex[:12]}"
+        self.owner = owner or default_owner()
         self.ttl = timedelta(seconds=ttl_s)
+        self._lock = threading.Lock()
+        self._holding: set[str] = set()
+        """The flows this runner's runs hold now: its other worker threads must skip them too,
+        though the lease's row (ours already) would let them take it."""
 
     def take(self, flow: str, *, now: datetime | None = None) -> bool:
         """Take the flow's lease if it is free, expired or ours already; whether we hold it."""
@@ -77,8 +89,12 @@ class Leases:
     @contextmanager
     def held(self, flow: str) -> Iterator[None]:
         """Hold the flow's lease for the block, renewed every third of its lifetime."""
-        if not self.take(flow):
-            raise LeaseHeld(f"{flow} is running on another runner")
+        with self._lock:
+            if flow in self._holding:
+                raise LeaseHeld(f"{flow} is running on this runner already")
+            if not self.take(flow):
+                raise LeaseHeld(f"{flow} is running on another runner")
+            self._holding.add(flow)
         stop = threading.Event()
 
         def keep() -> None:
@@ -92,4 +108,6 @@ class Leases:
         finally:
             stop.set()
             renewer.join(timeout=10)
-            self.give_back(flow)
+            with self._lock:
+                self.give_back(flow)
+                self._holding.discard(flow)

@@ -6,11 +6,12 @@ What runs where:
 - each run is a child process (`flowkit.runtime.service.child`) on the version current when
   the run started, with that flow's connector credentials and the store's URL — nothing else.
 
-Scheduled flows are Huey periodic tasks (`flow:<name>`), a manual run is the `flow-run` task,
-a new version is looked for by the `runner-refresh` task (enqueued on a push to the default
-branch) and, when polling, every few minutes. A flow's runs never overlap, on one machine or
-several: each run holds the flow's lease in the runtime store (`leases`), renewed while it
-runs; a run that finds it held is skipped, the next tick tries again.
+Scheduled flows are Huey periodic tasks (`flow:<name>`), enqueued once a tick however many
+runners' schedulers share the Redis queue (`flowkit.runtime.ticks`); a manual run is the
+`flow-run` task; a new version is looked for by the `runner-refresh` task (enqueued on a push
+to the default branch) and, when polling, every few minutes. A flow's runs never overlap, on
+one machine or several: each run holds the flow's lease in the runtime store (`leases`),
+renewed while it runs; a run that finds it held is skipped, the next tick tries again.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 import structlog
 from huey import Huey
+from huey.storage import RedisStorage
 
 from flowkit.errors import FlowDefinitionError
 from flowkit.loading import flow_folder
@@ -30,6 +32,7 @@ from flowkit.runtime.service.launch import ChildRun, run_in_child
 from flowkit.runtime.service.leases import DEFAULT_TTL_S, LeaseHeld, Leases
 from flowkit.runtime.service.metrics import RunnerMetrics
 from flowkit.runtime.service.versions import Versions
+from flowkit.runtime.ticks import TickClaims
 
 log = structlog.get_logger("flowbot.runner")
 RunHook = Callable[[ChildRun], None]
@@ -64,7 +67,9 @@ class RunnerService:
         self.on_run = on_run
         self.metrics = RunnerMetrics()
         self.leases = Leases(versions.sessions, ttl_s=settings.lease_s)
-        self.schedules = Schedules(huey, self.run_flow)
+        self.schedules = Schedules(huey, self.run_flow, claim=(
+            TickClaims(huey.storage.conn).claim if isinstance(huey.storage, RedisStorage)
+            else None))  # on Redis, several runners may share the queue: one enqueue a tick
         self.run_now: Any = huey.task(name="flow-run")(self.run_flow)
         """Enqueue a manual run: `service.run_now(name)`."""
         self.refresh_now: Any = huey.task(name="runner-refresh")(self.refresh)

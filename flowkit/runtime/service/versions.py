@@ -21,13 +21,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import structlog
 from pydantic import SecretStr
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from flowkit.runtime.store import Deployment, VersionState
 from flowkit.validator import flow_folders, validate_flow
 
+log = structlog.get_logger("flowbot.runner")
 GIT_TIMEOUT_S = 300.0
 Gate = Callable[[Path], list[str]]
 """Checks a checkout; what is wrong with it, one line per flow (empty when it may run)."""
@@ -76,11 +79,31 @@ class Versions:
         self._current: Version | None = None
 
     def current(self) -> Version | None:
-        """The version new runs start on (the newest deployed one whose checkout exists)."""
+        """The version new runs start on: the newest deployed one in the store — on a fleet
+        sharing the store, perhaps deployed by another runner (which took the refresh), and
+        then checked out here first; the newest checked out here if that cannot be fetched."""
         with self._lock:
-            if self._current is None:
-                self._current = self._newest_deployed()
+            with self.sessions() as session:
+                newest = session.scalars(select(Deployment.commit).where(
+                    Deployment.state == VersionState.DEPLOYED.value)
+                    .order_by(Deployment.checked_at.desc()).limit(1)).first()
+            if newest is not None and not self._folder(newest).is_dir():
+                try:
+                    if not self._has(newest):
+                        self._fetch()
+                    self._check_out(newest)
+                except GitFailed as error:  # the local newest serves until the next run
+                    log.warning("cannot check out the fleet's newest version", commit=newest,
+                                error=str(error))
+            self._current = self._newest_deployed()
             return self._current
+
+    def _has(self, commit: str) -> bool:
+        if not self.mirror.exists():
+            return False
+        probe = ["git", "--git-dir", str(self.mirror), "cat-file", "-e", f"{commit}^{{commit}}"]
+        return subprocess.run(probe, capture_output=True, check=False,  # noqa: S603
+                              timeout=GIT_TIMEOUT_S).returncode == 0
 
     def update(self) -> Version | None:
         """Fetch the default branch; check out, gate and deploy its head if it is new. The
@@ -93,6 +116,8 @@ class Versions:
                 known = session.get(Deployment, head)
             if known is None:
                 self._decide(head)
+            elif known.state == VersionState.DEPLOYED.value:
+                self._check_out(head)  # deployed by another runner of the fleet (shared store)
             self._current = self._newest_deployed()
             self._prune()
             return self._current
@@ -115,18 +140,26 @@ class Versions:
 
     # -- inside the lock ------------------------------------------------------------------------
 
-    def _decide(self, commit: str) -> None:
+    def _check_out(self, commit: str) -> Path:
         path = self._folder(commit)
         if not path.exists():
             self._git("--git-dir", str(self.mirror), "worktree", "prune")
             self._git("--git-dir", str(self.mirror), "worktree", "add", "-q", "--detach",
                       str(path), commit)
-        problems = self.gate(path)
+        return path
+
+    def _decide(self, commit: str) -> None:
+        problems = self.gate(self._check_out(commit))
         state = VersionState.REFUSED if problems else VersionState.DEPLOYED
-        with self.sessions.begin() as session:
-            session.add(Deployment(commit=commit, state=state.value,
-                                   findings="\n".join(problems)[:50_000]))
-        if problems:
+        try:
+            with self.sessions.begin() as session:
+                session.add(Deployment(commit=commit, state=state.value,
+                                       findings="\n".join(problems)[:50_000]))
+        except IntegrityError:  # another runner of the fleet decided it a moment ago: theirs
+            with self.sessions() as session:
+                known = session.get(Deployment, commit)
+            state = VersionState(known.state) if known else VersionState.REFUSED
+        if state is VersionState.REFUSED:
             self._remove(commit)
 
     def _newest_deployed(self) -> Version | None:
