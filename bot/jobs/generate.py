@@ -35,6 +35,7 @@ from bot.jobs.agent_run import (
 )
 from bot.jobs.context import JobContext, refused
 from bot.jobs.work import record_work
+from bot.labels import NEEDS_HUMAN_LABEL, WAITING_LABEL
 from bot.pr_body import PullRequestContent, render_pull_request_body
 from bot.repo import branch_name, checkout, slug
 from bot.repo_config import CONFIG_PATH, RepoConfig, RepoConfigError, load_repo_config
@@ -42,8 +43,7 @@ from bot.status_comment import Phase, Status
 from bot.store import Job, JobState
 from flowkit.spec import SpecError, load_spec
 
-NEEDS_INFO, NEEDS_HUMAN = "needs-info", "needs-human"
-__all__ = ["NEEDS_HUMAN", "NEEDS_INFO", "QUESTIONS_OPENING", "generate"]
+__all__ = ["QUESTIONS_OPENING", "generate"]
 
 
 def generate(job: Job, context: JobContext, *, answers: str = "") -> JobState:
@@ -87,7 +87,7 @@ def generate(job: Job, context: JobContext, *, answers: str = "") -> JobState:
         record_work(context.sessions, job.id, run.work(context.settings.model))
         if result.status is AgentStatus.ASKED:
             comment(gh, repo, job.number, questions_comment(result.questions))
-            add_labels(gh, repo, job.number, [NEEDS_INFO])
+            add_labels(gh, repo, job.number, [WAITING_LABEL])
             status(Phase.WAITING, "Waiting for answers to the questions above.")
             return JobState.WAITING
         stopped = stopped_comment(result)
@@ -184,7 +184,7 @@ def _pull_request(gh: InstallationClient, repo: Repo, job: Job, root: Path, fold
     if reviewers:
         request_reviews(gh, repo, pull.number, reviewers)
     if not passed:
-        add_labels(gh, repo, pull.number, [NEEDS_HUMAN])
+        add_labels(gh, repo, pull.number, [NEEDS_HUMAN_LABEL])
     upsert_status_comment(gh, repo, Status(
         "generate", job.number, Phase.DONE if passed else Phase.FAILED,
         f"Pull request #{pull.number}: {pull.url}" + ("" if passed else

@@ -14,8 +14,9 @@ from bot.agent.sanitize import data_block
 from bot.github_api import installation_client
 from bot.issue_ops import Repo, permission_of, remove_label
 from bot.jobs.context import JobContext
-from bot.jobs.generate import NEEDS_INFO, QUESTIONS_OPENING, generate
+from bot.jobs.generate import QUESTIONS_OPENING, generate
 from bot.jobs.rules import WRITERS
+from bot.labels import WAITING_LABEL
 from bot.store import Job, JobState
 
 
@@ -36,7 +37,7 @@ def resume(job: Job, context: JobContext) -> JobState:
              if isinstance(c.body, str) and c.body.startswith(QUESTIONS_OPENING)]
     if not asked:
         return JobState.SUCCEEDED  # nothing was asked: a plain comment
-    remove_label(gh, repo, job.number, NEEDS_INFO)
+    remove_label(gh, repo, job.number, WAITING_LABEL)
     answers = ("flowbot asked the author, and they answered:\n"
                + data_block("questions", asked[-1])
                + "\n" + data_block("answer", str(job.request.get("text", "")),
