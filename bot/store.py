@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, Integer, String, Text, inspect, make_url, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from flowkit.runtime.store import store_engine
@@ -163,6 +164,6 @@ def reachable(sessions: sessionmaker[Session]) -> str | None:
     try:
         with sessions() as session:
             session.execute(text("SELECT 1"))
-    except Exception as error:  # readiness reports any failure, it does not raise
+    except (SQLAlchemyError, OSError) as error:  # readiness reports the failure, not raises
         return f"database: {type(error).__name__}"
     return None
