@@ -13,7 +13,8 @@ from datetime import UTC, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from flowkit.runtime.service.leases import Leases
-from flowkit.runtime.store import Lease, utcnow
+from flowkit.runtime.store import Lease
+from flowkit.runtime.tables import utcnow
 from tests.runtime.conftest import REPOSITORY
 
 FLOW = "hubspot-contacts-to-slack"
