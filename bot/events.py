@@ -22,15 +22,13 @@ from typing import Any, Literal
 from markdown_it import MarkdownIt
 
 from bot.jobs.rules import DEFAULT_TRUSTED_BOTS, Rules, Sender, admit
+from bot.labels import FAILURE_LABEL, INTENT_LABEL, WAITING_LABEL
 from bot.store import Job
 
 JobKind = Literal["generate", "repair", "revise", "retry", "cancel", "help", "resume"]
 _COMMAND_JOBS: dict[str, JobKind] = {"revise": "revise", "retry": "retry", "cancel": "cancel",
                                      "help": "help"}
 """Comment commands and their jobs; any other `/word` gets the help text."""
-INTENT_LABEL = "integration-request"
-FAILURE_LABEL = "flow-failure"
-WAITING_LABEL = "needs-info"
 
 _COMMAND = re.compile(r"^/(?P<name>[a-z][a-z-]*)(?:[ \t]+(?P<text>.*))?$")
 _MAYBE_COMMAND = re.compile(r"^ {0,3}/[a-z]", re.MULTILINE)

@@ -49,11 +49,21 @@ def make_huey(settings: AppSettings, *, immediate: bool = False) -> Huey:
                       immediate=immediate, storage_class=WalSqliteStorage)
 
 
+def storage_errors() -> tuple[type[Exception], ...]:
+    """What the queue's storage raises when it cannot answer: SQLite's errors and OS errors,
+    and Redis's when the `redis` extra is installed."""
+    try:
+        from redis.exceptions import RedisError
+    except ImportError:  # without the extra the queue is SQLite's
+        return (sqlite3.Error, OSError)
+    return (sqlite3.Error, OSError, RedisError)
+
+
 def queue_reachable(huey: Huey) -> str | None:
     """None when the queue's storage answers, else why not (for /readyz)."""
     try:
         huey.storage.queue_size()
-    except Exception as error:  # readiness reports any failure, it does not raise
+    except storage_errors() as error:  # readiness reports the failure, it does not raise
         return f"queue: {type(error).__name__}"
     return None
 
@@ -146,7 +156,8 @@ class JobQueue:
             state = handler(job)
         except JobCancelled:
             return self._end(job_id, JobState.CANCELLED, None)
-        except Exception as error:
+        except Exception as error:  # broad on purpose: whatever a handler raises, the job
+            # is recorded failed (with why), then the error goes on to huey's log and retries
             self._end(job_id, JobState.FAILED, f"{type(error).__name__}: {error}"[:2000])
             raise
         return self._end(job_id, state, None)

@@ -23,8 +23,6 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.events import (
-    FAILURE_LABEL,
-    INTENT_LABEL,
     JobKind,
     JobRequest,
     approval_request,
@@ -37,6 +35,7 @@ from bot.github_api import InstallationClient, installation_client
 from bot.installations import active_repositories, inactive_repositories
 from bot.issue_ops import Repo
 from bot.jobs.rules import DEFAULT_TRUSTED_BOTS, Rules, Sender, admit
+from bot.labels import FAILURE_LABEL, INTENT_LABEL
 from bot.queue import UNLOCKED_KINDS, JobQueue
 from bot.repo import branch_prefix
 from bot.store import LIVE, Delivery, Job, JobState

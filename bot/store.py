@@ -9,25 +9,20 @@ from __future__ import annotations
 
 import enum
 import os
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, Integer, String, Text, inspect, make_url, text
+from sqlalchemy import Engine, Integer, String, Text, inspect, make_url, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from flowkit.runtime.store import store_engine
+from flowkit.runtime.tables import TableTypes, utcnow
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-class Base(DeclarativeBase):
+class Base(TableTypes, DeclarativeBase):
     """The app's tables."""
-
-    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON,
-                                                     datetime: DateTime(timezone=True)}
 
 
 class JobState(enum.StrEnum):
@@ -62,7 +57,7 @@ class Delivery(Base):
     action: Mapped[str | None] = mapped_column(String(64), default=None)
     installation_id: Mapped[int | None] = mapped_column(default=None)
     repository: Mapped[str | None] = mapped_column(String(200), default=None)
-    received_at: Mapped[datetime] = mapped_column(default=_now)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
     payload: Mapped[dict[str, Any]] = mapped_column()
     decision: Mapped[str] = mapped_column(Text, default="")
     """What the app made of it: the jobs it started, or why none."""
@@ -88,8 +83,8 @@ class Job(Base):
     work: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     """How the model did it, once it has worked: model, prompt version, gate attempts, whether
     the gate passed, tokens and cost (`bot.jobs.work.WorkRecord`)."""
-    created_at: Mapped[datetime] = mapped_column(default=_now)
-    updated_at: Mapped[datetime] = mapped_column(default=_now, onupdate=_now)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class Approval(Base):
@@ -101,7 +96,7 @@ class Approval(Base):
     repository: Mapped[str] = mapped_column(String(200), primary_key=True)
     number: Mapped[int] = mapped_column(primary_key=True)
     approved_by: Mapped[str] = mapped_column(String(100))
-    approved_at: Mapped[datetime] = mapped_column(default=_now)
+    approved_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Lease(Base):
@@ -124,7 +119,7 @@ class InstalledRepository(Base):
     installation_id: Mapped[int] = mapped_column(index=True)
     active: Mapped[bool] = mapped_column(default=True)
     """False once the app was uninstalled, suspended or removed from the repository."""
-    updated_at: Mapped[datetime] = mapped_column(default=_now, onupdate=_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 def private_file(path: Path) -> Path:
@@ -169,6 +164,6 @@ def reachable(sessions: sessionmaker[Session]) -> str | None:
     try:
         with sessions() as session:
             session.execute(text("SELECT 1"))
-    except Exception as error:  # readiness reports any failure, it does not raise
+    except (SQLAlchemyError, OSError) as error:  # readiness reports the failure, not raises
         return f"database: {type(error).__name__}"
     return None

@@ -25,8 +25,8 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
 from bot.cli.errors import message_of
-from bot.cli.scaffold import LABELS
 from bot.github_api import AppIdentity, app_client, installation_client
+from bot.labels import REPOSITORY_LABELS
 from bot.queue import make_huey, queue_reachable
 from bot.resources import manifest_path
 from bot.settings import AppSettings, SettingsError, load_settings
@@ -106,7 +106,7 @@ def _labels(settings: AppSettings) -> list[Check]:
             except GITHUB_ERRORS as error:
                 checks.append(Check(f"labels in {row.repository}", False, message_of(error)))
                 continue
-            missing = [label for label, _, _ in LABELS if label not in have]
+            missing = [label for label, _, _ in REPOSITORY_LABELS if label not in have]
             checks.append(Check(f"labels in {row.repository}", not missing,
                                 f"missing {', '.join(missing)}: run `flowbot init --repo "
                                 f"{row.repository}`" if missing else "all present"))

@@ -8,9 +8,10 @@ from typing import Annotated
 import typer
 
 from bot.cli.errors import fail, require_repository
-from bot.cli.scaffold import LABELS, PIN_FILE
+from bot.cli.scaffold import PIN_FILE
 from bot.cli.scaffold import write_scaffold as scaffold
 from bot.github.labels import create_labels
+from bot.labels import REPOSITORY_LABELS
 
 
 def init(
@@ -42,7 +43,7 @@ def init(
     for path in kept:
         typer.echo(f"kept {directory / path} (it exists; --force overwrites)")
     if repo is not None and token:
-        created, existing = create_labels(repo, LABELS, token=token, api_url=api_url)
+        created, existing = create_labels(repo, REPOSITORY_LABELS, token=token, api_url=api_url)
         typer.echo(f"labels in {repo}: created {', '.join(created) or 'none'}"
                    + (f"; already there: {', '.join(existing)}" if existing else ""))
     typer.echo(f"\nNext: commit these files, install flowbot from {PIN_FILE} "

@@ -17,12 +17,6 @@ from bot.resources import github_templates
 
 PIN_FILE = "requirements.txt"
 WORKFLOW_PATH = ".github/workflows/flowbot.yml"
-LABELS: tuple[tuple[str, str, str], ...] = (
-    ("integration-request", "0e8a16", "flowbot: write a flow for this request"),
-    ("flow-failure", "d93f0b", "flowbot: a flow failed on a packet; repair it"),
-    ("needs-info", "fbca04", "flowbot: waiting for an answer from the issue's author"),
-)
-"""The labels flowbot reads and sets: name, colour, description."""
 
 WORKFLOW = """\
 # The flow gate on every push and pull request, people's and flowbot's alike: the same

@@ -6,10 +6,13 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from githubkit.exception import GitHubException
 from huey.consumer import Consumer
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.dev import serve_dev
 from bot.heap import freeze_start_up_heap
+from bot.queue import storage_errors
 from bot.service import Service, build_service
 from bot.settings import load_settings
 from bot.web.intake_limits import intake_limits, server_options
@@ -21,11 +24,14 @@ def _service() -> Service:
         typer.echo("warning: ANTHROPIC_API_KEY is not set: /help and /cancel work; requests "
                    "for flows get a comment saying the model is not configured", err=True)
     service = build_service(settings)
+    unreachable: tuple[type[Exception], ...] = (GitHubException, SQLAlchemyError,
+                                                *storage_errors())
     try:
         found = service.reconcile()
         typer.echo(f"reconciled: {len(found.created)} missed request(s) queued, "
                    f"{len(found.requeued)} stalled job(s) requeued", err=True)
-    except Exception as error:  # GitHub unreachable at start: the periodic pass retries
+    except unreachable as error:
+        # GitHub, the store or the queue unreachable at start: the periodic pass retries
         typer.echo(f"warning: the start-up reconcile failed ({type(error).__name__}); the "
                    "periodic one will try again", err=True)
     return service

@@ -21,8 +21,11 @@ from bot.agent.loop import AgentLimits, AgentResult, AgentStatus, run_agent, sta
 from bot.agent.model import ModelCaller, Thinking, Usage
 from bot.agent.primer import primer
 from bot.agent.prompts import PROMPTS, Prompt, render, version_of
+from bot.agent.tools import GateRun
+from bot.github_api import InstallationClient
+from bot.issue_ops import Repo, create_check_run
 from bot.jobs.context import JobContext
-from bot.jobs.work import WorkRecord
+from bot.jobs.work import WorkRecord, record_work
 from bot.repo_config import RepoConfig
 from bot.store import Job
 from connectors.registry import catalog
@@ -44,6 +47,10 @@ class AgentRun:
         return WorkRecord.of(model, self.prompt_version, self.result.attempts, self.usage,
                              gate_passed=self.result.status is AgentStatus.PASSED,
                              thinking=self.thinking)
+
+    def record(self, context: JobContext, job: Job) -> None:
+        """Keep the job's work record (model, attempts, tokens, cost) in the store."""
+        record_work(context.sessions, job.id, self.work(context.settings.model))
 
 
 def system_prefix() -> tuple[list[dict[str, object]], str]:
@@ -89,3 +96,17 @@ def stopped_comment(result: AgentResult) -> str | None:
                 "`deadline_minutes` in `.github/flowbot.yml` if the task needs more, then "
                 "comment `/retry`.")
     return None
+
+
+def gate_check_run(gh: InstallationClient, repo: Repo, head_sha: str, *, passed: bool,
+                   report: str, gate: GateRun | None = None) -> None:
+    """The `flowbot/gate` check run on the pull request's head: the gate's report, and its
+    findings as annotations when `gate` is given."""
+    findings = gate.findings if gate else []
+    create_check_run(gh, repo, head_sha=head_sha, name="flowbot/gate", success=passed,
+                     title="The gate is clean" if passed else "The gate has findings",
+                     summary=report[:60_000], annotations=[
+                         {"path": f["file"], "start_line": f["line"], "end_line": f["line"],
+                          "annotation_level": "failure",
+                          "message": f"{f['rule']} {f['message']}"[:60_000]}
+                         for f in findings])

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import anthropic
 from githubkit import AppAuthStrategy, GitHub
+from githubkit_schemas.latest.models import FullRepository
+from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.github_api import InstallationClient
-from bot.issue_ops import Repo
+from bot.github_api import InstallationClient, installation_client, installation_token
+from bot.issue_ops import Repo, comment
 from bot.jobs.leases import lease_lost
 from bot.jobs.rules import Rules, authorise
+from bot.repo import Checkout, checkout
+from bot.repo_config import RepoConfig, RepoConfigError, load_repo_config
 from bot.settings import AppSettings
 from bot.store import Job, JobCancelled, JobState
 
@@ -28,6 +33,26 @@ def refused(gh: InstallationClient, repo: Repo, job: Job, what: str, context: Jo
     the same rules whichever path made the job."""
     return not authorise(gh, repo, job, what, context.rules, context.sessions,
                          issue_author=issue_author)
+
+
+@dataclass(frozen=True)
+class JobCheckout:
+    """A job's worktree, the repository it came from and the token that pushes it."""
+
+    work: Checkout
+    repository: FullRepository
+    token: SecretStr
+
+
+def repo_config_or_comment(gh: InstallationClient, repo: Repo, number: int,
+                           root: Path) -> RepoConfig | None:
+    """The checkout's `.github/flowbot.yml`; None, after a comment on `number` that says what
+    is wrong with it, when it is not valid."""
+    try:
+        return load_repo_config(root)
+    except RepoConfigError as error:
+        comment(gh, repo, number, error.comment)
+        return None
 
 
 @dataclass
@@ -47,6 +72,24 @@ class JobContext:
     def rules(self) -> Rules:
         """Who may start work in this installation (`bot.jobs.rules`)."""
         return Rules(self.settings.bot_login, self.settings.trusted_bots)
+
+    def client_for(self, job: Job) -> tuple[InstallationClient, Repo]:
+        """The app's client for the job's installation, and the job's repository."""
+        assert job.installation_id is not None, "a job always comes from an installation"
+        owner, name = job.repository.split("/", 1)
+        return installation_client(self.github, job.installation_id), Repo(owner, name)
+
+    def check_out(self, job: Job, gh: InstallationClient, branch: str) -> JobCheckout:
+        """A worktree of the job's repository on `branch` (made from the default branch when
+        the branch is new), with the installation token that pushes it."""
+        assert job.installation_id is not None, "a job always comes from an installation"
+        owner, name = job.repository.split("/", 1)
+        repository = gh.rest.repos.get(owner, name).parsed_data
+        token = installation_token(self.github, job.installation_id)
+        work = checkout(self.settings.data_dir, repository.clone_url, job.repository,
+                        branch=branch, default_branch=repository.default_branch, token=token,
+                        job_id=job.id)
+        return JobCheckout(work, repository, token)
 
     def require_model(self) -> anthropic.Anthropic:
         """The model client; jobs that need it are not registered without one."""

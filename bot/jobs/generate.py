@@ -15,12 +15,11 @@ from bot.agent.prompts import PROMPTS, render
 from bot.agent.sanitize import data_block, title_block
 from bot.agent.tools import GateRun
 from bot.github.push import push_or_explain
-from bot.github_api import InstallationClient, installation_client, installation_token
+from bot.github_api import InstallationClient
 from bot.issue_ops import (
     Repo,
     add_labels,
     comment,
-    create_check_run,
     open_or_update_pull,
     react_to_issue,
     request_reviews,
@@ -29,53 +28,45 @@ from bot.issue_ops import (
 from bot.jobs.agent_run import (
     QUESTIONS_OPENING,
     AgentRun,
+    gate_check_run,
     questions_comment,
     run_job_agent,
     stopped_comment,
 )
-from bot.jobs.context import JobContext, refused
-from bot.jobs.work import record_work
+from bot.jobs.context import JobContext, refused, repo_config_or_comment
+from bot.labels import NEEDS_HUMAN_LABEL, WAITING_LABEL
 from bot.pr_body import PullRequestContent, render_pull_request_body
-from bot.repo import branch_name, checkout, slug
-from bot.repo_config import CONFIG_PATH, RepoConfig, RepoConfigError, load_repo_config
+from bot.repo import branch_name, slug
+from bot.repo_config import CONFIG_PATH, RepoConfig
 from bot.status_comment import Phase, Status
 from bot.store import Job, JobState
 from flowkit.spec import SpecError, load_spec
 
-NEEDS_INFO, NEEDS_HUMAN = "needs-info", "needs-human"
-__all__ = ["NEEDS_HUMAN", "NEEDS_INFO", "QUESTIONS_OPENING", "generate"]
+__all__ = ["QUESTIONS_OPENING", "generate"]
 
 
 def generate(job: Job, context: JobContext, *, answers: str = "") -> JobState:
     """Run the generate job for `job`; the state it ends in. `answers` carries the questions
     the model asked and the author's replies, when the job resumes after `needs-info`."""
-    owner, name = job.repository.split("/", 1)
-    repo = Repo(owner, name)
-    assert job.installation_id is not None
-    gh = installation_client(context.github, job.installation_id)
+    gh, repo = context.client_for(job)
 
     def status(phase: Phase, detail: str = "") -> None:
         upsert_status_comment(gh, repo, Status("generate", job.number, phase, detail,
                                                str(job.id)))
 
-    issue = gh.rest.issues.get(owner, name, job.number).parsed_data
+    issue = gh.rest.issues.get(repo.owner, repo.name, job.number).parsed_data
     if refused(gh, repo, job, "ask flowbot for a flow", context,
                issue_author=issue.user.login if issue.user else None):
         return JobState.REFUSED
     react_to_issue(gh, repo, job.number, "eyes")
     status(Phase.SPEC, "Reading the request and the connector catalog.")
-    repository = gh.rest.repos.get(owner, name).parsed_data
-    token = installation_token(context.github, job.installation_id)
     branch = branch_name(job.number, issue.title)
-    work = checkout(context.settings.data_dir, repository.clone_url, job.repository,
-                    branch=branch, default_branch=repository.default_branch, token=token,
-                    job_id=job.id)
+    checked_out = context.check_out(job, gh, branch)
+    work, repository, token = checked_out.work, checked_out.repository, checked_out.token
     folder = f"flows/{slug(issue.title).replace('-', '_')}"
     try:
-        try:
-            config = load_repo_config(work.path)
-        except RepoConfigError as error:
-            comment(gh, repo, job.number, error.comment)
+        config = repo_config_or_comment(gh, repo, job.number, work.path)
+        if config is None:
             status(Phase.FAILED, f"`{CONFIG_PATH}` is not valid; see the comment above.")
             return JobState.FAILED
         if config.allowed_connectors is not None:
@@ -84,10 +75,10 @@ def generate(job: Job, context: JobContext, *, answers: str = "") -> JobState:
         run = _agent(job, context, work.path, folder, issue.title, issue.html_url,
                      issue.body or "", issue.user.login if issue.user else "", answers, config)
         result = run.result = _within_allowed(run.result, work.path / folder, config)
-        record_work(context.sessions, job.id, run.work(context.settings.model))
+        run.record(context, job)
         if result.status is AgentStatus.ASKED:
             comment(gh, repo, job.number, questions_comment(result.questions))
-            add_labels(gh, repo, job.number, [NEEDS_INFO])
+            add_labels(gh, repo, job.number, [WAITING_LABEL])
             status(Phase.WAITING, "Waiting for answers to the questions above.")
             return JobState.WAITING
         stopped = stopped_comment(result)
@@ -173,18 +164,11 @@ def _pull_request(gh: InstallationClient, repo: Repo, job: Job, root: Path, fold
         title = f"Flow for #{job.number}"
     pull = open_or_update_pull(gh, repo, branch=branch, base=base, title=title, body=body,
                                draft=not passed)
-    findings = result.last_gate.findings if result.last_gate else []
-    create_check_run(gh, repo, head_sha=pull.head_sha, name="flowbot/gate", success=passed,
-                     title="The gate is clean" if passed else "The gate has findings",
-                     summary=report[:60_000], annotations=[
-                         {"path": f["file"], "start_line": f["line"], "end_line": f["line"],
-                          "annotation_level": "failure",
-                          "message": f"{f['rule']} {f['message']}"[:60_000]}
-                         for f in findings])
+    gate_check_run(gh, repo, pull.head_sha, passed=passed, report=report, gate=result.last_gate)
     if reviewers:
         request_reviews(gh, repo, pull.number, reviewers)
     if not passed:
-        add_labels(gh, repo, pull.number, [NEEDS_HUMAN])
+        add_labels(gh, repo, pull.number, [NEEDS_HUMAN_LABEL])
     upsert_status_comment(gh, repo, Status(
         "generate", job.number, Phase.DONE if passed else Phase.FAILED,
         f"Pull request #{pull.number}: {pull.url}" + ("" if passed else

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from bot.github_api import installation_client
-from bot.issue_ops import Repo, comment
+from bot.issue_ops import comment
 from bot.jobs.context import JobContext
 from bot.store import Job, JobState
 
@@ -24,10 +23,8 @@ Only people with write access can steer flowbot."""
 
 def help_reply(job: Job, context: JobContext) -> JobState:
     """Answer with the list of commands (naming the unknown one, if that is what was sent)."""
-    assert job.installation_id is not None
-    owner, name = job.repository.split("/", 1)
-    gh = installation_client(context.github, job.installation_id)
+    gh, repo = context.client_for(job)
     asked = str(job.request.get("command", "help"))
     opening = "" if asked == "help" else f"I do not know `/{asked}`. "
-    comment(gh, Repo(owner, name), job.number, opening + HELP)
+    comment(gh, repo, job.number, opening + HELP)
     return JobState.SUCCEEDED

@@ -18,22 +18,22 @@ from bot.agent.loop import AgentResult, AgentStatus
 from bot.agent.prompts import PROMPTS, render
 from bot.agent.sanitize import data_block
 from bot.github.push import push_or_explain
-from bot.github_api import installation_client, installation_token
 from bot.issue_ops import (
-    Repo,
     comment,
-    create_check_run,
     open_or_update_pull,
     react_to_issue,
     upsert_status_comment,
 )
-from bot.jobs.agent_run import questions_comment, run_job_agent, stopped_comment
-from bot.jobs.context import JobContext, refused
+from bot.jobs.agent_run import (
+    gate_check_run,
+    questions_comment,
+    run_job_agent,
+    stopped_comment,
+)
+from bot.jobs.context import JobContext, refused, repo_config_or_comment
 from bot.jobs.regression import kept_tests, weakened_tests
-from bot.jobs.work import record_work
 from bot.pr_body import PullRequestContent, render_pull_request_body
-from bot.repo import branch_prefix, checkout
-from bot.repo_config import RepoConfigError, load_repo_config
+from bot.repo import branch_prefix
 from bot.status_comment import Phase, Status
 from bot.store import Job, JobState
 from flowkit.runtime.packets import REDACTED
@@ -62,10 +62,7 @@ def test_the_packet_of_issue_{number}_no_longer_fails() -> None:
 
 def repair(job: Job, context: JobContext) -> JobState:
     """Run the repair job for a `flow-failure` issue."""
-    owner, name = job.repository.split("/", 1)
-    repo = Repo(owner, name)
-    assert job.installation_id is not None
-    gh = installation_client(context.github, job.installation_id)
+    gh, repo = context.client_for(job)
 
     def status(phase: Phase, detail: str = "") -> None:
         upsert_status_comment(gh, repo, Status("repair", job.number, phase, detail, str(job.id)))
@@ -73,19 +70,16 @@ def repair(job: Job, context: JobContext) -> JobState:
     if refused(gh, repo, job, "ask flowbot for a repair", context):
         return JobState.REFUSED
     react_to_issue(gh, repo, job.number, "eyes")
-    issue = gh.rest.issues.get(owner, name, job.number).parsed_data
+    issue = gh.rest.issues.get(repo.owner, repo.name, job.number).parsed_data
     try:
         report = parse_failure_report(issue.body or "")
     except ReportUnreadable as error:
         status(Phase.FAILED, f"I cannot read the failure report: {error}")
         return JobState.FAILED
     folder = f"flows/{report.flow.replace('-', '_')}"
-    repository = gh.rest.repos.get(owner, name).parsed_data
-    token = installation_token(context.github, job.installation_id)
     branch = f"{branch_prefix(job.number)}repair-{report.flow}"
-    work = checkout(context.settings.data_dir, repository.clone_url, job.repository,
-                    branch=branch, default_branch=repository.default_branch, token=token,
-                    job_id=job.id)
+    checked_out = context.check_out(job, gh, branch)
+    work, repository, token = checked_out.work, checked_out.repository, checked_out.token
     try:
         root = work.path
         if not (root / folder / "flow.py").is_file():
@@ -114,10 +108,8 @@ def repair(job: Job, context: JobContext) -> JobState:
                                        "packet", trailers={"Flowbot-Job": str(job.id),
                                                            "Flowbot-Issue": f"#{job.number}"})
         status(Phase.FLOW, "The failure reproduces; fixing the flow.")
-        try:
-            config = load_repo_config(root)
-        except RepoConfigError as error:
-            comment(gh, repo, job.number, error.comment)
+        config = repo_config_or_comment(gh, repo, job.number, root)
+        if config is None:
             status(Phase.FAILED, "`.github/flowbot.yml` is not valid; see the comment above.")
             return JobState.FAILED
         tests_before = kept_tests(root / folder)
@@ -132,7 +124,7 @@ def repair(job: Job, context: JobContext) -> JobState:
             result = run.result = AgentResult(
                 AgentStatus.GAVE_UP, result.attempts, result.turns, last_gate=result.last_gate,
                 reason="the repair deleted or weakened tests: " + "; ".join(weakened))
-        record_work(context.sessions, job.id, run.work(context.settings.model))
+        run.record(context, job)
         if result.status is AgentStatus.ASKED:
             comment(gh, repo, job.number, questions_comment(
                 result.questions, REPAIR_QUESTIONS).replace(
@@ -168,9 +160,7 @@ def repair(job: Job, context: JobContext) -> JobState:
         pull = open_or_update_pull(gh, repo, branch=branch, base=repository.default_branch,
                                    title=f"Repair {report.flow}: {report.error.type} in "
                                          f"{report.step}", body=body, draft=not passed)
-        create_check_run(gh, repo, head_sha=pull.head_sha, name="flowbot/gate", success=passed,
-                         title="The gate is clean" if passed else "The gate has findings",
-                         summary=gate_report[:60_000], annotations=[])
+        gate_check_run(gh, repo, pull.head_sha, passed=passed, report=gate_report)
         status(Phase.DONE if passed else Phase.FAILED, f"Pull request #{pull.number}: {pull.url}")
         react_to_issue(gh, repo, job.number, "rocket" if passed else "confused")
         return JobState.SUCCEEDED if passed else JobState.FAILED

@@ -16,13 +16,11 @@ from bot.agent.loop import AgentStatus
 from bot.agent.prompts import PROMPTS, render
 from bot.agent.sanitize import data_block
 from bot.github.push import push_or_explain
-from bot.github_api import InstallationClient, installation_client, installation_token
+from bot.github_api import InstallationClient
 from bot.issue_ops import Repo, comment, react_to_comment
 from bot.jobs.agent_run import questions_comment, run_job_agent, stopped_comment
-from bot.jobs.context import JobContext, refused
-from bot.jobs.work import record_work
-from bot.repo import BRANCH_PREFIX, checkout
-from bot.repo_config import RepoConfigError, load_repo_config
+from bot.jobs.context import JobContext, refused, repo_config_or_comment
+from bot.repo import BRANCH_PREFIX
 from bot.store import Job, JobState
 
 REVISE_QUESTIONS = "Before I make this change, I need to know:"
@@ -44,31 +42,23 @@ def _review_comments(gh: InstallationClient, repo: Repo, job: Job) -> str:
 
 def revise(job: Job, context: JobContext) -> JobState:
     """Run the revise job for `job` (a command on the app's pull request)."""
-    owner, name = job.repository.split("/", 1)
-    repo = Repo(owner, name)
-    assert job.installation_id is not None
-    gh = installation_client(context.github, job.installation_id)
+    gh, repo = context.client_for(job)
     comment_id = job.request.get("comment_id")
     if refused(gh, repo, job, "steer flowbot's pull requests", context):
         return JobState.REFUSED
     if comment_id is not None:
         react_to_comment(gh, repo, int(comment_id), "eyes")
-    pull = gh.rest.pulls.get(owner, name, job.number).parsed_data
+    pull = gh.rest.pulls.get(repo.owner, repo.name, job.number).parsed_data
     branch = pull.head.ref
     if not branch.startswith(BRANCH_PREFIX):
         comment(gh, repo, job.number, "flowbot revises only the pull requests it opened.")
         return JobState.FAILED
     folder = "flows/" + branch.removeprefix(BRANCH_PREFIX).split("-", 1)[-1].replace("-", "_")
-    token = installation_token(context.github, job.installation_id)
-    repository = gh.rest.repos.get(owner, name).parsed_data
-    work = checkout(context.settings.data_dir, repository.clone_url, job.repository,
-                    branch=branch, default_branch=repository.default_branch, token=token,
-                    job_id=job.id)
+    checked_out = context.check_out(job, gh, branch)
+    work, token = checked_out.work, checked_out.token
     try:
-        try:
-            config = load_repo_config(work.path)
-        except RepoConfigError as error:
-            comment(gh, repo, job.number, error.comment)
+        config = repo_config_or_comment(gh, repo, job.number, work.path)
+        if config is None:
             return JobState.FAILED
         task = render("revise", PROMPTS, flow_folder=folder, pull_number=str(job.number),
                       attempts=str(config.max_gate_attempts),
@@ -76,7 +66,7 @@ def revise(job: Job, context: JobContext) -> JobState:
                                          author=job.sender),
                       review_comments=_review_comments(gh, repo, job))
         run = run_job_agent(context, job, config, "revise", work.path, folder, task)
-        record_work(context.sessions, job.id, run.work(context.settings.model))
+        run.record(context, job)
         result = run.result
         if result.status is AgentStatus.ASKED:
             comment(gh, repo, job.number, questions_comment(

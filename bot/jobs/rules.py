@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.github_api import InstallationClient
 from bot.issue_ops import Repo, comment, permission_of
+from bot.labels import FAILURE_LABEL, INTENT_LABEL
 from bot.store import Approval, Job
 
 WRITERS = ("admin", "maintain", "write")
@@ -68,7 +69,7 @@ def admit(kind: str, sender: Sender, rules: Rules, *, edited: bool = False) -> s
 
 def approval_hint(kind: str) -> str:
     """How the author of an outsider's request gets it approved."""
-    label = "flow-failure" if kind == "repair" else "integration-request"
+    label = FAILURE_LABEL if kind == "repair" else INTENT_LABEL
     return (f"A maintainer can approve this request by commenting `/approve` on the issue or by "
             f"adding the `{label}` label again; after that flowbot works on it and accepts the "
             "author's answers to its questions.")

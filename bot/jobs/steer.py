@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.github_api import InstallationClient, installation_client
+from bot.github_api import InstallationClient
 from bot.issue_ops import Repo, comment, react_to_comment
 from bot.jobs.context import JobContext, refused
 from bot.repo import issue_of_branch
@@ -31,10 +31,7 @@ def _steering(job: Job, context: JobContext,
               verb: str) -> tuple[InstallationClient, Repo, list[int]] | None:
     """The client, the repository and the numbers the command is about; None (after a polite
     reply) when the sender may not steer."""
-    owner, name = job.repository.split("/", 1)
-    repo = Repo(owner, name)
-    assert job.installation_id is not None
-    gh = installation_client(context.github, job.installation_id)
+    gh, repo = context.client_for(job)
     if refused(gh, repo, job, f"{verb} flowbot's work", context):
         return None
     return gh, repo, _numbers(gh, repo, job.number)

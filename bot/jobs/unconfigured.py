@@ -6,8 +6,7 @@ from __future__ import annotations
 import structlog
 from prometheus_client import Counter
 
-from bot.github_api import installation_client
-from bot.issue_ops import Repo, comment
+from bot.issue_ops import comment
 from bot.jobs.context import JobContext
 from bot.store import Job, JobState
 
@@ -21,11 +20,9 @@ log = structlog.get_logger(__name__)
 
 def model_not_configured(job: Job, context: JobContext) -> JobState:
     """Say on the issue that the model is not configured; the job fails, so `/retry` works."""
-    assert job.installation_id is not None
     MODEL_MISSING.labels(kind=job.kind).inc()
     log.warning("model_not_configured", job=job.id, kind=job.kind, repository=job.repository,
                 number=job.number, fix="set ANTHROPIC_API_KEY and restart")
-    owner, name = job.repository.split("/", 1)
-    gh = installation_client(context.github, job.installation_id)
-    comment(gh, Repo(owner, name), job.number, NOT_CONFIGURED)
+    gh, repo = context.client_for(job)
+    comment(gh, repo, job.number, NOT_CONFIGURED)
     return JobState.FAILED

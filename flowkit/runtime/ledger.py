@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from flowkit.engine import Packet, PacketResult
 from flowkit.runtime.packets import identity, target_reference
-from flowkit.runtime.store import AuditEntry, Base, FailedMessage, LedgerEntry, PacketState, utcnow
+from flowkit.runtime.store import AuditEntry, Base, FailedMessage, LedgerEntry, PacketState
+from flowkit.runtime.tables import utcnow
 
 _LEDGER = Table(LedgerEntry.__tablename__, Base.metadata)
 _AUDIT = Table(AuditEntry.__tablename__, Base.metadata)

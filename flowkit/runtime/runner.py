@@ -52,8 +52,8 @@ from flowkit.runtime.store import (
     PacketState,
     Run,
     RunStatus,
-    utcnow,
 )
+from flowkit.runtime.tables import utcnow
 from flowkit.spec import FlowSpec
 
 IN_DOUBT = "InDoubt"

@@ -11,14 +11,12 @@ from __future__ import annotations
 import enum
 import json
 import os
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
-    DateTime,
     Engine,
     ForeignKey,
     Integer,
@@ -31,21 +29,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from flowkit.runtime.database_url import checked_database_url
+from flowkit.runtime.tables import TableTypes, utcnow
 
 DATABASE_URL_VARIABLE = "FLOWBOT_DATABASE_URL"
 DEFAULT_DATA_DIR = Path(".flowbot")
 
 
-def utcnow() -> datetime:
-    """Now, timezone-aware."""
-    return datetime.now(UTC)
-
-
-class Base(DeclarativeBase):
+class Base(TableTypes, DeclarativeBase):
     """The runtime's tables."""
-
-    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON,
-                                                     datetime: DateTime(timezone=True)}
 
 
 class PacketState(enum.StrEnum):

@@ -10,9 +10,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bot.cli.scaffold import LABELS
 from bot.github_sim import GitHubSimulator
 from bot.github_sim.state import RepoLabel
+from bot.labels import REPOSITORY_LABELS as LABELS
 from bot.messages_sim import MessagesSimulator
 from bot.store import InstalledRepository, open_app_store
 from tests.cli.conftest import Flowbot

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.cli.scaffold import LABELS
 from bot.github_sim import GitHubSimulator
+from bot.labels import REPOSITORY_LABELS as LABELS
 from bot.repo_config import RepoConfig, load_repo_config
 from tests.cli.conftest import Flowbot
 

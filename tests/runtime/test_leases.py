@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from flowkit.runtime.service.leases import LeaseHeld, Leases
-from flowkit.runtime.store import Lease, utcnow
+from flowkit.runtime.store import Lease
+from flowkit.runtime.tables import utcnow
 from tests.runtime.conftest import REPOSITORY
 
 FLOW = "hubspot-contacts-to-slack"

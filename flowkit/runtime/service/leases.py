@@ -22,7 +22,8 @@ from sqlalchemy import CursorResult, Result, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from flowkit.runtime.store import Lease, utcnow
+from flowkit.runtime.store import Lease
+from flowkit.runtime.tables import utcnow
 
 DEFAULT_TTL_S = 60.0
 

@@ -1,0 +1,24 @@
+"""What the two stores (the runtime's and the app's `bot.store`) share: column types, `utcnow`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, DateTime
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware: the default of every timestamp column."""
+    return datetime.now(UTC)
+
+
+class TableTypes:
+    """Mixed into each store's declarative base: JSON for dicts, timezone-aware timestamps.
+
+    Each store keeps its own base (so its own metadata): creating or dropping one store's tables
+    leaves the other's alone, also when both live in the same database.
+    """
+
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON,
+                                                     datetime: DateTime(timezone=True)}
