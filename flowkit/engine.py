@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from connectors.core.connector import Connector
 from connectors.core.paths import MISSING
@@ -118,7 +118,13 @@ def run_steps(flow: Flow, packet: Packet, context: Context,
             raise FlowDefinitionError(f"{flow.name} has no step or sink called {start_at}; "
                                       f"it has {', '.join(names)}")
         pending = pending[names.index(start_at):]
-        current = coerce(pending[0].packet_type, value)
+        try:
+            current = coerce(pending[0].packet_type, value)
+        except ValidationError as error:  # the unit's input type changed since the failure
+            return _stopped(packet.key, start_at, value, StoredInputMismatch(
+                f"the stored input of {start_at} no longer fits what it takes now "
+                f"({error.error_count()} problem(s): {_first_problem(error)}); replay cannot "
+                "send this packet: fix the flow or file the packet again from its source"))
     injected = dict(connectors)
     for unit in pending[:-1]:
         try:
@@ -199,6 +205,16 @@ def process(flow: Flow, packet: Packet, context: Context,
     if isinstance(ready, PacketResult):
         return ready
     return deliver(flow, ready, context, connectors)
+
+
+class StoredInputMismatch(ValueError):
+    """A failed packet's stored input no longer validates as its unit's input type."""
+
+
+def _first_problem(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "the value"
+    return f"{where}: {first['msg']}"
 
 
 def coerce(annotation: Any, value: Any) -> Any:

@@ -108,6 +108,29 @@ def test_a_failed_packet_is_kept_shown_and_delivered_by_replay_after_the_fix(
     assert sum(crm.stats.writes.values()) == 2
 
 
+def test_a_stored_input_that_no_longer_fits_its_unit_fails_the_replay_with_a_reason(
+        checkout: Path, sessions: sessionmaker[Session]) -> None:
+    folder = _scenario_flow(checkout, "attempt_2")
+    stripe = StripeSimulator(customers=0, invoices=0, charges=0)
+    stripe.add_customer(email="cher@example.com", name="Cher")
+    connectors: dict[type[Connector], Connector] = {
+        Stripe: stripe.connect(), HubSpot: HubSpotSimulator(contacts=0).connect()}
+    runner = FlowRunner(load_flow(folder), load_spec(folder), connectors, sessions,
+                        version="v1", sink_idempotent=True)
+    [failure_id] = runner.run().failure_ids
+    with sessions.begin() as session:
+        failure = session.get(FailedMessage, failure_id)
+        assert failure is not None
+        failure.unit_input = {"value": {"email": ["not", "an", "email"]}}
+
+    outcome, result = runner.replay(failure_id)
+
+    assert outcome == "failed"
+    assert result is not None
+    assert result.error_type == "StoredInputMismatch"
+    assert "the stored input of to_contact no longer fits" in (result.message or "")
+
+
 def test_a_bad_record_is_skipped_or_kept_as_the_spec_says(
         sessions: sessionmaker[Session]) -> None:
     flow = open_flow(REPOSITORY, "stripe-invoices-to-salesforce", simulate=True,
