@@ -25,16 +25,18 @@ from flowkit.validator.stage_structure import check_structure
 STATIC_STAGES = (1, 2, 3, 4)
 
 
+def check_sandboxed(sources: FlowSources, limits: SandboxLimits) -> list[Finding]:
+    """Stage 5: the tests assert something, then types, then the tests, in the sandbox."""
+    return (check_tests_assert(sources) or check_types(sources, limits)
+            or check_tests(sources, limits))
+
+
 def _stages(catalog: Catalog,
             limits: SandboxLimits) -> list[tuple[int, Callable[[FlowSources], list[Finding]]]]:
-    def sandboxed(sources: FlowSources) -> list[Finding]:
-        return (check_tests_assert(sources) or check_types(sources, limits)
-                or check_tests(sources, limits))
-
     return [(1, check_compile), (2, check_imports),
             (3, lambda sources: check_calls(sources, catalog)),
             (4, lambda sources: check_structure(sources, catalog)),
-            (5, sandboxed)]
+            (5, lambda sources: check_sandboxed(sources, limits))]
 
 
 def validate_flow(folder: Path, *, root: Path | None = None, catalog: Catalog | None = None,

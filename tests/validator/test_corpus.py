@@ -11,8 +11,8 @@ import pytest
 from flowkit.sandbox import SandboxLimits
 from flowkit.validator import RULES, flow_folders, validate_flow
 from flowkit.validator.findings import Finding
+from flowkit.validator.runner import check_sandboxed
 from flowkit.validator.sources import FlowSources
-from flowkit.validator.stage_sandbox import check_tests, check_tests_assert, check_types
 from tests.validator.conftest import REPOSITORY, checkout_with_case
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -97,8 +97,7 @@ def _stage_5_alone(folder: Path) -> list[Finding]:
     sources = FlowSources.read(folder.parent.parent, folder)
     for name, text in sources.texts.items():  # what stage 1 parses before stage 5 reads it
         sources.trees[name] = ast.parse(text)
-    return (check_tests_assert(sources) or check_types(sources, QUICK)
-            or check_tests(sources, QUICK))
+    return check_sandboxed(sources, QUICK)
 
 
 @pytest.mark.sandbox
