@@ -9,7 +9,7 @@ FastAPI endpoint under the same uvicorn that verifies the signature and answers.
 runs in a process of its own, one at a time.
 
 Our app runs as two processes, the web server and the delivery writer it starts
-(`bot.delivery_writer`), where the bare endpoint is one; so besides latency and throughput each
+(`bot.web.writer.client`), where the bare endpoint is one; so besides latency and throughput each
 server's CPU per delivery is reported, all its processes counted, to show what the throughput
 costs.
 
@@ -54,7 +54,7 @@ from sqlalchemy import func, select
 
 from bot.settings import load_settings
 from bot.store import Delivery, Job, open_app_store
-from bot.webhooks import WEBHOOK_PATH, signature_valid
+from bot.web.endpoint import WEBHOOK_PATH, signature_valid
 
 SECRET = "benchmark-webhook-secret"  # noqa: S105 - the benchmark's own
 EXAMPLES = Path(__file__).resolve().parents[1] / "tests" / "data" / "github" / \

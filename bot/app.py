@@ -12,9 +12,9 @@ import sys
 
 from fastapi import FastAPI
 
-from bot.heap import freeze_start_up_heap
 from bot.service import build_service
 from bot.settings import SettingsError, load_settings
+from bot.web.heap import freeze_start_up_heap
 
 
 def create_app() -> FastAPI:

@@ -11,22 +11,22 @@ from huey import crontab
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.agent.model import client as model_client
-from bot.github_api import AppIdentity, app_client
+from bot.github.client import AppIdentity, app_client
 from bot.jobs.branches import branch_keys
 from bot.jobs.context import JobContext
 from bot.jobs.generate import generate
 from bot.jobs.help import help_reply
+from bot.jobs.job_queue import JobQueue, make_huey
+from bot.jobs.reconciler import Reconciled, reconcile
 from bot.jobs.repair import repair
 from bot.jobs.resume import resume
 from bot.jobs.revise import revise
 from bot.jobs.steer import cancel, retry
 from bot.jobs.unconfigured import model_not_configured
-from bot.logging import configure_logging
-from bot.queue import JobQueue, make_huey
-from bot.reconciler import Reconciled, reconcile
+from bot.logs import configure_logging
 from bot.settings import AppSettings
 from bot.store import open_app_store
-from bot.webhooks import create_app
+from bot.web.endpoint import build_webhook_app
 
 
 @dataclass
@@ -58,7 +58,7 @@ def build_service(settings: AppSettings) -> Service:
     queue.huey.periodic_task(crontab(minute="*/10"), name="reconcile")(
         lambda: reconcile(queue, github, app_login=settings.bot_login,
                           trusted_bots=settings.trusted_bots))
-    app = create_app(settings, sessions, queue)
+    app = build_webhook_app(settings, sessions, queue)
     return Service(settings, sessions, queue, app, github)
 
 

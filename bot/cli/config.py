@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from bot.cli.errors import fail
-from bot.repo_config import CONFIG_PATH, RepoConfig, RepoConfigError, load_repo_config
+from bot.github.repo_config import CONFIG_PATH, RepoConfig, RepoConfigError, load_repo_config
 
 SCHEMA_FILE = Path(__file__).resolve().parents[1] / "flowbot.schema.json"
 """The published schema (package data), kept equal to `config_schema()` by a test."""

@@ -19,10 +19,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.cli.scaffold import write_scaffold
-from bot.github_sim import GitHubSimulator
+from bot.doubles.github import GitHubSimulator
 from bot.service import build_service
 from bot.settings import load_settings
-from bot.webhooks import WEBHOOK_PATH
+from bot.web.endpoint import WEBHOOK_PATH
 from connectors.core.serving import serve_on_loopback
 
 SECRET = "dev-webhook-secret"  # noqa: S105 - the simulator's own, on loopback

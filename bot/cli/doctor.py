@@ -25,9 +25,9 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
 from bot.cli.errors import message_of
-from bot.github_api import AppIdentity, app_client, installation_client
-from bot.labels import REPOSITORY_LABELS
-from bot.queue import make_huey, queue_reachable
+from bot.github.client import AppIdentity, app_client, installation_client
+from bot.github.labels import REPOSITORY_LABELS
+from bot.jobs.job_queue import make_huey, queue_reachable
 from bot.resources import manifest_path
 from bot.settings import AppSettings, SettingsError, load_settings
 from bot.store import InstalledRepository, open_app_store

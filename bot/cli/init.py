@@ -10,8 +10,7 @@ import typer
 from bot.cli.errors import fail, require_repository
 from bot.cli.scaffold import PIN_FILE
 from bot.cli.scaffold import write_scaffold as scaffold
-from bot.github.labels import create_labels
-from bot.labels import REPOSITORY_LABELS
+from bot.github.labels import REPOSITORY_LABELS, create_labels
 
 
 def init(

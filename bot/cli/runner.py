@@ -16,14 +16,14 @@ from githubkit.exception import GitHubException
 from huey import Huey, RedisHuey, SqliteHuey
 from prometheus_client import start_http_server
 
-from bot.github_api import (
+from bot.github.client import (
     AppIdentity,
     app_client,
     installation_client,
     installation_id_for,
     installation_token,
 )
-from bot.logging import configure_logging
+from bot.logs import configure_logging
 from bot.settings import AppSettings, SettingsError, load_settings
 from flowkit.runtime.filing import FailureFiler
 from flowkit.runtime.service.launch import ChildRun

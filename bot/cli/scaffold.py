@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-from bot.repo_config import CONFIG_PATH, RepoConfig
+from bot.github.repo_config import CONFIG_PATH, RepoConfig
 from bot.resources import github_templates
 
 PIN_FILE = "requirements.txt"

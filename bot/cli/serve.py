@@ -11,10 +11,10 @@ from huey.consumer import Consumer
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.dev import serve_dev
-from bot.heap import freeze_start_up_heap
-from bot.queue import storage_errors
+from bot.jobs.job_queue import storage_errors
 from bot.service import Service, build_service
 from bot.settings import load_settings
+from bot.web.heap import freeze_start_up_heap
 from bot.web.intake_limits import intake_limits, server_options
 
 

@@ -16,9 +16,9 @@ from typing import Any
 from pydantic import SecretStr
 
 from bot.demo.world import SCENARIO, DemoWorld
-from bot.github_api import AppIdentity, app_client, installation_token
-from bot.github_sim.state import Issue
-from bot.messages_sim import Error, Reply, tool_reply
+from bot.doubles.github.state import Issue
+from bot.doubles.messages import Error, Reply, tool_reply
+from bot.github.client import AppIdentity, app_client, installation_token
 from bot.store import Job, JobState
 from connectors.core.connector import Connector
 from connectors.hubspot import HubSpot

@@ -12,13 +12,13 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bot.github_sim import GitHubSimulator
-from bot.github_sim.state import Repository
-from bot.messages_sim import MessagesSimulator
+from bot.doubles.github import GitHubSimulator
+from bot.doubles.github.state import Repository
+from bot.doubles.messages import MessagesSimulator
 from bot.service import Service, build_service
 from bot.settings import load_settings
 from bot.store import LIVE, Job
-from bot.webhooks import WEBHOOK_PATH
+from bot.web.endpoint import WEBHOOK_PATH
 from connectors.core.serving import serve_on_loopback
 
 PROJECT = Path(__file__).resolve().parents[2]

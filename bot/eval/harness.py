@@ -18,11 +18,11 @@ from git import Repo as GitRepo
 from sqlalchemy import select
 
 from bot.demo.world import DemoWorld
+from bot.doubles.github.state import Issue
+from bot.doubles.messages.script import Policy
 from bot.eval.acceptance import AcceptanceResult, run_acceptance
 from bot.eval.task import Task
-from bot.github_sim.state import Issue
-from bot.messages_sim.script import Policy
-from bot.repo import branch_prefix
+from bot.github.git import branch_prefix
 from bot.store import LIVE, Job, JobState
 
 AUTHOR = "maintainer"

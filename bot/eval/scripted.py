@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from bot.doubles.messages import Reply, tool_reply
+from bot.doubles.messages.script import Policy
 from bot.eval.task import Task
-from bot.messages_sim import Reply, tool_reply
-from bot.messages_sim.script import Policy
 
 MADE_UP_IMPORT = "\nfrom connectors.crm_of_the_future import Everything  # noqa: F401\n"
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot.repo import slug
+from bot.github.git import slug
 
 TASKS = Path(__file__).resolve().parent / "tasks"
 WEAK_TEST = '''"""The flow runs."""

@@ -1,1 +1,1 @@
-"""GitHub's side of the app: the API client, issue and pull request operations, git."""
+"""GitHub's side of the app: the API client, issues and pull requests, git, labels, comments."""

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from pydantic import SecretStr
 
 from bot.agent.tools import GateRun
-from bot.github_api import InstallationClient
-from bot.issue_ops import Repo, comment
-from bot.repo import Checkout, OthersCommitsOnBranch, RebaseConflict, RebasedWorkRefused
+from bot.github.client import InstallationClient
+from bot.github.git import Checkout, OthersCommitsOnBranch, RebaseConflict, RebasedWorkRefused
+from bot.github.issues import Repo, comment
 
 AGAIN = ("Comment `/retry` to run the job again on top of them, or `/revise <what to change>` "
          "on the pull request.")
@@ -37,22 +37,22 @@ def push_or_explain(work: Checkout, token: SecretStr, gh: InstallationClient, re
 
     try:
         work.push(token, check=check if gate is not None else None)
-    except OthersCommitsOnBranch as error:
-        listed = "\n".join(f"- {line}" for line in error.commits[:20])
-        comment(gh, repo, number, f"Someone pushed to `{error.branch}` while I worked:\n\n"
-                f"{listed}\n\nI did not overwrite those commits, and nothing of this job was "
-                f"pushed. {AGAIN}")
-        return False
-    except RebaseConflict as error:
-        files = "\n".join(f"- `{name}`" for name in error.files[:20])
-        comment(gh, repo, number, f"flowbot pushed newer commits to `{error.branch}` while I "
-                f"worked, and this job's changes conflict with them in:\n\n{files}\n\nI stopped "
-                f"the rebase; nothing of this job was pushed. {AGAIN}")
-        return False
-    except RebasedWorkRefused as error:
-        comment(gh, repo, number, f"flowbot pushed newer commits to `{error.branch}` while I "
-                "worked. With this job's changes on top of them the gate fails, so nothing of "
-                f"this job was pushed. The gate's report:\n\n```text\n{error.reason[:3000]}\n"
-                f"```\n\n{AGAIN}")
+    except (OthersCommitsOnBranch, RebaseConflict, RebasedWorkRefused) as error:
+        comment(gh, repo, number, f"{_why_nothing_was_pushed(error)}\n\n{AGAIN}")
         return False
     return True
+
+
+def _why_nothing_was_pushed(
+        error: OthersCommitsOnBranch | RebaseConflict | RebasedWorkRefused) -> str:
+    if isinstance(error, OthersCommitsOnBranch):
+        listed = "\n".join(f"- {line}" for line in error.commits[:20])
+        return (f"Someone pushed to `{error.branch}` while I worked:\n\n{listed}\n\nI did not "
+                "overwrite those commits, and nothing of this job was pushed.")
+    moved = f"flowbot pushed newer commits to `{error.branch}` while I worked"
+    if isinstance(error, RebaseConflict):
+        files = "\n".join(f"- `{name}`" for name in error.files[:20])
+        return (f"{moved}, and this job's changes conflict with them in:\n\n{files}\n\nI "
+                "stopped the rebase; nothing of this job was pushed.")
+    return (f"{moved}. With this job's changes on top of them the gate fails, so nothing of this "
+            f"job was pushed. The gate's report:\n\n```text\n{error.reason[:3000]}\n```")

@@ -1,1 +1,1 @@
-"""The jobs the queue runs: generate (an intent issue becomes a PR), and the others to come."""
+"""The jobs: the queue, the reconciler, one module per job kind and the context they share."""

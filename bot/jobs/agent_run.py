@@ -22,11 +22,11 @@ from bot.agent.model import ModelCaller, Thinking, Usage
 from bot.agent.primer import primer
 from bot.agent.prompts import PROMPTS, Prompt, render, version_of
 from bot.agent.tools import GateRun
-from bot.github_api import InstallationClient
-from bot.issue_ops import Repo, create_check_run
+from bot.github.client import InstallationClient
+from bot.github.issues import Repo, create_check_run
+from bot.github.repo_config import RepoConfig
 from bot.jobs.context import JobContext
 from bot.jobs.work import WorkRecord, record_work
-from bot.repo_config import RepoConfig
 from bot.store import Job
 from connectors.registry import catalog
 

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from githubkit import AppAuthStrategy, GitHub
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.github_api import installation_client
-from bot.queue import work_key
+from bot.github.client import installation_client
+from bot.jobs.job_queue import work_key
 from bot.store import Job
 
 ON_PULL_REQUESTS = ("revise", "retry")

@@ -12,12 +12,12 @@ from githubkit_schemas.latest.models import FullRepository
 from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.github_api import InstallationClient, installation_client, installation_token
-from bot.issue_ops import Repo, comment
+from bot.github.client import InstallationClient, installation_client, installation_token
+from bot.github.git import Checkout, checkout
+from bot.github.issues import Repo, comment
+from bot.github.repo_config import RepoConfig, RepoConfigError, load_repo_config
 from bot.jobs.leases import lease_lost
 from bot.jobs.rules import Rules, authorise
-from bot.repo import Checkout, checkout
-from bot.repo_config import RepoConfig, RepoConfigError, load_repo_config
 from bot.settings import AppSettings
 from bot.store import Job, JobCancelled, JobState
 

@@ -14,9 +14,9 @@ from bot.agent.loop import AgentResult, AgentStatus
 from bot.agent.prompts import PROMPTS, render
 from bot.agent.sanitize import data_block, title_block
 from bot.agent.tools import GateRun
-from bot.github.push import push_or_explain
-from bot.github_api import InstallationClient
-from bot.issue_ops import (
+from bot.github.client import InstallationClient
+from bot.github.git import branch_name, slug
+from bot.github.issues import (
     Repo,
     add_labels,
     comment,
@@ -25,6 +25,11 @@ from bot.issue_ops import (
     request_reviews,
     upsert_status_comment,
 )
+from bot.github.labels import NEEDS_HUMAN_LABEL, WAITING_LABEL
+from bot.github.pr_body import PullRequestContent, render_pull_request_body
+from bot.github.push import push_or_explain
+from bot.github.repo_config import CONFIG_PATH, RepoConfig
+from bot.github.status_comment import Phase, Status
 from bot.jobs.agent_run import (
     QUESTIONS_OPENING,
     AgentRun,
@@ -34,11 +39,6 @@ from bot.jobs.agent_run import (
     stopped_comment,
 )
 from bot.jobs.context import JobContext, refused, repo_config_or_comment
-from bot.labels import NEEDS_HUMAN_LABEL, WAITING_LABEL
-from bot.pr_body import PullRequestContent, render_pull_request_body
-from bot.repo import branch_name, slug
-from bot.repo_config import CONFIG_PATH, RepoConfig
-from bot.status_comment import Phase, Status
 from bot.store import Job, JobState
 from flowkit.spec import SpecError, load_spec
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.issue_ops import comment
+from bot.github.issues import comment
 from bot.jobs.context import JobContext
 from bot.store import Job, JobState
 

@@ -17,13 +17,16 @@ from bot.agent.host import CheckoutHost
 from bot.agent.loop import AgentResult, AgentStatus
 from bot.agent.prompts import PROMPTS, render
 from bot.agent.sanitize import data_block
-from bot.github.push import push_or_explain
-from bot.issue_ops import (
+from bot.github.git import branch_prefix
+from bot.github.issues import (
     comment,
     open_or_update_pull,
     react_to_issue,
     upsert_status_comment,
 )
+from bot.github.pr_body import PullRequestContent, render_pull_request_body
+from bot.github.push import push_or_explain
+from bot.github.status_comment import Phase, Status
 from bot.jobs.agent_run import (
     gate_check_run,
     questions_comment,
@@ -32,9 +35,6 @@ from bot.jobs.agent_run import (
 )
 from bot.jobs.context import JobContext, refused, repo_config_or_comment
 from bot.jobs.regression import kept_tests, weakened_tests
-from bot.pr_body import PullRequestContent, render_pull_request_body
-from bot.repo import branch_prefix
-from bot.status_comment import Phase, Status
 from bot.store import Job, JobState
 from flowkit.runtime.packets import REDACTED
 from flowkit.runtime.report import ReportUnreadable, parse_failure_report

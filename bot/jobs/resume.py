@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from githubkit_schemas.latest.models import IssueComment
 
 from bot.agent.sanitize import data_block
-from bot.issue_ops import permission_of, remove_label
+from bot.github.issues import permission_of, remove_label
+from bot.github.labels import WAITING_LABEL
 from bot.jobs.context import JobContext
 from bot.jobs.generate import QUESTIONS_OPENING, generate
 from bot.jobs.rules import WRITERS
-from bot.labels import WAITING_LABEL
 from bot.store import Job, JobState
 
 

@@ -15,12 +15,12 @@ from bot.agent.host import CheckoutHost
 from bot.agent.loop import AgentStatus
 from bot.agent.prompts import PROMPTS, render
 from bot.agent.sanitize import data_block
+from bot.github.client import InstallationClient
+from bot.github.git import BRANCH_PREFIX
+from bot.github.issues import Repo, comment, react_to_comment
 from bot.github.push import push_or_explain
-from bot.github_api import InstallationClient
-from bot.issue_ops import Repo, comment, react_to_comment
 from bot.jobs.agent_run import questions_comment, run_job_agent, stopped_comment
 from bot.jobs.context import JobContext, refused, repo_config_or_comment
-from bot.repo import BRANCH_PREFIX
 from bot.store import Job, JobState
 
 REVISE_QUESTIONS = "Before I make this change, I need to know:"

@@ -1,11 +1,11 @@
 """Who may start work, one set of rules for every path work comes from.
 
 `admit` is the one decision, with no I/O, on whether a request (an issue, a command, a review)
-may become a job at all: the webhook path (`bot.events.route`) and the reconciler
-(`bot.reconciler`) both ask it, with what they know of the sender. Bots never start work, except
-the app itself and the trusted bots (`FLOWBOT_TRUSTED_BOTS`, default `github-actions[bot]`) and
-only for `flow-failure` reports; an edited comment never starts work (a comment edited into
-`/revise` is not a request anyone saw being made).
+may become a job at all: the webhook path (`bot.web.routing.route`) and the reconciler
+(`bot.jobs.reconciler`) both ask it, with what they know of the sender. Bots never start
+work, except the app itself and the trusted bots (`FLOWBOT_TRUSTED_BOTS`, default
+`github-actions[bot]`) and only for `flow-failure` reports; an edited comment never starts
+work (a comment edited into `/revise` is not a request anyone saw being made).
 
 `authorise` is the check every job makes before it does anything, whichever path made it: the
 sender has write access or more, or is a trusted bot on a repair, or is the author of an issue
@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.github_api import InstallationClient
-from bot.issue_ops import Repo, comment, permission_of
-from bot.labels import FAILURE_LABEL, INTENT_LABEL
+from bot.github.client import InstallationClient
+from bot.github.issues import Repo, comment, permission_of
+from bot.github.labels import FAILURE_LABEL, INTENT_LABEL
 from bot.store import Approval, Job
 
 WRITERS = ("admin", "maintain", "write")

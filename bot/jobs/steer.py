@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.github_api import InstallationClient
-from bot.issue_ops import Repo, comment, react_to_comment
+from bot.github.client import InstallationClient
+from bot.github.git import issue_of_branch
+from bot.github.issues import Repo, comment, react_to_comment
 from bot.jobs.context import JobContext, refused
-from bot.repo import issue_of_branch
 from bot.store import LIVE, Job, JobState
 
 STEERING = ("cancel", "retry", "help")

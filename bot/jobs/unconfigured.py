@@ -6,7 +6,7 @@ from __future__ import annotations
 import structlog
 from prometheus_client import Counter
 
-from bot.issue_ops import comment
+from bot.github.issues import comment
 from bot.jobs.context import JobContext
 from bot.store import Job, JobState
 

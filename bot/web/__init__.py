@@ -1,1 +1,1 @@
-"""The webhook path: receiving, bounding and answering GitHub's deliveries."""
+"""The webhook path: receiving, checking, routing and storing GitHub's deliveries."""

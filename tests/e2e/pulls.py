@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.demo.stories import story_generate
 from bot.demo.world import DemoWorld
-from bot.github_sim.state import Issue
+from bot.doubles.github.state import Issue
 
 
 def generated_pull(world: DemoWorld) -> Issue:

@@ -13,8 +13,8 @@ from pydantic import SecretStr
 
 from bot.demo.stories import FOLDER, INTENT, TITLE, scenario, story_repair
 from bot.demo.world import DemoWorld
-from bot.github_api import AppIdentity, app_client, installation_token
-from bot.messages_sim import tool_reply
+from bot.doubles.messages import tool_reply
+from bot.github.client import AppIdentity, app_client, installation_token
 from bot.store import JobState
 from connectors.shopify.simulator import ShopifySimulator
 from flowkit.engine import to_jsonable

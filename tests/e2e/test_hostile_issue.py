@@ -12,7 +12,7 @@ import pytest
 
 from bot.demo.stories import FOLDER, TITLE, scenario
 from bot.demo.world import DemoWorld
-from bot.messages_sim import Reply, tool_reply
+from bot.doubles.messages import Reply, tool_reply
 from bot.store import JobState
 from tests.e2e.test_generate import _no_secret_anywhere
 

@@ -13,14 +13,14 @@ import pytest
 from prometheus_client import REGISTRY
 
 from bot.demo.world import WEBHOOK_SECRET, _key
-from bot.github_sim import GitHubSimulator
-from bot.github_sim.state import Pull, Repository
+from bot.doubles.github import GitHubSimulator
+from bot.doubles.github.state import Pull, Repository
 from bot.jobs.help import HELP
 from bot.jobs.unconfigured import NOT_CONFIGURED
 from bot.service import Service, build_service
 from bot.settings import load_settings
 from bot.store import LIVE, Job, JobState
-from bot.webhooks import WEBHOOK_PATH
+from bot.web.endpoint import WEBHOOK_PATH
 from connectors.core.serving import serve_on_loopback
 
 

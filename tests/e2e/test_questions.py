@@ -7,7 +7,7 @@ import pytest
 
 from bot.demo.stories import INTENT, TITLE, generate_turns
 from bot.demo.world import DemoWorld
-from bot.messages_sim import tool_reply
+from bot.doubles.messages import tool_reply
 from bot.store import JobState
 
 QUESTION = "Customers without an email cannot be matched: skip them, or keep them for a person?"

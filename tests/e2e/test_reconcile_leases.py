@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.demo.world import DemoWorld, demo_world
+from bot.jobs.job_queue import work_key
 from bot.jobs.leases import Leases
-from bot.queue import work_key
 from bot.store import Job, JobState
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from bot.demo.stories import FOLDER, revise_turns
 from bot.demo.world import DemoWorld
-from bot.messages_sim import tool_reply
+from bot.doubles.messages import tool_reply
 from bot.store import JobState
 from tests.e2e.pulls import generated_pull
 

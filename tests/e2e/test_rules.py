@@ -15,12 +15,12 @@ from sqlalchemy import select
 
 from bot.agent.host import CheckoutHost
 from bot.demo.world import DemoWorld, demo_world
+from bot.doubles.github.state import Issue, Pull
+from bot.github.client import installation_client, installation_token
+from bot.github.git import BOT_EMAIL, BOT_NAME, Checkout, checkout
+from bot.github.issues import Repo
 from bot.github.push import push_or_explain
-from bot.github_api import installation_client, installation_token
-from bot.github_sim.state import Issue, Pull
-from bot.issue_ops import Repo
 from bot.jobs.rules import Rules, authorise
-from bot.repo import BOT_EMAIL, BOT_NAME, Checkout, checkout
 from bot.store import Job, JobState
 
 

@@ -12,10 +12,10 @@ import pytest
 
 from bot.demo.stories import FOLDER, scenario
 from bot.demo.world import DemoWorld, demo_world
+from bot.doubles.github.state import Issue
+from bot.doubles.messages import Reply, tool_reply
 from bot.eval.scripted import correct, never
 from bot.eval.task import TASKS, load_task
-from bot.github_sim.state import Issue
-from bot.messages_sim import Reply, tool_reply
 from bot.store import Job, JobState
 from tests.e2e.pulls import generated_pull
 

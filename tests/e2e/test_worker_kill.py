@@ -16,7 +16,7 @@ import pytest
 
 from bot.demo.stories import INTENT, TITLE, generate_turns
 from bot.demo.world import PROJECT, demo_world
-from bot.reconciler import reconcile
+from bot.jobs.reconciler import reconcile
 from bot.store import JobState
 
 LEASE_TTL_S = 2

@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from githubkit import AppAuthStrategy, GitHub
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.github_api import installation_client
-from bot.github_sim import GitHubSimulator
+from bot.doubles.github import GitHubSimulator
+from bot.github.client import installation_client
 from flowkit.runtime.filing import FAILURE_LABEL, FailureFiler, normalised
 from flowkit.runtime.report import parse_failure_report
 from flowkit.runtime.store import FailedMessage

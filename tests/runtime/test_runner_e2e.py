@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli.runner import build_runner
-from bot.github_sim import GitHubSimulator
+from bot.doubles.github import GitHubSimulator
 from bot.settings import load_settings
 from connectors.core.serving import serve_on_loopback
 from connectors.hubspot.simulator import HubSpotSimulator

@@ -1,0 +1,1 @@
+"""The delivery writer: one process storing every web worker's deliveries in the database."""

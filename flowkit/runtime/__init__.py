@@ -1,0 +1,1 @@
+"""Running merged flows in production: the ledger, replays, failure filing, the runner."""

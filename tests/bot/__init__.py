@@ -1,0 +1,1 @@
+"""Tests of the app (bot/), one folder per room."""

@@ -1,0 +1,111 @@
+"""An operator's mistake is one line on stderr that says what to do, and exit 2 — never a
+traceback, and never exit 1, which `run` and `validate` keep for "ran, and something failed"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.doubles.github import GitHubSimulator
+from tests.bot.cli.conftest import Flowbot
+from tests.support.ports import free_loopback_port as free_port
+
+
+def _one_line(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(("url", "said"), [
+    ("not a url", "flowbot: FLOWBOT_DATABASE_URL is not a database URL; use sqlite:///"),
+    ("mysql://u:hunter2@db/flowbot", "flowbot: FLOWBOT_DATABASE_URL names the database "
+                                     "'mysql'; flowbot stores in SQLite or PostgreSQL"),
+    ("postgresql+psycopg2://u:hunter2@db/flowbot", "names the driver 'postgresql+psycopg2'"),
+])
+def test_a_database_url_flowbot_cannot_use(flowbot: Flowbot, url: str, said: str) -> None:
+    result = flowbot("failures", "list", env={"FLOWBOT_DATABASE_URL": url})
+
+    assert result.returncode == 2
+    line = _one_line(result.stderr)
+    assert said in line
+    assert "hunter2" not in line
+
+
+def test_a_database_that_does_not_answer(flowbot: Flowbot) -> None:
+    url = f"postgresql://flowbot:hunter2@127.0.0.1:{free_port()}/flowbot"
+
+    result = flowbot("failures", "list", env={"FLOWBOT_DATABASE_URL": url})
+
+    assert result.returncode == 2
+    line = _one_line(result.stderr)
+    assert line.startswith("flowbot: cannot use the database (")
+    assert line.endswith("check that it runs and that FLOWBOT_DATABASE_URL (or --database) "
+                         "points at it")
+    assert "hunter2" not in line
+
+
+def test_settings_that_cannot_start_the_app(flowbot: Flowbot, tmp_path: Path) -> None:
+    result = flowbot("serve", env={"GITHUB_APP_ID": "0"})
+
+    assert result.returncode == 2
+    line = _one_line(result.stderr)
+    assert line.startswith("flowbot: cannot start: ")
+    assert "GITHUB_APP_ID: Input should be greater than 0" in line
+    assert "GITHUB_WEBHOOK_SECRET: Field required" in line  # every problem, on one line
+
+
+def test_github_unreachable(flowbot: Flowbot) -> None:
+    result = flowbot("init", "repo", "--repo", "acme/integrations", "--token", "t",
+                     env={"GITHUB_API_URL": f"http://127.0.0.1:{free_port()}"})
+
+    assert result.returncode == 2
+    line = _one_line(result.stderr)
+    assert line.startswith("flowbot: cannot reach GitHub (")
+    assert line.endswith("check the network, any proxy, and GITHUB_API_URL (set for GitHub "
+                         "Enterprise Server only)")
+
+
+def test_a_repository_that_does_not_exist(flowbot: Flowbot, github: GitHubSimulator) -> None:
+    token, _ = github.world.mint_token()
+
+    result = flowbot("init", "repo", "--repo", "acme/missing",
+                     env={"GITHUB_TOKEN": token, "GITHUB_API_URL": github.base_url})
+
+    assert result.returncode == 2
+    assert _one_line(result.stderr).startswith(
+        f"flowbot: GitHub answered 404 to GET {github.base_url}/repos/acme/missing: the "
+        "repository (or issue) does not exist or the token cannot see it; check --repo")
+
+
+@pytest.mark.parametrize("repo", ["acme", "acme/integrations/x", "https://github.com/a/b"])
+def test_a_repo_option_that_is_not_owner_slash_name(flowbot: Flowbot, repo: str) -> None:
+    result = flowbot("init", "repo", "--repo", repo, "--token", "t")
+
+    assert result.returncode == 2
+    assert _one_line(result.stderr) == (f"flowbot: --repo must be owner/name (like "
+                                        f"octo-org/integrations), not {repo!r}")
+
+
+def test_init_with_a_repo_and_no_token(flowbot: Flowbot) -> None:
+    result = flowbot("init", "repo", "--repo", "acme/integrations")
+
+    assert result.returncode == 2
+    assert _one_line(result.stderr) == ("flowbot: --repo needs a token to create labels: pass "
+                                        "--token or set GITHUB_TOKEN")
+
+
+def test_version(flowbot: Flowbot) -> None:
+    result = flowbot("--version")
+
+    assert (result.returncode, result.stdout) == (0, "flowbot 0.1.0\n")
+
+
+def test_failures_report_with_a_repo_that_is_not_owner_slash_name(flowbot: Flowbot) -> None:
+    result = flowbot("failures", "report", "1", "--repo", "acme")
+
+    assert result.returncode == 2
+    assert _one_line(result.stderr) == ("flowbot: --repo must be owner/name (like "
+                                        "octo-org/integrations), not 'acme'")

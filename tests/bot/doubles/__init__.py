@@ -1,0 +1,1 @@
+"""Tests of the doubles (bot/doubles/)."""
