@@ -27,6 +27,7 @@ from types import FrameType
 
 import pytest
 
+from bot.doubles.github.keys import new_app_key
 from tests.support import binaries
 from tests.support.availability import require
 from tests.support.postgres_server import running_postgres
@@ -74,6 +75,12 @@ def redis_url() -> Iterator[str]:
     """URL of the session's Redis server (see the module docstring)."""
     with running_redis(require(binaries.redis_server)) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def app_key() -> str:
+    """A GitHub App private key (PEM) for the session's simulated GitHubs."""
+    return new_app_key()
 
 
 @pytest.fixture(scope="session")

@@ -15,23 +15,16 @@ import threading
 from pathlib import Path
 
 import typer
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.cli.scaffold import write_scaffold
 from bot.doubles.github import GitHubSimulator
+from bot.doubles.github.keys import new_app_key
 from bot.service import build_service
 from bot.settings import load_settings
 from bot.web.endpoint import WEBHOOK_PATH
 from connectors.core.serving import serve_on_loopback
 
 SECRET = "dev-webhook-secret"  # noqa: S105 - the simulator's own, on loopback
-
-
-def _key() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode()
 
 
 def serve_dev(port: int, workers: int, stop: threading.Event | None = None) -> None:
@@ -41,7 +34,7 @@ def serve_dev(port: int, workers: int, stop: threading.Event | None = None) -> N
         scratch.chmod(0o755)  # the sandbox runs as nobody
         content = scratch / "integrations"
         write_scaffold(content)
-        key = _key()
+        key = new_app_key()
         github = GitHubSimulator(scratch / "github", private_key_pem=key, webhook_secret=SECRET)
         with github.serve() as github_url:
             github.create_repository("acme", "integrations", content=content,

@@ -9,10 +9,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-
 from bot.doubles.github import GitHubSimulator
+from bot.doubles.github.keys import new_app_key
 from bot.doubles.github.state import Repository
 from bot.doubles.messages import MessagesSimulator
 from bot.service import Service, build_service
@@ -55,12 +53,6 @@ class DemoWorld:
         raise TimeoutError(f"the jobs did not finish in {timeout:.0f} s")
 
 
-def _key() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode()
-
-
 def repository_content(scratch: Path) -> Path:
     """A folder with what the demo repository holds: this project's connectors, flow kit and
     flows, and its pyproject (so the gate checks flows against the real library)."""
@@ -85,7 +77,7 @@ def demo_world(scratch: Path, *, anthropic_key: str | None = None,
     `content` is what the repository holds (default: a flowbot checkout's, the monorepo form)."""
     scratch.mkdir(parents=True, exist_ok=True)
     scratch.chmod(0o755)
-    key = _key()
+    key = new_app_key()
     github = GitHubSimulator(scratch / "github", private_key_pem=key,
                              webhook_secret=WEBHOOK_SECRET, validate=validate)
     model = None if anthropic_key else MessagesSimulator()

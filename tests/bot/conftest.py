@@ -12,8 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.service import Service, build_service
 from bot.settings import AppSettings, load_settings
@@ -23,18 +21,10 @@ SECRET = "flowbot-webhook-test-secret-7c1f"
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "github" / "webhook-examples.json"
 
 
-@pytest.fixture(scope="session")
-def private_key_pem() -> str:
-    """A fresh RSA key for the app's JWTs."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode()
-
-
 @pytest.fixture
-def environment(tmp_path: Path, private_key_pem: str) -> dict[str, str]:
+def environment(tmp_path: Path, app_key: str) -> dict[str, str]:
     """A complete environment for the app, with its data in a scratch folder."""
-    return {"GITHUB_APP_ID": "4242", "GITHUB_PRIVATE_KEY": private_key_pem,
+    return {"GITHUB_APP_ID": "4242", "GITHUB_PRIVATE_KEY": app_key,
             "GITHUB_WEBHOOK_SECRET": SECRET, "FLOWBOT_DATA_DIR": str(tmp_path / "data")}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,8 +26,8 @@ SANDBOXED = [case for case in CASES if case not in STATIC]
 QUICK = SandboxLimits(wall_seconds=10.0, cpu_seconds=10)
 
 
-def _expected(case: str) -> dict[str, object]:
-    expected: dict[str, object] = json.loads((CORPUS / case / "expected.json").read_text())
+def _expected(case: str) -> dict[str, Any]:
+    expected: dict[str, Any] = json.loads((CORPUS / case / "expected.json").read_text())
     return expected
 
 

@@ -9,8 +9,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.doubles.github import GitHubSimulator
 
@@ -32,13 +30,10 @@ def flowbot(tmp_path: Path) -> Flowbot:
 
 
 @pytest.fixture
-def github(tmp_path: Path) -> Iterator[GitHubSimulator]:
+def github(tmp_path: Path, app_key: str) -> Iterator[GitHubSimulator]:
     """The GitHub simulator, every exchange checked against GitHub's OpenAPI description, with
     an empty repository acme/integrations."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()).decode()
-    simulator = GitHubSimulator(tmp_path / "github", private_key_pem=key,
+    simulator = GitHubSimulator(tmp_path / "github", private_key_pem=app_key,
                                 webhook_secret="secret", validate=True)
     with simulator.serve():
         simulator.create_repository("acme", "integrations")

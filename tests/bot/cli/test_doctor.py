@@ -7,8 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.doubles.github import GitHubSimulator
 from bot.doubles.github.state import RepoLabel
@@ -19,16 +17,13 @@ from tests.bot.cli.conftest import Flowbot
 
 
 @pytest.fixture
-def setup(tmp_path: Path) -> Iterator[tuple[GitHubSimulator, dict[str, str]]]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()).decode()
-    github = GitHubSimulator(tmp_path / "github", private_key_pem=key, webhook_secret="s",
+def setup(tmp_path: Path, app_key: str) -> Iterator[tuple[GitHubSimulator, dict[str, str]]]:
+    github = GitHubSimulator(tmp_path / "github", private_key_pem=app_key, webhook_secret="s",
                              validate=True)
     with github.serve() as github_url, MessagesSimulator().serve() as model_url:
         github.create_repository("acme", "integrations")
         data = tmp_path / "app"
-        env = {"GITHUB_APP_ID": str(github.world.app_id), "GITHUB_PRIVATE_KEY": key,
+        env = {"GITHUB_APP_ID": str(github.world.app_id), "GITHUB_PRIVATE_KEY": app_key,
                "GITHUB_WEBHOOK_SECRET": "s", "GITHUB_API_URL": github_url,
                "ANTHROPIC_API_KEY": "sk-ant-doctor", "ANTHROPIC_BASE_URL": model_url,
                "FLOWBOT_DATA_DIR": str(data)}

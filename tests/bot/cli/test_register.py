@@ -15,8 +15,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -31,11 +29,8 @@ WEBHOOKS = "https://bot.example/api/github/webhooks"
 
 
 @pytest.fixture
-def github(tmp_path: Path) -> Iterator[GitHubSimulator]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()).decode()
-    simulator = GitHubSimulator(tmp_path / "github", private_key_pem=key,
+def github(tmp_path: Path, app_key: str) -> Iterator[GitHubSimulator]:
+    simulator = GitHubSimulator(tmp_path / "github", private_key_pem=app_key,
                                 webhook_secret="old", validate=True)
     with simulator.serve():
         simulator.create_repository("acme", "integrations")

@@ -6,21 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.doubles.github import GitHubSimulator
 
 SECRET = "github-sim-webhook-secret"
 REPOSITORY = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture(scope="session")
-def app_key() -> str:
-    """The app's private key (PEM)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode()
 
 
 @pytest.fixture

@@ -10,8 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import SecretStr
 
 from bot.doubles.github import GitHubSimulator
@@ -156,15 +154,12 @@ def test_an_issue_gets_one_branch_name_that_leads_back_to_it() -> None:
 
 
 @pytest.fixture
-def github(tmp_path: Path) -> Iterator[tuple[GitHubSimulator, str]]:
+def github(tmp_path: Path, app_key: str) -> Iterator[tuple[GitHubSimulator, str]]:
     """acme/flows on the GitHub simulator; its clone URL (git over smart HTTP, token-checked)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()).decode()
     content = tmp_path / "content"
     (content / "flows").mkdir(parents=True)
     (content / "flows" / "README.md").write_text("flows live here\n")
-    simulator = GitHubSimulator(tmp_path / "github", private_key_pem=key, webhook_secret="s")
+    simulator = GitHubSimulator(tmp_path / "github", private_key_pem=app_key, webhook_secret="s")
     with simulator.serve():
         repository = simulator.create_repository("acme", "flows", content=content)
         yield simulator, simulator.clone_url(repository)
