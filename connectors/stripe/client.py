@@ -16,17 +16,10 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, Field, SecretStr, ValidationError
 
-from connectors.core import (
-    BearerAuth,
-    Connector,
-    ConnectorSettings,
-    HttpClient,
-    Idempotency,
-    Resource,
-    VendorConventions,
-    operation,
-)
+from connectors.core.auth import BearerAuth
+from connectors.core.client import HttpClient, VendorConventions
 from connectors.core.clock import SYSTEM_CLOCK, Clock
+from connectors.core.connector import Connector, ConnectorSettings, Resource
 from connectors.core.errors import (
     ErrorContext,
     FieldError,
@@ -34,6 +27,7 @@ from connectors.core.errors import (
     ProtocolError,
     ValidationFailed,
 )
+from connectors.core.operations import Idempotency, operation
 from connectors.core.paginators import StartingAfterPaginator
 from connectors.core.ratelimit import LeakyBucket, Throttle
 from connectors.core.retry import TRANSIENT_STATUSES, RetryPolicy
