@@ -127,13 +127,13 @@ class SObject(Record):
         return tuple(cls.model_fields)
 
 
-class Account(SObject):
-    """A Salesforce Account: a company or organisation."""
+class AccountFields(BaseModel):
+    """The Account fields this connector types, declared once for the record and the input; each
+    narrows `Name`, which a record always has and a create needs."""
 
     sobject_type: ClassVar[str] = "Account"
-    external_id_fields: ClassVar[tuple[str, ...]] = ("External_Id__c",)
 
-    Name: str
+    Name: str | None = None
     AccountNumber: str | None = None
     Type: str | None = None
     Industry: str | None = None
@@ -145,6 +145,14 @@ class Account(SObject):
     NumberOfEmployees: int | None = None
     CurrencyIsoCode: str | None = Field(default=None, description="Multi-currency orgs only.")
     External_Id__c: str | None = Field(default=None, description="External ID (not unique).")
+
+
+class Account(AccountFields, SObject):
+    """A Salesforce Account: a company or organisation."""
+
+    external_id_fields: ClassVar[tuple[str, ...]] = ("External_Id__c",)
+
+    Name: str
 
 
 class Contact(SObject):
