@@ -286,12 +286,10 @@ class Stripe(Connector):
     invoices: InvoicesResource
     charges: ChargesResource
 
-    def __init__(self, settings: ConnectorSettings, *,
+    def __init__(self, settings: StripeSettings, *,
                  transport: httpx.BaseTransport | None = None,
                  clock: Clock = SYSTEM_CLOCK) -> None:
         super().__init__(settings, transport=transport, clock=clock)
-        if not isinstance(settings, StripeSettings):
-            raise TypeError(f"Stripe needs StripeSettings, not {type(settings).__name__}")
         self.client = self._http_client(settings, settings.reads_per_second(), READ_RETRY,
                                         scope="reads")
         self.writer = self._http_client(settings, settings.writes_per_second(), WRITE_RETRY,

@@ -97,10 +97,9 @@ class Toy(Connector):
 
     items: ItemsResource
 
-    def __init__(self, settings: ConnectorSettings, *, transport: Any = None,
+    def __init__(self, settings: ToySettings, *, transport: Any = None,
                  clock: Clock = SYSTEM_CLOCK) -> None:
         super().__init__(settings, transport=transport, clock=clock)
-        assert isinstance(settings, ToySettings)
         self.client = HttpClient(
             connector="toy", base_url=settings.base_url, auth=BearerAuth(settings.token),
             throttle=Throttle(LeakyBucket(settings.bucket, settings.leak_per_second), clock=clock),
