@@ -22,7 +22,6 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
-    model_validator,
 )
 
 from connectors.core.records import Record, StrId, UtcDateTime, to_decimal
@@ -91,13 +90,10 @@ class SObjectRecord(Record):
     attributes: SObjectAttributes
     Id: StrId | None = None
 
-    @model_validator(mode="before")
     @classmethod
-    def _normalise(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
+    def _reshape(cls, data: dict[str, Any]) -> dict[str, Any]:
         return {key: value if key == "attributes" else normalise_value(value)
-                for key, value in data.items()}
+                for key, value in super()._reshape(data).items()}
 
 
 class SObject(Record):
@@ -112,14 +108,11 @@ class SObject(Record):
     CreatedDate: UtcDateTime
     LastModifiedDate: UtcDateTime
 
-    @model_validator(mode="before")
     @classmethod
-    def _normalise_extra(cls, data: Any) -> Any:
+    def _reshape(cls, data: dict[str, Any]) -> dict[str, Any]:
         """Fields the model does not name (custom ones) are normalised as in SObjectRecord."""
-        if not isinstance(data, dict):
-            return data
         return {key: value if key in cls.model_fields or key == "attributes"
-                else normalise_value(value) for key, value in data.items()}
+                else normalise_value(value) for key, value in super()._reshape(data).items()}
 
     @classmethod
     def soql_fields(cls) -> tuple[str, ...]:
