@@ -36,10 +36,10 @@ SIMULATORS: dict[str, str] = {
 """Every HTTP connector has a simulator; the SQL connector talks to real SQLite or PostgreSQL."""
 
 COVERAGE: dict[str, str] = {
-    name: path.split(":")[0] + ".coverage:COVERAGE"
-    for name, path in SIMULATORS.items()
+    name: f"connectors.{name}.simulator_coverage:COVERAGE" for name in SIMULATORS
 }
-"""What each simulator covers: a data module beside its app, read without importing FastAPI."""
+"""What each simulator covers: a data module beside the client, read without importing the
+simulator (FastAPI)."""
 
 TEST_DATABASES: dict[str, str] = {"sql": "connectors.sql.simulator:SqlSimulator"}
 """What flow tests use where a connector has no HTTP simulator: a real, throwaway database."""

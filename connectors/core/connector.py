@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from connectors.core.client import HttpClient
 from connectors.core.clock import SYSTEM_CLOCK, Clock
+from connectors.core.errors import ConfigurationError, ErrorContext
 
 
 class ConnectorSettings(BaseModel):
@@ -57,6 +58,12 @@ class Connector:
 
     def __init__(self, settings: ConnectorSettings, *, transport: httpx.BaseTransport | None = None,
                  clock: Clock = SYSTEM_CLOCK) -> None:
+        """Keep what every connector needs; settings of another connector are refused here, so
+        a subclass's `__init__` may annotate `settings` as its own `settings_model`."""
+        if not isinstance(settings, self.settings_model):
+            raise ConfigurationError(
+                f"{type(self).__name__} needs {self.settings_model.__name__}, not "
+                f"{type(settings).__name__}", context=ErrorContext(connector=self.name))
         self.settings = settings
         self._transport = transport
         self._clock = clock

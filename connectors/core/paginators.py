@@ -56,6 +56,15 @@ def _present(value: Any) -> bool:
     return value is not MISSING and value is not None and value != ""
 
 
+def _flag(body: Any, path: str) -> bool:
+    """The true or false the vendor puts at `path` (`has_more`, `done`); anything else is a
+    broken page, never taken for the end."""
+    flag = dig(body, path)
+    if not isinstance(flag, bool):
+        raise PaginationError(f"expected true or false at '{path}'")
+    return flag
+
+
 class PageNumberPaginator(Paginator):
     """`?page=1,2,3…`; stops at an empty page, or at the total page count when the body has one."""
 
@@ -138,9 +147,7 @@ class JsonCursorPaginator(Paginator):
         self.cursor = dig(body, self.cursor_path)
         more = _present(self.cursor)
         if self.has_more_path is not None:
-            flag = dig(body, self.has_more_path)
-            if not isinstance(flag, bool):
-                raise PaginationError(f"expected true or false at '{self.has_more_path}'")
+            flag = _flag(body, self.has_more_path)
             if flag and not more:
                 raise PaginationError(f"'{self.has_more_path}' is true but there is no cursor "
                                       f"at '{self.cursor_path}'")
@@ -165,9 +172,7 @@ class StartingAfterPaginator(Paginator):
 
     def update_state(self, response: httpx.Response, body: Any, records: list[Any]) -> None:
         """Remember the last id; stop when the vendor says there is no more."""
-        flag = dig(body, self.has_more_path)
-        if not isinstance(flag, bool):
-            raise PaginationError(f"expected true or false at '{self.has_more_path}'")
+        flag = _flag(body, self.has_more_path)
         if flag and not records:
             raise PaginationError(f"'{self.has_more_path}' is true on an empty page")
         if records:
@@ -218,9 +223,7 @@ class NextUrlPaginator(Paginator):
         value = dig(body, self.next_url_path)
         self.next_url = str(value) if _present(value) else None
         if self.done_path is not None:
-            done = dig(body, self.done_path)
-            if not isinstance(done, bool):
-                raise PaginationError(f"expected true or false at '{self.done_path}'")
+            done = _flag(body, self.done_path)
             if not done and self.next_url is None:
                 raise PaginationError(f"'{self.done_path}' is false but there is no "
                                       f"'{self.next_url_path}'")

@@ -14,7 +14,14 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
 
 ZERO_DECIMAL_CURRENCIES = frozenset({
     "BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV",
@@ -126,3 +133,15 @@ class Record(BaseModel):
     fields_known_at_run_time: ClassVar[bool] = False
     """True for records whose fields are only known at run time (a SQL table's row): the gate
     cannot check their field names against the catalog, and does not."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reshape_mapping(cls, data: Any) -> Any:
+        return cls._reshape(data) if isinstance(data, dict) else data  # an instance passes
+
+    @classmethod
+    def _reshape(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """The vendor's mapping with the model's field names, before validation: a vendor's
+        records override this where the vendor nests fields (HubSpot's `properties`) or sends
+        an amount apart from its currency (Stripe's minor units), calling `super()._reshape`."""
+        return data

@@ -14,7 +14,6 @@ from connectors.core.auth import BearerAuth
 from connectors.core.client import HttpClient
 from connectors.core.clock import SYSTEM_CLOCK, Clock
 from connectors.core.connector import Connector, ConnectorSettings
-from connectors.core.errors import ConfigurationError, ErrorContext
 from connectors.core.ratelimit import SlidingWindow, Throttle
 from connectors.hubspot.errors import CONVENTIONS, RETRY_POLICY, read_remaining
 from connectors.hubspot.resources import CompaniesResource, ContactsResource, DealsResource
@@ -62,14 +61,10 @@ class HubSpot(Connector):
     companies: CompaniesResource
     deals: DealsResource
 
-    def __init__(self, settings: ConnectorSettings, *,
+    def __init__(self, settings: HubSpotSettings, *,
                  transport: httpx.BaseTransport | None = None,
                  clock: Clock = SYSTEM_CLOCK) -> None:
         super().__init__(settings, transport=transport, clock=clock)
-        if not isinstance(settings, HubSpotSettings):
-            raise ConfigurationError(
-                f"HubSpot needs HubSpotSettings, not {type(settings).__name__}",
-                context=ErrorContext(connector=self.name))
         window = SlidingWindow.for_client(settings.requests_per_window, settings.window_seconds)
         self.client = HttpClient(
             connector=self.name,

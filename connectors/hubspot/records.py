@@ -79,11 +79,10 @@ class CrmRecord(Record):
         """The HubSpot properties this record types as fields; reads always ask for them."""
         return tuple(name for name in cls.model_fields if name not in cls.base_fields)
 
-    @model_validator(mode="before")
     @classmethod
-    def _from_hubspot(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
+    def _reshape(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """Typed properties lifted out of HubSpot's `properties`, every property kept there."""
+        data = super()._reshape(data)
         raw = data.get("properties")
         if raw is None:
             raw = {}

@@ -127,14 +127,10 @@ class Salesforce(Connector):
     opportunities: OpportunitiesResource
     invoices: InvoicesResource
 
-    def __init__(self, settings: ConnectorSettings, *,
+    def __init__(self, settings: SalesforceSettings, *,
                  transport: httpx.BaseTransport | None = None,
                  clock: Clock = SYSTEM_CLOCK) -> None:
         super().__init__(settings, transport=transport, clock=clock)
-        if not isinstance(settings, SalesforceSettings):
-            raise ConfigurationError(
-                f"Salesforce needs SalesforceSettings, not {type(settings).__name__}",
-                context=ErrorContext(connector=self.name))
         self.client = SalesforceHttpClient(
             connector=self.name,
             base_url=settings.instance_url,

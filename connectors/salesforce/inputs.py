@@ -16,7 +16,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
 from connectors.core.records import StrId
-from connectors.salesforce.records import SfAmount, exact_json_number
+from connectors.salesforce.records import AccountFields, SfAmount, exact_json_number
 
 CUSTOM_FIELD = re.compile(r"[A-Za-z][A-Za-z0-9_]*__c")
 """A custom field's API name: letters, digits and underscores, ending in `__c`."""
@@ -80,23 +80,10 @@ class SObjectInput(BaseModel):
         return self.custom_fields.get(field)
 
 
-class AccountInput(SObjectInput):
+class AccountInput(AccountFields, SObjectInput):
     """Fields to write to an Account. Name is required to create one."""
 
-    sobject_type: ClassVar[str] = "Account"
-
     Name: str | None = Field(default=None, description="Required to create.")
-    AccountNumber: str | None = None
-    Type: str | None = None
-    Industry: str | None = None
-    Website: str | None = None
-    Phone: str | None = None
-    BillingCity: str | None = None
-    BillingCountry: str | None = None
-    AnnualRevenue: SfAmount | None = None
-    NumberOfEmployees: int | None = None
-    CurrencyIsoCode: str | None = Field(default=None, description="Multi-currency orgs only.")
-    External_Id__c: str | None = None
 
 
 class ContactInput(SObjectInput):

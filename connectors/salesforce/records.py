@@ -22,7 +22,6 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
-    model_validator,
 )
 
 from connectors.core.records import Record, StrId, UtcDateTime, to_decimal
@@ -91,13 +90,10 @@ class SObjectRecord(Record):
     attributes: SObjectAttributes
     Id: StrId | None = None
 
-    @model_validator(mode="before")
     @classmethod
-    def _normalise(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
+    def _reshape(cls, data: dict[str, Any]) -> dict[str, Any]:
         return {key: value if key == "attributes" else normalise_value(value)
-                for key, value in data.items()}
+                for key, value in super()._reshape(data).items()}
 
 
 class SObject(Record):
@@ -112,14 +108,11 @@ class SObject(Record):
     CreatedDate: UtcDateTime
     LastModifiedDate: UtcDateTime
 
-    @model_validator(mode="before")
     @classmethod
-    def _normalise_extra(cls, data: Any) -> Any:
+    def _reshape(cls, data: dict[str, Any]) -> dict[str, Any]:
         """Fields the model does not name (custom ones) are normalised as in SObjectRecord."""
-        if not isinstance(data, dict):
-            return data
         return {key: value if key in cls.model_fields or key == "attributes"
-                else normalise_value(value) for key, value in data.items()}
+                else normalise_value(value) for key, value in super()._reshape(data).items()}
 
     @classmethod
     def soql_fields(cls) -> tuple[str, ...]:
@@ -127,13 +120,13 @@ class SObject(Record):
         return tuple(cls.model_fields)
 
 
-class Account(SObject):
-    """A Salesforce Account: a company or organisation."""
+class AccountFields(BaseModel):
+    """The Account fields this connector types, declared once for the record and the input; each
+    narrows `Name`, which a record always has and a create needs."""
 
     sobject_type: ClassVar[str] = "Account"
-    external_id_fields: ClassVar[tuple[str, ...]] = ("External_Id__c",)
 
-    Name: str
+    Name: str | None = None
     AccountNumber: str | None = None
     Type: str | None = None
     Industry: str | None = None
@@ -145,6 +138,14 @@ class Account(SObject):
     NumberOfEmployees: int | None = None
     CurrencyIsoCode: str | None = Field(default=None, description="Multi-currency orgs only.")
     External_Id__c: str | None = Field(default=None, description="External ID (not unique).")
+
+
+class Account(AccountFields, SObject):
+    """A Salesforce Account: a company or organisation."""
+
+    external_id_fields: ClassVar[tuple[str, ...]] = ("External_Id__c",)
+
+    Name: str
 
 
 class Contact(SObject):

@@ -238,12 +238,10 @@ class Shopify(Connector):
     products: ProductsResource
     shop: ShopResource
 
-    def __init__(self, settings: ConnectorSettings, *,
+    def __init__(self, settings: ShopifySettings, *,
                  transport: httpx.BaseTransport | None = None,
                  clock: Clock = SYSTEM_CLOCK) -> None:
         super().__init__(settings, transport=transport, clock=clock)
-        if not isinstance(settings, ShopifySettings):
-            raise TypeError(f"Shopify needs ShopifySettings, not {type(settings).__name__}")
         self.client = HttpClient(
             connector=NAME,
             base_url=settings.api_root,

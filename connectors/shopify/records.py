@@ -131,11 +131,9 @@ class Order(Record):
     tags: Tags = Field(default_factory=list)
     test: bool = Field(default=False, description="True for orders placed in test mode.")
 
-    @model_validator(mode="before")
     @classmethod
-    def _amounts_with_currency(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
+    def _reshape(cls, data: dict[str, Any]) -> dict[str, Any]:
+        data = super()._reshape(data)
         currency = data.get("currency")
         data = _priced(data, currency, _ORDER_AMOUNTS)
         items = data.get("line_items")

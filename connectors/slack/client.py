@@ -20,7 +20,6 @@ from connectors.core.client import HttpClient
 from connectors.core.clock import SYSTEM_CLOCK, Clock
 from connectors.core.connector import Connector, ConnectorSettings, Resource
 from connectors.core.errors import (
-    ConfigurationError,
     ErrorContext,
     FieldError,
     ProtocolError,
@@ -279,13 +278,10 @@ class Slack(Connector):
     conversations: ConversationsResource
     users: UsersResource
 
-    def __init__(self, settings: ConnectorSettings, *,
+    def __init__(self, settings: SlackSettings, *,
                  transport: httpx.BaseTransport | None = None,
                  clock: Clock = SYSTEM_CLOCK) -> None:
         super().__init__(settings, transport=transport, clock=clock)
-        if not isinstance(settings, SlackSettings):
-            raise ConfigurationError(f"Slack needs SlackSettings, not {type(settings).__name__}",
-                                     context=ErrorContext(connector="slack"))
         self.throttle = TieredThrottle(settings.limits(), clock=clock)
         client = HttpClient(
             connector="slack", base_url=settings.base_url, auth=BearerAuth(settings.token),

@@ -18,7 +18,6 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
-    model_validator,
 )
 
 from connectors.core.errors import ErrorContext, ProtocolError
@@ -96,10 +95,10 @@ class Message(Record):
     reply_count: int | None = None
     blocks: list[dict[str, Any]] = Field(default_factory=list)
 
-    @model_validator(mode="before")
     @classmethod
-    def _posted_at_from_ts(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "posted_at" not in data and isinstance(data.get("ts"), str):
+    def _reshape(cls, data: dict[str, Any]) -> dict[str, Any]:
+        data = super()._reshape(data)
+        if "posted_at" not in data and isinstance(data.get("ts"), str):
             return {**data, "posted_at": ts_to_datetime(data["ts"])}
         return data
 

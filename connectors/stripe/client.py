@@ -16,17 +16,10 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, Field, SecretStr, ValidationError
 
-from connectors.core import (
-    BearerAuth,
-    Connector,
-    ConnectorSettings,
-    HttpClient,
-    Idempotency,
-    Resource,
-    VendorConventions,
-    operation,
-)
+from connectors.core.auth import BearerAuth
+from connectors.core.client import HttpClient, VendorConventions
 from connectors.core.clock import SYSTEM_CLOCK, Clock
+from connectors.core.connector import Connector, ConnectorSettings, Resource
 from connectors.core.errors import (
     ErrorContext,
     FieldError,
@@ -34,6 +27,7 @@ from connectors.core.errors import (
     ProtocolError,
     ValidationFailed,
 )
+from connectors.core.operations import Idempotency, operation
 from connectors.core.paginators import StartingAfterPaginator
 from connectors.core.ratelimit import LeakyBucket, Throttle
 from connectors.core.retry import TRANSIENT_STATUSES, RetryPolicy
@@ -292,12 +286,10 @@ class Stripe(Connector):
     invoices: InvoicesResource
     charges: ChargesResource
 
-    def __init__(self, settings: ConnectorSettings, *,
+    def __init__(self, settings: StripeSettings, *,
                  transport: httpx.BaseTransport | None = None,
                  clock: Clock = SYSTEM_CLOCK) -> None:
         super().__init__(settings, transport=transport, clock=clock)
-        if not isinstance(settings, StripeSettings):
-            raise TypeError(f"Stripe needs StripeSettings, not {type(settings).__name__}")
         self.client = self._http_client(settings, settings.reads_per_second(), READ_RETRY,
                                         scope="reads")
         self.writer = self._http_client(settings, settings.writes_per_second(), WRITE_RETRY,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from connectors.core.records import Money, Record, StrId, UtcDateTime
 
@@ -38,11 +38,9 @@ class _MinorUnitsRecord(Record):
 
     minor_unit_fields: ClassVar[tuple[str, ...]] = ()
 
-    @model_validator(mode="before")
     @classmethod
-    def _amounts_to_money(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
+    def _reshape(cls, data: dict[str, Any]) -> dict[str, Any]:
+        data = super()._reshape(data)
         currency = data.get("currency")
         converted = dict(data)
         for name in cls.minor_unit_fields:
@@ -125,11 +123,11 @@ class Invoice(_MinorUnitsRecord):
                            "with invoices.lines(invoice_id).")
     metadata: dict[str, str] = Field(default_factory=dict)
 
-    @model_validator(mode="before")
     @classmethod
-    def _embedded_lines(cls, data: Any) -> Any:
+    def _reshape(cls, data: dict[str, Any]) -> dict[str, Any]:
         """Stripe embeds lines as a list object `{data: […], has_more}`; keep the list and flag."""
-        if isinstance(data, dict) and isinstance(data.get("lines"), dict):
+        data = super()._reshape(data)
+        if isinstance(data.get("lines"), dict):
             lines = data["lines"]
             return {**data, "lines": lines.get("data"), "lines_has_more": lines.get("has_more")}
         return data

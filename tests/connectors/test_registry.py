@@ -6,10 +6,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from connectors.core.connector import ConnectorSettings
+from connectors.core.errors import ConfigurationError
 from connectors.registry import (
     CONNECTORS,
     SIMULATORS,
     catalog,
+    connector_class,
     simulator_class,
     simulator_coverage,
 )
@@ -21,11 +26,9 @@ def test_catalog_imports_no_simulator_and_no_fastapi() -> None:
         "import sys\n"
         "from connectors.registry import catalog\n"
         "catalog()\n"
-        "allowed = ('coverage', 'simulator')  # the packages and their coverage data\n"
         "loaded = sorted(m for m in sys.modules\n"
         "                if m.split('.')[0] in ('fastapi', 'starlette', 'uvicorn')\n"
-        "                or ('.simulator' in m and m.rsplit('.', 1)[-1] not in allowed)\n"
-        "                or m == 'connectors.core.simulator')\n"
+        "                or 'simulator' in m.split('.'))  # a simulator package, or their base\n"
         "print(','.join(loaded))\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
@@ -58,3 +61,12 @@ def test_each_simulator_lives_in_a_simulator_package_beside_its_client() -> None
         cls = simulator_class(name)
         assert cls.__module__ == f"connectors.{name}.simulator.app"
         assert name in CONNECTORS
+
+
+@pytest.mark.parametrize("name", sorted(CONNECTORS))
+def test_every_connector_refuses_settings_that_are_not_its_own(name: str) -> None:
+    cls = connector_class(name)
+    expected = f"{cls.__name__} needs {cls.settings_model.__name__}, not ConnectorSettings"
+    with pytest.raises(ConfigurationError, match=expected) as refused:
+        cls(ConnectorSettings())
+    assert refused.value.context.connector == name

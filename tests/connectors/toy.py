@@ -14,23 +14,15 @@ from fastapi.responses import JSONResponse
 from pydantic import ConfigDict, SecretStr
 from starlette.types import Scope
 
-from connectors.core import (
-    BearerAuth,
-    Connector,
-    ConnectorSettings,
-    HttpClient,
-    Idempotency,
-    Record,
-    Resource,
-    StrId,
-    UtcDateTime,
-    VendorConventions,
-    operation,
-)
+from connectors.core.auth import BearerAuth
+from connectors.core.client import HttpClient, VendorConventions
 from connectors.core.clock import SYSTEM_CLOCK, Clock
+from connectors.core.connector import Connector, ConnectorSettings, Resource
 from connectors.core.errors import FieldError
+from connectors.core.operations import Idempotency, operation
 from connectors.core.paginators import JsonCursorPaginator
 from connectors.core.ratelimit import LeakyBucket, RateLimit, Throttle
+from connectors.core.records import Record, StrId, UtcDateTime
 from connectors.core.simulator import Simulator
 
 TOY_TOKEN = "toy-secret-token-123456"
@@ -105,10 +97,9 @@ class Toy(Connector):
 
     items: ItemsResource
 
-    def __init__(self, settings: ConnectorSettings, *, transport: Any = None,
+    def __init__(self, settings: ToySettings, *, transport: Any = None,
                  clock: Clock = SYSTEM_CLOCK) -> None:
         super().__init__(settings, transport=transport, clock=clock)
-        assert isinstance(settings, ToySettings)
         self.client = HttpClient(
             connector="toy", base_url=settings.base_url, auth=BearerAuth(settings.token),
             throttle=Throttle(LeakyBucket(settings.bucket, settings.leak_per_second), clock=clock),

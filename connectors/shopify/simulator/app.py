@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any, ClassVar
@@ -184,20 +184,14 @@ class ShopifySimulator(Simulator[Shopify]):
 
         @api.get("/admin/api/{version}/{resource}.json", response_model=None)
         def listing(request: Request, version: str, resource: str) -> Response:
-            refusal = self._refusal_for(request, version)
-            if refusal is not None:
-                return refusal
-            if resource not in LISTINGS:
-                return self.not_simulated(request.method, request.url.path)
-            return self._list(request, version, LISTINGS[resource])
+            refusal = self._refusal_for(request, version, resource, among=LISTINGS)
+            return refusal or self._list(request, version, LISTINGS[resource])
 
         @api.get("/admin/api/{version}/{resource}/{record_id}.json", response_model=None)
         def single(request: Request, version: str, resource: str, record_id: str) -> Response:
-            refusal = self._refusal_for(request, version)
+            refusal = self._refusal_for(request, version, resource, among=LISTINGS)
             if refusal is not None:
                 return refusal
-            if resource not in LISTINGS:
-                return self.not_simulated(request.method, request.url.path)
             with self.lock:
                 table = self._table(resource)
                 record = table.get(int(record_id)) if record_id.isdigit() else None
@@ -207,25 +201,14 @@ class ShopifySimulator(Simulator[Shopify]):
 
         @api.post("/admin/api/{version}/{resource}.json", response_model=None)
         async def create(request: Request, version: str, resource: str) -> Response:
-            refusal = self._refusal_for(request, version)
-            if refusal is not None:
-                return refusal
-            if resource not in WRITABLE:
-                return self.not_simulated(request.method, request.url.path)
-            body = await request.body()
-            return self._write(version, 201, lambda: self._create(resource, _json(body)))
+            return await self._write(request, version, resource, 201,
+                                     lambda given: self._create(resource, given))
 
         @api.put("/admin/api/{version}/{resource}/{record_id}.json", response_model=None)
         async def update(request: Request, version: str, resource: str,
                          record_id: str) -> Response:
-            refusal = self._refusal_for(request, version)
-            if refusal is not None:
-                return refusal
-            if resource not in WRITABLE:
-                return self.not_simulated(request.method, request.url.path)
-            body = await request.body()
-            return self._write(version, 200,
-                               lambda: self._update(resource, record_id, _json(body)))
+            return await self._write(request, version, resource, 200,
+                                     lambda given: self._update(resource, record_id, given))
 
         @api.api_route("/{path:path}", methods=ALL_METHODS, response_model=None)
         def elsewhere(request: Request, path: str) -> Response:
@@ -239,14 +222,21 @@ class ShopifySimulator(Simulator[Shopify]):
         """Shopify's `{"errors": …}`, saying what is not simulated."""
         return {"errors": self.not_simulated_message(method, path)}
 
-    def _write(self, version: str, status: int, work: Callable[[], Any]) -> Response:
+    async def _write(self, request: Request, version: str, resource: str, status: int,
+                     work: Callable[[Any], Any]) -> Response:
+        """A create or an update: refused as any call is, else `work` applied to the request's
+        JSON under the lock, Shopify's 400, 422 and 404 for what it refuses."""
+        answered = self._refusal_for(request, version, resource, among=WRITABLE)
+        if answered is not None:
+            return answered
+        given = await request.body()
         with self.lock:
             try:
-                body = work()
-            except BadRequest as refusal:
-                return JSONResponse({"errors": refusal.errors}, status_code=400)
-            except Unprocessable as refusal:
-                return JSONResponse({"errors": refusal.errors}, status_code=422)
+                body = work(_json(given))
+            except BadRequest as bad:
+                return JSONResponse({"errors": bad.errors}, status_code=400)
+            except Unprocessable as unprocessable:
+                return JSONResponse({"errors": unprocessable.errors}, status_code=422)
             except LookupError:
                 return self._not_found()
         return JSONResponse(body, status_code=status, headers={"X-Shopify-API-Version": version})
@@ -286,11 +276,16 @@ class ShopifySimulator(Simulator[Shopify]):
         tables = {"orders": self.orders, "customers": self.customers, "products": self.products}
         return tables.get(resource, {})
 
-    def _refusal_for(self, request: Request, version: str) -> Response | None:
+    def _refusal_for(self, request: Request, version: str, resource: str | None = None, *,
+                     among: Collection[str] = ()) -> Response | None:
+        """What Shopify answers instead, if anything: an unknown API version, a wrong token, or
+        (for `resource`, when given) a resource not `among` those this endpoint simulates."""
         if not _known_version(version):
             return self._not_found()
         if request.headers.get(ACCESS_HEADER) != SIM_ACCESS_TOKEN:
             return JSONResponse({"errors": UNRECOGNISED_LOGIN}, status_code=401)
+        if resource is not None and resource not in among:
+            return self.not_simulated(request.method, request.url.path)
         return None
 
     def _not_found(self) -> JSONResponse:

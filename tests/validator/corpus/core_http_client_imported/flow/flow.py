@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 
-from connectors.core import HttpClient
+from connectors.core.client import HttpClient
 from connectors.hubspot import Deal, DealInput, HubSpot
 from connectors.shopify import Order, Shopify
 from flowkit import BadRecord, Context, Flow, Skip
