@@ -8,7 +8,6 @@ transport (a simulator's token endpoint in tests), cache them until shortly befo
 
 from __future__ import annotations
 
-import base64
 import threading
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
@@ -77,25 +76,6 @@ class BearerAuth(Credentials):
     def secret_values(self) -> list[str]:
         """The token."""
         return [self._token.get_secret_value()]
-
-
-class BasicAuth(Credentials):
-    """HTTP basic auth (Stripe takes its secret key as the user name)."""
-
-    def __init__(self, username: SecretStr, password: SecretStr | None = None) -> None:
-        self._username = username
-        self._password = password or SecretStr("")
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        """Attach the basic credentials."""
-        pair = f"{self._username.get_secret_value()}:{self._password.get_secret_value()}"
-        request.headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
-        yield request
-
-    def secret_values(self) -> list[str]:
-        """User name and password: both may be the secret."""
-        values = [self._username.get_secret_value(), self._password.get_secret_value()]
-        return [value for value in values if value]
 
 
 @dataclass
