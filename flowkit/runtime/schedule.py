@@ -81,8 +81,3 @@ class Schedules:
             return due(tick) and (claim is None or claim(task_name, tick))
 
         return self.huey.periodic_task(due_here, name=task_name)(run_flow).task_class
-
-
-def schedule_flows(huey: Huey, root: Path, run: Callable[[str], Any]) -> list[str]:
-    """Register a periodic task that calls `run(name)` for each scheduled flow; their names."""
-    return Schedules(huey, run).update(root)

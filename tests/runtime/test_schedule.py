@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from huey import SqliteHuey
 
-from flowkit.runtime.schedule import cron, schedule_flows
+from flowkit.runtime.schedule import Schedules, cron
 from tests.runtime.conftest import REPOSITORY
 
 
@@ -31,7 +31,7 @@ def test_every_scheduled_example_flow_is_registered_on_the_embedded_queue(
 
     ran: list[str] = []
 
-    names = schedule_flows(huey, REPOSITORY, ran.append)
+    names = Schedules(huey, ran.append).update(REPOSITORY)
 
     assert names == ["hubspot-contacts-to-slack", "shopify-orders-to-hubspot-deals",
                      "stripe-invoices-to-salesforce"]
