@@ -46,6 +46,14 @@ def _one(items: dict[int, Found], key: int) -> Found:
     return found
 
 
+def _comment_text(body: dict[str, Any]) -> str:
+    """A comment's `body` field, or GitHub's 422 when it is missing or not text."""
+    text = body.get("body")
+    if not isinstance(text, str):
+        raise _fail(422, "Validation Failed: body is missing")
+    return text
+
+
 def _fail(status: int, message: str) -> HTTPException:
     return HTTPException(status, detail=message)
 
@@ -193,10 +201,8 @@ def build_app(sim: GitHubSimulator) -> FastAPI:
     async def create_comment(owner: str, name: str, number: int,
                              request: Request) -> dict[str, Any]:
         repository, _ = issue_at(request, owner, name, number)
-        body = await request.json()
-        if not isinstance(body.get("body"), str):
-            raise _fail(422, "Validation Failed: body is missing")
-        comment = sim.add_comment(repository, number, body["body"], author=sim.bot_login)
+        text = _comment_text(await request.json())
+        comment = sim.add_comment(repository, number, text, author=sim.bot_login)
         return comment_json(world, repository, comment, host(request))
 
     @app.get("/repos/{owner}/{name}/issues/comments/{comment_id}")
@@ -210,9 +216,9 @@ def build_app(sim: GitHubSimulator) -> FastAPI:
                              request: Request) -> dict[str, Any]:
         repository = installed_repo(request, owner, name)
         comment = _one(repository.comments, comment_id)
-        body = await request.json()
+        text = _comment_text(await request.json())
         with world.lock:
-            comment.body, comment.updated = body["body"], now()
+            comment.body, comment.updated = text, now()
         return comment_json(world, repository, comment, host(request))
 
     @app.get("/repos/{owner}/{name}/labels")
@@ -417,11 +423,7 @@ def build_app(sim: GitHubSimulator) -> FastAPI:
         check = _one(repository.checks, check_id)
         body = await request.json()
         with world.lock:
-            output = dict(body.get("output") or {})
-            annotations = [*check.output.get("annotations", []),  # type: ignore[misc]
-                           *output.pop("annotations", [])]
-            check.output.update(output)
-            check.output["annotations"] = annotations
+            check.amend(body)
         return check_json(repository, check, host(request))
 
     @app.api_route("/{owner}/{name}.git/{rest:path}", methods=["GET", "POST"])

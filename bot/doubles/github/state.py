@@ -10,6 +10,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 
 def now() -> datetime:
@@ -104,6 +105,18 @@ class CheckRun:
     status: str
     conclusion: str | None
     output: dict[str, object]
+
+    def amend(self, body: dict[str, Any]) -> None:
+        """Apply `PATCH …/check-runs/{id}`: the fields given replace theirs, except the output's
+        annotations, which GitHub appends to those already there."""
+        self.status = body.get("status", self.status)
+        self.conclusion = body.get("conclusion", self.conclusion)
+        output = dict(body.get("output") or {})
+        earlier = self.output.get("annotations")
+        annotations = [*(earlier if isinstance(earlier, list) else []),
+                       *output.pop("annotations", [])]
+        self.output.update(output)
+        self.output["annotations"] = annotations
 
 
 @dataclass(frozen=True)

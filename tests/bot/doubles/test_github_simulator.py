@@ -148,3 +148,32 @@ def test_the_validating_wrapper_catches_a_request_outside_githubs_description(
     assert github.conformance is not None
     assert len(github.conformance.problems) == 1
     assert "POST /repos/acme/flows/issues/1/comments" in github.conformance.problems[0]
+
+
+def test_edits_follow_github_a_check_run_patch_and_a_comment_without_a_body(
+        github: GitHubSimulator, app: GitHub[AppAuthStrategy], conformance: Conformance) -> None:
+    repository = github.world.repositories["acme/flows"]
+    github.add_issue(repository, "Sync", "please", author="maintainer")
+    gh = installation_client(app, 1)
+    note = {"path": "flows/x/flow.py", "start_line": 1, "end_line": 1,
+            "annotation_level": "warning", "message": "m"}
+    created = gh.rest.checks.create("acme", "flows", name="flowbot/gate", head_sha="a" * 40,
+                                    status="completed", conclusion="success",
+                                    output={"title": "gate", "summary": "…",
+                                            "annotations": [note]})
+
+    updated = gh.rest.checks.update("acme", "flows", created.parsed_data.id,
+                                    conclusion="failure",
+                                    output={"title": "gate", "summary": "2 findings",
+                                            "annotations": [note]}).parsed_data
+    posted = comment(gh, ACME, 1, "first words")
+    refused = httpx.patch(f"{github.base_url}/repos/acme/flows/issues/comments/{posted}",
+                          json={"text": "no body field"}, headers={
+                              "Authorization": f"token {github.world.mint_token()[0]}"})
+
+    assert (updated.status, updated.conclusion) == ("completed", "failure")
+    assert updated.output.summary == "2 findings"
+    assert len(repository.checks[updated.id].output["annotations"]) == 2  # type: ignore[arg-type]
+    assert refused.status_code == 422
+    assert repository.comments[posted].body == "first words"
+    assert conformance.problems == [], "\n".join(conformance.problems)
