@@ -208,6 +208,26 @@ def check_tests(sources: FlowSources, limits: SandboxLimits = DEFAULT_LIMITS) ->
     return findings
 
 
+def _def_line(sources: FlowSources, unit: str) -> int:
+    """The line of flow.py where the unit `unit` is defined (1 when it cannot be found)."""
+    for node in ast.walk(sources.trees.get(FLOW_FILE) or ast.Module(body=[], type_ignores=[])):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == unit:
+            return node.lineno
+    return 1
+
+
+def _call_line(sources: FlowSources, rewrite: str) -> int:
+    """The line of flow.py that calls the operation a rewrite names (`` `hubspot.deals.upsert`
+    took effect … ``): `….deals.upsert`; 1 when it cannot be found (a write behind an alias)."""
+    quoted = rewrite.split("`")
+    *_, resource, operation = ["", "", *(quoted[1].split(".") if len(quoted) > 2 else [])]
+    for node in ast.walk(sources.trees.get(FLOW_FILE) or ast.Module(body=[], type_ignores=[])):
+        if (isinstance(node, ast.Attribute) and node.attr == operation
+                and isinstance(node.value, ast.Attribute) and node.value.attr == resource):
+            return node.lineno
+    return 1
+
+
 def _flow_name(sources: FlowSources) -> str | None:
     """The name in `flow = Flow("<name>")` of flow.py (stage 4 made sure it is there)."""
     for node in ast.walk(sources.trees.get(FLOW_FILE) or ast.Module(body=[], type_ignores=[])):
@@ -257,6 +277,7 @@ def _judge_run(sources: FlowSources, path: str, stdout: str, nonce: str) -> list
                         "must run and pass against the simulators; delete a test that cannot")
                 for unusual in report.get("unusual", [])]
     name = _flow_name(sources)
+    flow_path = sources.display(FLOW_FILE)
     counts: dict[str, int] = report.get("exercised", {}).get(name, {})
     if not counts:
         findings.append(Finding(
@@ -266,13 +287,14 @@ def _judge_run(sources: FlowSources, path: str, stdout: str, nonce: str) -> list
     for unit, count in counts.items():
         if count == 0:
             findings.append(Finding(
-                "FK506", path, 1, 1, f"no test made the unit `{unit}` do its work (it never "
+                "FK506", flow_path, _def_line(sources, unit), 1, f"no test made the unit "
+                f"`{unit}` do its work (it never "
                 f"{'yielded a record' if unit == next(iter(counts)) else 'returned'})",
                 f"seed the source simulator with a record that reaches `{unit}` and passes it, "
                 "then story.run(); monkeypatching or calling units directly does not count"))
     return findings + [
-        Finding("FK507", sources.display(FLOW_FILE), 1, 1, f"run a second time over the same "
-                f"simulator state, the flow wrote again: {rewrite}",
+        Finding("FK507", flow_path, _call_line(sources, rewrite), 1, "run a second time over "
+                f"the same simulator state, the flow wrote again: {rewrite}",
                 "derive the idempotency key or the upsert's id from the record itself (its id "
                 "or the spec's key), never from uuid4(), ctx.run_id or the clock; a second run "
                 "must land on what the first one wrote")

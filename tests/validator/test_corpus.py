@@ -81,6 +81,7 @@ def test_a_flow_whose_tests_or_types_fail_is_caught_in_the_sandbox(
             [(earlier["stage"], earlier["rule"])], report.as_text()
         findings = _stage_5_alone(folder)
         assert [finding.rule for finding in findings][:1] == [expected["rule"]], findings
+        _assert_at(folder, findings[0], expected)
         return
     report = validate_flow(folder, limits=QUICK)
 
@@ -91,6 +92,14 @@ def test_a_flow_whose_tests_or_types_fail_is_caught_in_the_sandbox(
     first = report.findings[0].as_text()
     for part in expected.get("finding_contains", []):  # what the model must be told
         assert part in first, first
+    _assert_at(folder, report.findings[0], expected)
+
+
+def _assert_at(folder: Path, finding: Finding, expected: dict[str, Any]) -> None:
+    """The finding points at the line the case's `finding_at` text stands on, if it names one."""
+    if "finding_at" in expected:
+        line = (folder / Path(finding.file).name).read_text().splitlines()[finding.line - 1]
+        assert expected["finding_at"] in line, (finding, line)
 
 
 def _stage_5_alone(folder: Path) -> list[Finding]:

@@ -73,6 +73,9 @@ def test_units_that_never_returned_are_named_with_a_hint(
         for unit in ("to_deal", "upsert_deal")]
     assert "seed the source simulator with a record that reaches `upsert_deal`" in \
         str(report.findings[1].hint)
+    lines = (flow / "flow.py").read_text().splitlines()
+    assert [(Path(f.file).name, lines[f.line - 1].split("(")[0]) for f in report.findings] == [
+        ("flow.py", "def to_deal"), ("flow.py", "def upsert_deal")]
 
 
 @pytest.mark.sandbox
