@@ -1,0 +1,1 @@
+"""flowbot: the GitHub App that turns issues into reviewed integration flows."""

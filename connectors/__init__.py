@@ -1,0 +1,1 @@
+"""The connector library: one package per vendor (client, records, simulator) over a shared core."""
