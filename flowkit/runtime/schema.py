@@ -109,9 +109,14 @@ class Upgrade:
 def upgrade(url: str, history: History,
             on_step: Callable[[str], None] | None = None) -> Upgrade:
     """Bring the store at `url` to the head of `history`, under the history's lock; `on_step`
-    hears `revision: what it does` as each migration starts."""
+    hears `revision: what it does` as each migration starts. A SQLite file's folder is made
+    when missing."""
+    database = make_url(url)
+    if database.get_backend_name() == "sqlite" and database.database not in (None, "",
+                                                                             ":memory:"):
+        Path(database.database).parent.mkdir(parents=True, exist_ok=True)
     engine = _locking_engine(url)
-    where = make_url(url).render_as_string(hide_password=True)
+    where = database.render_as_string(hide_password=True)
     try:
         with engine.connect() as connection:  # a database that cannot be reached says so
             try:

@@ -6,8 +6,6 @@ file and on PostgreSQL."""
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect, select
@@ -19,20 +17,11 @@ from flowkit.runtime.store import open_store
 from tests.support.databases import (
     RELEASES,
     load_snapshot,
-    new_database,
     schema_differences,
     table_rows,
 )
 
 HEAD = "0005"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A new, empty database: a SQLite file, or one made on the test PostgreSQL server."""
-    server = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
-    with new_database(request.param, tmp_path, server) as url:
-        yield url
 
 
 @pytest.mark.parametrize("release", RELEASES)
