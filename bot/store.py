@@ -14,11 +14,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Integer, String, Text, make_url, text
+from sqlalchemy import Integer, String, Text, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from flowkit.runtime.schema import History, Legacy, Upgrade, upgrade
+from flowkit.runtime.schema import History, Legacy, Upgrade, sqlite_file, upgrade
 from flowkit.runtime.store import store_engine
 from flowkit.runtime.tables import TableTypes, utcnow
 
@@ -153,10 +153,9 @@ def open_app_store(url: str) -> sessionmaker[Session]:
 def upgrade_app_store(url: str, on_step: Callable[[str], None] | None = None) -> Upgrade:
     """Bring the app's database to the newest migration (`flowkit.runtime.schema.upgrade`);
     a SQLite file is created 0600 first (`private_file`)."""
-    database = make_url(url)
-    if database.get_backend_name() == "sqlite" and database.database not in (None, "",
-                                                                             ":memory:"):
-        private_file(Path(str(database.database)))
+    file = sqlite_file(url)
+    if file is not None:
+        private_file(file)
     return upgrade(url, HISTORY, on_step)
 
 

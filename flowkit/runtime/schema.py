@@ -111,12 +111,11 @@ def upgrade(url: str, history: History,
     """Bring the store at `url` to the head of `history`, under the history's lock; `on_step`
     hears `revision: what it does` as each migration starts. A SQLite file's folder is made
     when missing."""
-    database = make_url(url)
-    if database.get_backend_name() == "sqlite" and database.database not in (None, "",
-                                                                             ":memory:"):
-        Path(database.database).parent.mkdir(parents=True, exist_ok=True)
+    file = sqlite_file(url)
+    if file is not None:
+        file.parent.mkdir(parents=True, exist_ok=True)
     engine = _locking_engine(url)
-    where = database.render_as_string(hide_password=True)
+    where = make_url(url).render_as_string(hide_password=True)
     try:
         with engine.connect() as connection:  # a database that cannot be reached says so
             try:
@@ -134,6 +133,14 @@ def upgrade(url: str, history: History,
         engine.dispose()
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names; None for another database or SQLite in memory."""
+    database = make_url(url)
+    if database.get_backend_name() != "sqlite" or database.database in (None, "", ":memory:"):
+        return None
+    return Path(str(database.database))
+
+
 def _upgrade(connection: Connection, history: History,
              on_step: Callable[[str], None] | None) -> Upgrade:
     script = _scripts(history.folder)
@@ -143,6 +150,11 @@ def _upgrade(connection: Connection, history: History,
                                            opts={"version_table": history.version_table})
     heads = migration.get_current_heads()
     before = heads[0] if heads else None
+    if before is not None and before not in _revisions(history.folder):
+        raise SchemaError(f"the {history.store} store is at revision {before}, which this "
+                          f"flowbot does not know (its newest is {head}): a newer flowbot "
+                          "upgraded it. Run that version, or restore the backup taken before "
+                          "the upgrade")
     recognised = False
     config = _config(history, connection)
     if before is None and not inspect(connection).has_table(history.version_table):
@@ -211,6 +223,11 @@ def _scripts(folder: Path) -> ScriptDirectory:
     config = Config()
     config.set_main_option("script_location", str(folder))
     return ScriptDirectory.from_config(config)
+
+
+@cache
+def _revisions(folder: Path) -> frozenset[str]:
+    return frozenset(script.revision for script in _scripts(folder).walk_revisions())
 
 
 def _locking_engine(url: str) -> Engine:

@@ -133,3 +133,19 @@ def test_a_migration_that_fails_changes_nothing_and_says_what_to_do(database: st
     assert not found.has_table(HISTORY.version_table)
     assert "work" not in {column["name"] for column in found.get_columns("flowbot_jobs")}
     engine.dispose()
+
+
+def test_a_store_a_newer_flowbot_upgraded_is_refused_with_what_to_do(database: str) -> None:
+    upgrade_app_store(database)
+    engine = create_engine(database)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"UPDATE {HISTORY.version_table} SET version_num = '0099'")
+    engine.dispose()
+
+    with pytest.raises(SchemaError) as refused:
+        open_app_store(database)
+
+    assert str(refused.value) == (
+        f"the app store is at revision 0099, which this flowbot does not know (its newest is "
+        f"{HEAD}): a newer flowbot upgraded it. Run that version, or restore the backup taken "
+        "before the upgrade")
