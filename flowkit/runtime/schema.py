@@ -118,8 +118,11 @@ def upgrade(url: str, history: History,
     where = make_url(url).render_as_string(hide_password=True)
     try:
         with engine.connect() as connection:  # a database that cannot be reached says so
+            current = _current_at_head(connection, history)
+            if current is not None:
+                return current
             try:
-                with connection.begin():
+                with connection.execution_options(write_lock=True).begin():
                     if connection.dialect.name == "postgresql":
                         connection.exec_driver_sql(
                             f"SELECT pg_advisory_xact_lock({history.lock_key})")
@@ -139,6 +142,18 @@ def sqlite_file(url: str) -> Path | None:
     if database.get_backend_name() != "sqlite" or database.database in (None, "", ":memory:"):
         return None
     return Path(str(database.database))
+
+
+def _current_at_head(connection: Connection, history: History) -> Upgrade | None:
+    """What there is to say when the store is at its head already, read without a lock — the
+    case of nearly every start, which then waits for no writer — else None."""
+    head = _scripts(history.folder).get_current_head()
+    with connection.begin():
+        heads = MigrationContext.configure(
+            connection, opts={"version_table": history.version_table}).get_current_heads()
+    if heads != (head,) or head is None:
+        return None
+    return Upgrade(history.store, head, head, False, ())
 
 
 def _upgrade(connection: Connection, history: History,
@@ -231,24 +246,29 @@ def _revisions(folder: Path) -> frozenset[str]:
 
 
 def _locking_engine(url: str) -> Engine:
-    """An engine for one upgrade whose transactions lock out other upgrades: on SQLite each
-    begins `BEGIN IMMEDIATE` (the write lock, taken before anything is read) instead of
-    pysqlite's deferred start, which also makes its DDL transactional."""
+    """An engine for one upgrade. On SQLite its transactions begin explicitly, which makes
+    their DDL transactional (pysqlite runs DDL outside any transaction), and a connection with
+    the `write_lock` option begins `BEGIN IMMEDIATE`: SQLite's write lock, taken before
+    anything is read, so that other upgrades wait."""
     engine = create_engine(checked_database_url(url), poolclass=NullPool,
                            **({"connect_args": {"timeout": 30}}
                               if url.startswith("sqlite") else {}))
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _driver_autocommit)
-        event.listen(engine, "begin", _begin_immediate)
+        event.listen(engine, "connect", _sqlite_connected)
+        event.listen(engine, "begin", _begin)
     return engine
 
 
-def _driver_autocommit(connection: Any, _record: Any) -> None:
+def _sqlite_connected(connection: Any, _record: Any) -> None:
+    """WAL, as every store engine sets it (`flowkit.runtime.store.store_engine`): the mode is
+    kept in the file, so a store this engine creates starts in it; transactions explicit."""
+    connection.execute("PRAGMA journal_mode=WAL")
     connection.isolation_level = None
 
 
-def _begin_immediate(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _begin(connection: Connection) -> None:
+    locking = connection.get_execution_options().get("write_lock", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if locking else "BEGIN")
 
 
 def _first_line(error: BaseException) -> str:
