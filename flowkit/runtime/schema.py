@@ -33,8 +33,8 @@ from sqlalchemy import (
     create_engine,
     event,
     inspect,
-    make_url,
 )
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
@@ -114,8 +114,9 @@ def upgrade(url: str, history: History,
     file = sqlite_file(url)
     if file is not None:
         file.parent.mkdir(parents=True, exist_ok=True)
-    engine = _locking_engine(url)
-    where = make_url(url).render_as_string(hide_password=True)
+    database = checked_database_url(url)
+    engine = _locking_engine(database)
+    where = database.render_as_string(hide_password=True)
     try:
         with engine.connect() as connection:  # a database that cannot be reached says so
             current = _current_at_head(connection, history)
@@ -137,8 +138,9 @@ def upgrade(url: str, history: History,
 
 
 def sqlite_file(url: str) -> Path | None:
-    """The file a SQLite URL names; None for another database or SQLite in memory."""
-    database = make_url(url)
+    """The file a SQLite URL names; None for another database or SQLite in memory. A URL the
+    stores cannot use is a DatabaseUrlError."""
+    database = checked_database_url(url)
     if database.get_backend_name() != "sqlite" or database.database in (None, "", ":memory:"):
         return None
     return Path(str(database.database))
@@ -245,15 +247,15 @@ def _revisions(folder: Path) -> frozenset[str]:
     return frozenset(script.revision for script in _scripts(folder).walk_revisions())
 
 
-def _locking_engine(url: str) -> Engine:
+def _locking_engine(url: URL) -> Engine:
     """An engine for one upgrade. On SQLite its transactions begin explicitly, which makes
     their DDL transactional (pysqlite runs DDL outside any transaction), and a connection with
     the `write_lock` option begins `BEGIN IMMEDIATE`: SQLite's write lock, taken before
     anything is read, so that other upgrades wait."""
-    engine = create_engine(checked_database_url(url), poolclass=NullPool,
-                           **({"connect_args": {"timeout": 30}}
-                              if url.startswith("sqlite") else {}))
-    if engine.dialect.name == "sqlite":
+    sqlite = url.get_backend_name() == "sqlite"
+    engine = create_engine(url, poolclass=NullPool,
+                           **({"connect_args": {"timeout": 30}} if sqlite else {}))
+    if sqlite:
         event.listen(engine, "connect", _sqlite_connected)
         event.listen(engine, "begin", _begin)
     return engine
