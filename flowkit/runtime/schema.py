@@ -5,7 +5,8 @@ its migration scripts in a folder beside the store, and its own version table, s
 share one database or live in two. `upgrade` runs whenever a store is opened and from
 `flowbot db upgrade`; it holds a lock while it looks and migrates — a PostgreSQL advisory lock,
 SQLite's write lock — so processes starting at once against one database migrate it once: the
-first migrates, the others wait for it and find the store current.
+first migrates, the others wait for it and find the store current. A store at its head already
+(nearly every start) is only read, without the lock.
 
 A database made by a flowbot older than the histories has no version table. Its tables say how
 far it got (`Legacy`), so it is stamped at that revision and migrated on from there, never made
