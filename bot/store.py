@@ -130,8 +130,9 @@ HISTORY = History(
     legacy=(Legacy("0001", "flowbot_deliveries"), Legacy("0002", "flowbot_jobs", "work"),
             Legacy("0003", "flowbot_installed_repositories"), Legacy("0004", "flowbot_approvals"),
             Legacy("0005", "flowbot_job_leases")))
-"""The app store's migrations (bot/migrations/); `legacy` recognises a store that releases
-before them made with `create_all` and added columns to at start."""
+"""The app store's migrations (bot/migrations/); `legacy` recognises a store without a version
+table — made by a release before them (`create_all`, columns added at start) or by `create_all`
+of today's models — from its tables."""
 
 
 def private_file(path: Path) -> Path:
