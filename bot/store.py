@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import enum
 import os
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Integer, String, Text, inspect, make_url, text
+from sqlalchemy import Integer, String, Text, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from flowkit.runtime.schema import History, Legacy, Upgrade, sqlite_file, upgrade
 from flowkit.runtime.store import store_engine
 from flowkit.runtime.tables import TableTypes, utcnow
 
@@ -102,7 +104,7 @@ class Approval(Base):
 class Lease(Base):
     """A worker's lease on a piece of work (`bot.jobs.leases`): who holds it, and until when."""
 
-    __tablename__ = "flowbot_leases"
+    __tablename__ = "flowbot_job_leases"
 
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
     owner: Mapped[str] = mapped_column(String(200))
@@ -122,6 +124,17 @@ class InstalledRepository(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+HISTORY = History(
+    store="app", folder=Path(__file__).with_name("migrations"),
+    version_table="flowbot_app_revision", metadata=Base.metadata,
+    legacy=(Legacy("0001", "flowbot_deliveries"), Legacy("0002", "flowbot_jobs", "work"),
+            Legacy("0003", "flowbot_installed_repositories"), Legacy("0004", "flowbot_approvals"),
+            Legacy("0005", "flowbot_job_leases")))
+"""The app store's migrations (bot/migrations/); `legacy` recognises a store without a version
+table — made by a release before them (`create_all`, columns added at start) or by `create_all`
+of today's models — from its tables."""
+
+
 def private_file(path: Path) -> Path:
     """Create `path` readable and writable by its owner only (0600), or tighten it to that if it
     exists: the app's SQLite files hold every payload it received. SQLite gives the `-wal` and
@@ -133,30 +146,18 @@ def private_file(path: Path) -> Path:
 
 
 def open_app_store(url: str) -> sessionmaker[Session]:
-    """Connect to the app's database, create its tables when missing and add the columns a
-    newer version added to them. A SQLite file is created 0600 (`private_file`)."""
-    database = make_url(url)
-    if database.get_backend_name() == "sqlite" and database.database not in (None, "",
-                                                                             ":memory:"):
-        private_file(Path(str(database.database)))
-    engine = store_engine(url)
-    Base.metadata.create_all(engine)
-    _add_new_columns(engine)
-    return sessionmaker(engine, expire_on_commit=False)
+    """Connect to the app's database, its tables brought to the newest migration first."""
+    upgrade_app_store(url)
+    return sessionmaker(store_engine(url), expire_on_commit=False)
 
 
-def _add_new_columns(engine: Engine) -> None:
-    """Add the nullable columns a store made by an earlier version lacks (`flowbot_jobs.work`).
-    Only additions are done this way; a change to an existing column would need a migration."""
-    existing = inspect(engine)
-    with engine.begin() as connection:
-        for table in Base.metadata.sorted_tables:
-            have = {column["name"] for column in existing.get_columns(table.name)}
-            for column in table.columns:
-                if column.name not in have and column.nullable:
-                    kind = column.type.compile(dialect=engine.dialect)
-                    connection.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN '
-                                            f'"{column.name}" {kind}'))
+def upgrade_app_store(url: str, on_step: Callable[[str], None] | None = None) -> Upgrade:
+    """Bring the app's database to the newest migration (`flowkit.runtime.schema.upgrade`);
+    a SQLite file is created 0600 first (`private_file`)."""
+    file = sqlite_file(url)
+    if file is not None:
+        private_file(file)
+    return upgrade(url, HISTORY, on_step)
 
 
 def reachable(sessions: sessionmaker[Session]) -> str | None:

@@ -53,6 +53,18 @@ def test_the_wheel_carries_what_an_installed_flowbot_reads(installed: Path,
     assert all("/share/flowbot" in path for path in found)
 
 
+def test_the_wheel_carries_the_migrations_and_upgrades_the_stores(installed: Path,
+                                                                  tmp_path: Path) -> None:
+    result = _run(installed / "flowbot", "db", "upgrade",
+                  "--database", f"sqlite:///{tmp_path / 'app.sqlite3'}",
+                  "--runtime-database", f"sqlite:///{tmp_path / 'runtime.sqlite3'}",
+                  cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert "app store: created -> 0005, 5 migration(s)" in result.stdout
+    assert "runtime store: created -> 0004, 4 migration(s)" in result.stdout
+
+
 @pytest.mark.sandbox
 def test_validate_passes_in_a_thin_repository(installed: Path, tmp_path: Path) -> None:
     repository = tmp_path / "integrations"

@@ -11,6 +11,7 @@ import typer
 from bot.cli import (
     config,
     connectors,
+    db,
     demo,
     doctor,
     eval,
@@ -65,6 +66,7 @@ app.add_typer(run.failures_app, name="failures")
 app.add_typer(runs.app, name="runs")
 app.add_typer(runner.app, name="runner")
 app.add_typer(spec.app, name="spec")
+app.add_typer(db.app, name="db")
 app.command("serve")(serve.serve)
 app.command("worker")(serve.worker)
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from bot.resources import ResourceMissing
 from bot.settings import SettingsError
 from flowkit.runtime.database_url import DatabaseUrlError
+from flowkit.runtime.schema import SchemaError
 
 EXIT_COULD_NOT_RUN = 2
 REPOSITORY = re.compile(r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$")
@@ -29,7 +30,7 @@ class OperatorError(Exception):
     """A mistake the operator can fix; the message says what and how."""
 
 
-OPERATOR_ERRORS = (OperatorError, SettingsError, DatabaseUrlError, ResourceMissing,
+OPERATOR_ERRORS = (OperatorError, SettingsError, DatabaseUrlError, SchemaError, ResourceMissing,
                    OperationalError, RequestFailed, RequestError, RequestTimeout,
                    httpx.TransportError)
 """What `message_of` turns into one line; anything else is a bug and keeps its traceback."""

@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from flowkit.runtime.database_url import checked_database_url
+from flowkit.runtime.schema import History, Legacy, upgrade
 from flowkit.runtime.tables import TableTypes, utcnow
 
 DATABASE_URL_VARIABLE = "FLOWBOT_DATABASE_URL"
@@ -193,6 +194,15 @@ class Lease(Base):
     expires_at: Mapped[datetime] = mapped_column()
 
 
+HISTORY = History(
+    store="runtime", folder=Path(__file__).with_name("migrations"),
+    version_table="flowbot_runtime_revision", metadata=Base.metadata,
+    legacy=(Legacy("0001", "flowbot_runs"), Legacy("0002", "flowbot_deployments"),
+            Legacy("0003", "flowbot_failure_issues"), Legacy("0004", "flowbot_leases", "flow")))
+"""The runtime store's migrations (flowkit/runtime/migrations/); `legacy` recognises a store
+that releases before them made with `create_all`."""
+
+
 def database_url(url: str | None = None, *, data_dir: Path = DEFAULT_DATA_DIR) -> str:
     """The URL to use: the argument, else $FLOWBOT_DATABASE_URL, else SQLite in the data dir."""
     chosen = url or os.environ.get(DATABASE_URL_VARIABLE)
@@ -203,10 +213,11 @@ def database_url(url: str | None = None, *, data_dir: Path = DEFAULT_DATA_DIR) -
 
 
 def open_store(url: str | None = None) -> sessionmaker[Session]:
-    """Connect, create the tables if they are missing, and return a session factory."""
-    engine = store_engine(database_url(url))
-    Base.metadata.create_all(engine)
-    return sessionmaker(engine, expire_on_commit=False)
+    """Connect, bring the tables to the newest migration (`flowkit.runtime.schema.upgrade`),
+    and return a session factory."""
+    chosen = database_url(url)
+    upgrade(chosen, HISTORY)
+    return sessionmaker(store_engine(chosen), expire_on_commit=False)
 
 
 class JsonText(str):

@@ -1,4 +1,5 @@
-"""The app's settings, store and queue for tests, and a signed delivery helper."""
+"""The app's settings, store and queue for tests, a signed delivery helper, and a new database
+for each test of the app's store (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 from bot.service import Service, build_service
 from bot.settings import AppSettings, load_settings
 from connectors.core.serving import serve_on_loopback
+from tests.support.databases import new_database
 
 SECRET = "flowbot-webhook-test-secret-7c1f"
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "github" / "webhook-examples.json"
@@ -62,3 +64,11 @@ def examples() -> list[tuple[str, dict[str, Any]]]:
     data = json.loads(EXAMPLES.read_text())
     return [(event["name"], example) for event in data["events"]
             for example in event["examples"]]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new, empty database: a SQLite file, or one made on the test PostgreSQL server."""
+    server = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+    with new_database(request.param, tmp_path, server) as url:
+        yield url

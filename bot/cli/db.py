@@ -1,0 +1,67 @@
+"""`flowbot db upgrade`: bring the app's and the runtime's stores to their newest migration.
+
+Every process that opens a store upgrades it too, under a lock, so this command is optional: it
+lets an operator upgrade ahead of a start, see what ran, and stop on a failure before any
+server or runner starts.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated
+
+import typer
+
+from bot.cli.errors import fail, message_of
+from bot.settings import SettingsError, load_settings
+from bot.store import upgrade_app_store
+from flowkit.runtime.schema import upgrade
+from flowkit.runtime.store import HISTORY as RUNTIME_HISTORY
+
+app = typer.Typer(help="The stores' schemas: upgrade them to this version of flowbot.",
+                  no_args_is_help=True)
+
+
+class Store(enum.StrEnum):
+    """Which store to upgrade."""
+
+    APP = "app"
+    RUNTIME = "runtime"
+
+
+def _step(line: str) -> None:
+    typer.echo(f"  applying {line}")
+
+
+@app.command("upgrade")
+def upgrade_stores(
+        database: Annotated[str | None, typer.Option(
+            help="SQLAlchemy URL of the app's store (default: FLOWBOT_DATABASE_URL, else "
+                 "SQLite in FLOWBOT_DATA_DIR, as `flowbot serve` uses).")] = None,
+        runtime_database: Annotated[str | None, typer.Option(
+            help="SQLAlchemy URL of the runtime's store (default: "
+                 "FLOWBOT_RUNTIME_DATABASE_URL, else SQLite in FLOWBOT_DATA_DIR, as "
+                 "`flowbot runner` uses).")] = None,
+        only: Annotated[Store | None, typer.Option(
+            help="Upgrade this store only (default: both, the app's first).")] = None,
+) -> None:
+    """Apply the migrations each store lacks, one line per migration; a store already current
+    is left as it is. A store made before flowbot had migrations is recognised from its tables
+    and upgraded from there. Safe while other processes start: they wait for it."""
+    wanted = [store for store in Store if only in (None, store)]
+    urls = {Store.APP: database, Store.RUNTIME: runtime_database}
+    if any(urls[store] is None for store in wanted):
+        try:
+            settings = load_settings()
+        except SettingsError as error:
+            fail(f"{message_of(error)}; or name the stores with --database and "
+                 "--runtime-database")
+        urls = {Store.APP: database or settings.database,
+                Store.RUNTIME: runtime_database or settings.runtime_database}
+    for store in wanted:
+        url = urls[store]
+        assert url is not None
+        typer.echo(f"{store} store: checking")
+        done = (upgrade_app_store(url, _step) if store is Store.APP
+                else upgrade(url, RUNTIME_HISTORY, _step))
+        typer.echo(done.describe())

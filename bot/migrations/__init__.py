@@ -1,0 +1,1 @@
+"""The app store's migration history (Alembic scripts, run by `flowkit.runtime.schema`)."""

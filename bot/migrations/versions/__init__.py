@@ -1,0 +1,1 @@
+"""The app store's migrations, one per schema change, oldest first."""

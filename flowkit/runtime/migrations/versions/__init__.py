@@ -1,0 +1,1 @@
+"""The runtime store's migrations, one per schema change, oldest first."""

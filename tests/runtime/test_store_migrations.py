@@ -1,0 +1,115 @@
+"""The runtime's store goes through its Alembic history: a store an earlier release made (a
+snapshot of it, tests/data/stores/) upgrades and keeps its rows, the result matches the models,
+a second upgrade does nothing, and runners starting at once migrate it once — on a SQLite file
+and on PostgreSQL."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from flowkit.runtime.schema import upgrade
+from flowkit.runtime.store import HISTORY, Base, LedgerEntry, PacketState, open_store
+from tests.support.databases import (
+    RELEASES,
+    load_snapshot,
+    new_database,
+    schema_differences,
+    table_rows,
+)
+
+HEAD = "0004"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new, empty database: a SQLite file, or one made on the test PostgreSQL server."""
+    server = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+    with new_database(request.param, tmp_path, server) as url:
+        yield url
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_a_store_an_earlier_release_made_upgrades_and_keeps_its_rows(database: str,
+                                                                      release: str) -> None:
+    load_snapshot(database, release, "runtime")
+    before = table_rows(database)
+
+    sessions = open_store(database)
+
+    after = table_rows(database)
+    assert len(before["flowbot_runs"]) == len(before["flowbot_ledger"]) == 2
+    for table, rows in before.items():
+        kept = [{column: row[column] for column in rows[0]} for row in after[table]]
+        assert kept == rows, table
+    assert schema_differences(database, HISTORY) == []
+    with sessions.begin() as session:  # today's models read every row and add to them
+        for mapper in Base.registry.mappers:
+            expected = len(before.get(mapper.local_table.name, []))  # newer tables: empty
+            assert len(session.scalars(select(mapper.class_)).all()) == expected
+        session.add(LedgerEntry(flow="flow-1", identity="new", packet_key="new",
+                                state=PacketState.DELIVERED.value, run_id="id-1"))
+    with sessions() as session:
+        assert session.scalars(select(LedgerEntry.id).where(
+            LedgerEntry.identity == "new")).one() == 3
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_a_store_made_before_migrations_is_recognised_from_its_tables(database: str,
+                                                                      release: str) -> None:
+    load_snapshot(database, release, "runtime")
+
+    done = upgrade(database, HISTORY)
+
+    assert (done.before, done.recognised, done.after) == (
+        {"2026-11-23": "0001", "2026-12-05": HEAD}[release], True, HEAD)
+
+
+def test_a_new_store_is_made_by_the_migrations_and_matches_the_models(database: str) -> None:
+    done = upgrade(database, HISTORY)
+
+    assert (done.before, done.recognised, done.after, len(done.applied)) == (None, False,
+                                                                            HEAD, 4)
+    assert schema_differences(database, HISTORY) == []
+
+
+def test_upgrading_twice_changes_nothing(database: str) -> None:
+    load_snapshot(database, RELEASES[0], "runtime")
+    upgrade(database, HISTORY)
+    rows = table_rows(database)
+
+    again = upgrade(database, HISTORY)
+
+    assert (again.before, again.after, again.applied) == (HEAD, HEAD, ())
+    assert table_rows(database) == rows
+
+
+def test_dropping_the_tables_forgets_the_revision(database: str) -> None:
+    sessions = open_store(database)
+    Base.metadata.drop_all(sessions.kw["bind"])
+
+    assert upgrade(database, HISTORY).before is None
+    assert schema_differences(database, HISTORY) == []
+
+
+def _start(url: str, ready: multiprocessing.synchronize.Barrier) -> None:
+    ready.wait()
+    open_store(url)
+
+
+def test_runners_starting_at_once_migrate_the_store_once(database: str) -> None:
+    context = multiprocessing.get_context("fork")
+    ready = context.Barrier(4)
+    starters = [context.Process(target=_start, args=(database, ready)) for _ in range(4)]
+    for starter in starters:
+        starter.start()
+    for starter in starters:
+        starter.join(60)
+
+    assert [starter.exitcode for starter in starters] == [0, 0, 0, 0]
+    assert upgrade(database, HISTORY).applied == ()
+    assert schema_differences(database, HISTORY) == []
