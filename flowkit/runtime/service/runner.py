@@ -9,7 +9,8 @@ What runs where:
 Scheduled flows are Huey periodic tasks (`flow:<name>`), enqueued once a tick however many
 runners' schedulers share the Redis queue (`flowkit.runtime.ticks`); a manual run is the
 `flow-run` task; a new version is looked for by the `runner-refresh` task (enqueued on a push
-to the default branch) and, when polling, every few minutes. A flow's runs never overlap, on
+to the default branch) and, when polling, by the `runner-poll` periodic task, claimed per tick
+like the flows' so that a fleet polls once a tick. A flow's runs never overlap, on
 one machine or several: each run holds the flow's lease in the runtime store (`leases`),
 renewed while it runs; a run that finds it held is skipped, the next tick tries again.
 """
@@ -27,7 +28,7 @@ from huey.storage import RedisStorage
 
 from flowkit.errors import FlowDefinitionError
 from flowkit.loading import flow_folder
-from flowkit.runtime.schedule import Schedules, cron
+from flowkit.runtime.schedule import Schedules, claimed_cron
 from flowkit.runtime.service.launch import ChildRun, run_in_child
 from flowkit.runtime.service.leases import DEFAULT_TTL_S, LeaseHeld, Leases
 from flowkit.runtime.service.metrics import RunnerMetrics
@@ -36,6 +37,7 @@ from flowkit.runtime.ticks import TickClaims
 
 log = structlog.get_logger("flowbot.runner")
 RunHook = Callable[[ChildRun], None]
+POLL_TASK = "runner-poll"
 
 
 @dataclass(frozen=True)
@@ -67,15 +69,16 @@ class RunnerService:
         self.on_run = on_run
         self.metrics = RunnerMetrics()
         self.leases = Leases(versions.sessions, ttl_s=settings.lease_s)
-        self.schedules = Schedules(huey, self.run_flow, claim=(
-            TickClaims(huey.storage.conn).claim if isinstance(huey.storage, RedisStorage)
-            else None))  # on Redis, several runners may share the queue: one enqueue a tick
+        claim = (TickClaims(huey.storage.conn).claim if isinstance(huey.storage, RedisStorage)
+                 else None)  # on Redis, several runners may share the queue: one enqueue a tick
+        self.schedules = Schedules(huey, self.run_flow, claim=claim)
         self.run_now: Any = huey.task(name="flow-run")(self.run_flow)
         """Enqueue a manual run: `service.run_now(name)`."""
         self.refresh_now: Any = huey.task(name="runner-refresh")(self.refresh)
         """Enqueue a look for a new version: `service.refresh_now()`."""
         if settings.poll is not None:
-            huey.periodic_task(cron(settings.poll), name="runner-poll")(self.refresh)
+            huey.periodic_task(claimed_cron(settings.poll, POLL_TASK, claim),
+                               name=POLL_TASK)(self.refresh)
 
     def refresh(self) -> str | None:
         """Fetch the default branch, deploy a new head that passes the gate, schedule the
