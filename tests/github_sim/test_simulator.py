@@ -17,6 +17,7 @@ from pydantic import SecretStr
 from bot.github_api import AppIdentity, installation_client, installation_token
 from bot.github_sim import GitHubSimulator
 from bot.github_sim.conformance import Conformance
+from bot.github_sim.state import Pull
 from bot.issue_ops import (
     Repo,
     add_labels,
@@ -148,3 +149,50 @@ def test_the_validating_wrapper_catches_a_request_outside_githubs_description(
     assert github.conformance is not None
     assert len(github.conformance.problems) == 1
     assert "POST /repos/acme/flows/issues/1/comments" in github.conformance.problems[0]
+
+
+def _branch_with_file(repository: Path, clone: Path, branch: str, name: str) -> None:
+    """Push a commit adding `name` on `branch` (made from main) straight to the bare repository."""
+    git = ["git", "-c", "user.name=maintainer", "-c", "user.email=m@example.com"]
+    if not clone.exists():
+        subprocess.run([*git, "clone", "-q", str(repository), str(clone)], check=True)
+    subprocess.run([*git, "-C", str(clone), "checkout", "-q", "-B", branch, "origin/main"],
+                   check=True)
+    (clone / name).write_text(f"{name}\n")
+    subprocess.run([*git, "-C", str(clone), "add", name], check=True)
+    subprocess.run([*git, "-C", str(clone), "commit", "-q", "-m", name], check=True)
+    subprocess.run([*git, "-C", str(clone), "push", "-q", "origin", branch], check=True)
+
+
+def test_merging_a_pull_request_moves_its_base_and_closes_the_issue_it_fixes(
+        github: GitHubSimulator, app: GitHub[AppAuthStrategy], conformance: Conformance,
+        tmp_path: Path) -> None:
+    repository = github.world.repositories["acme/flows"]
+    fixed = github.add_issue(repository, "a flow failed", "details", author="maintainer")
+    other = github.add_issue(repository, "another", "details", author="maintainer")
+    clone = tmp_path / "clone"
+    _branch_with_file(repository.path, clone, "fix", "FIX.md")
+    _branch_with_file(repository.path, clone, "later", "LATER.md")
+    first = github.add_issue(repository, "Fix it", f"Fixes #{fixed.number}\n\nMentions "
+                             f"#{other.number}.", author="flowbot[bot]",
+                             pull=Pull(head="fix", base="main"))
+    second = github.add_issue(repository, "Later", "", author="maintainer",
+                              pull=Pull(head="later", base="main"))
+
+    forwarded = github.merge(repository, first.number)  # main had not moved: a fast-forward
+    merged = github.merge(repository, second.number)  # main moved: a merge commit
+
+    assert forwarded == repository.sha("fix")
+    assert merged == repository.sha("main")
+    parents = subprocess.run(["git", "--git-dir", str(repository.path), "rev-list",
+                              "--parents", "-n", "1", merged], capture_output=True, text=True,
+                             check=True).stdout.split()[1:]
+    assert parents == [forwarded, repository.sha("later")]
+    assert (fixed.state, other.state) == ("closed", "open")
+    gh = installation_client(app, 1)
+    shown = gh.rest.pulls.get("acme", "flows", first.number).parsed_data
+    assert (shown.state, shown.merged) == ("closed", True)
+    assert shown.merged_at is not None
+    with pytest.raises(ValueError, match="not an open pull request"):
+        github.merge(repository, first.number)
+    assert conformance.problems == [], "\n".join(conformance.problems)
