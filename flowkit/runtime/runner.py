@@ -26,6 +26,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.core.connector import Connector
@@ -98,6 +99,31 @@ class RunSummary:
     counts: Counter[str] = field(default_factory=Counter)
     cursor: CursorValue | None = None
     failure_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class ReplaySummary:
+    """What replaying a flow's waiting failed messages did."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    failure_ids: list[int] = field(default_factory=list)
+    """The failed messages that failed again (still open)."""
+
+
+def waiting_failures(sessions: sessionmaker[Session], version: str,
+                     flow: str | None = None) -> list[tuple[int, str, str]]:
+    """The open failed messages kept on another version than `version` — of every flow, or of
+    `flow` — that a replay may deliver: `(id, flow, version)` in the order they failed. Packets
+    in doubt are left out: the target may already hold them, and only a person can tell."""
+    query = (select(FailedMessage.id, FailedMessage.flow, FailedMessage.version)
+             .where(FailedMessage.state == FailureState.OPEN.value,
+                    FailedMessage.version != version, FailedMessage.error_type != IN_DOUBT)
+             .order_by(FailedMessage.id))
+    if flow is not None:
+        query = query.where(FailedMessage.flow == flow)
+    with sessions() as session:
+        return [(failure_id, name, kept_on) for failure_id, name, kept_on
+                in session.execute(query).all()]
 
 
 class RunError(Exception):
@@ -345,6 +371,25 @@ class FlowRunner:
                              unit_input={"value": to_jsonable(unit_input)})
 
     # -- replay ---------------------------------------------------------------------------------
+
+    def replay_waiting(self, changed_since: Callable[[str], bool]) -> ReplaySummary:
+        """Replay each open failed message kept on an earlier version whose flow code changed
+        since (`changed_since(commit)`), on this version: a merged repair delivers the packets
+        it fixes. One that fails again keeps its failed message, now of this version, so it is
+        not replayed again until the code changes once more."""
+        summary = ReplaySummary()
+        changed: dict[str, bool] = {}
+        for failure_id, _, kept_on in waiting_failures(self.sessions, self.version,
+                                                       self.flow.name):
+            if kept_on not in changed:
+                changed[kept_on] = changed_since(kept_on)
+            if not changed[kept_on]:
+                continue
+            outcome, result = self.replay(failure_id)
+            summary.counts[outcome] += 1
+            if result is not None and self.kept(result):
+                summary.failure_ids.append(failure_id)
+        return summary
 
     def replay(self, failure_id: int) -> tuple[PacketOutcome, PacketResult | None]:
         """Run a failed packet again from its failed unit, with the current flow code.

@@ -83,8 +83,8 @@ class Schedules:
         return sorted(wanted)
 
     def _register(self, name: str, schedule: str) -> Any:
-        def run_flow() -> None:
-            self.run(name)
+        def run_flow() -> Any:
+            return self.run(name)  # a periodic task's value is never stored
 
         run_flow.__name__ = f"run_flow_{name.replace('-', '_')}"
         task_name = f"{TASK_PREFIX}{name}"
