@@ -376,7 +376,9 @@ class FlowRunner:
         """Replay each open failed message kept on an earlier version whose flow code changed
         since (`changed_since(commit)`), on this version: a merged repair delivers the packets
         it fixes. One that fails again keeps its failed message, now of this version, so it is
-        not replayed again until the code changes once more."""
+        not replayed again until the code changes once more; and it is a new occurrence of its
+        failure, to be filed again (counted on its issue, or refiled when the issue was closed
+        by the repair that did not hold)."""
         summary = ReplaySummary()
         changed: dict[str, bool] = {}
         for failure_id, _, kept_on in waiting_failures(self.sessions, self.version,
@@ -389,6 +391,10 @@ class FlowRunner:
             summary.counts[outcome] += 1
             if result is not None and self.kept(result):
                 summary.failure_ids.append(failure_id)
+                with self.sessions.begin() as session:
+                    row = session.get(FailedMessage, failure_id)
+                    if row is not None:
+                        row.issue_url = None
         return summary
 
     def replay(self, failure_id: int) -> tuple[PacketOutcome, PacketResult | None]:

@@ -173,6 +173,8 @@ def test_a_failure_in_production_is_repaired_merged_deployed_and_replayed_once(
     assert (job.kind, job.number, job.state) == ("repair", issue.number, JobState.SUCCEEDED)
     assert pull.title == f"Repair {FLOW}: ValueError in to_contact"
     assert f"Fixes #{issue.number}" in pull.body
+    said = [c.body for c in world.repository.comments.values() if c.number == issue.number]
+    assert any(f"Pull request #{pull.number}" in body for body in said)  # and back again
     assert issue.state == "closed"  # closed by the merge, as GitHub closes a fixed issue
     # the merge became the runner's next version, through the gate
     with sessions() as session:

@@ -1,6 +1,7 @@
 """A new version that changes a flow replays that flow's failed packets, once: queued by the
 runner that deployed it, or — when a run holds the flow — first thing in the flow's next run.
-A version that leaves the flow alone replays nothing. On both runtime stores, each run and
+A version that leaves the flow alone replays nothing; a packet the change did not fix fails
+again, on the new version, and is to be filed again. On both runtime stores, each run and
 replay in a child process, against the Stripe and HubSpot simulators over HTTP."""
 
 from __future__ import annotations
@@ -158,3 +159,31 @@ def test_a_replay_the_running_flow_blocks_happens_first_in_its_next_run(
     assert (next_run.version, next_run.replayed, next_run.counts) == (
         repaired, {"delivered": 1}, {"already_done": 2})
     assert _upserts_of(hubspot, CHER) == 1
+
+
+def test_a_packet_the_change_did_not_fix_fails_again_and_is_filed_again(
+        tmp_path: Path, remote: Path, store_url: str, sessions: sessionmaker[Session],
+        crm: tuple[Path, HubSpotSimulator]) -> None:
+    secrets, hubspot = crm
+    ran: list[ChildRun] = []
+    service = _service(tmp_path, remote, store_url, sessions, secrets, ran)
+    service.refresh()
+    service.run_now(FLOW)
+    with sessions.begin() as session:  # as the runner's filer leaves it
+        [failure] = session.scalars(select(FailedMessage)).all()
+        failure.issue_url = "https://github.com/acme/flows/issues/1"
+    flow_py = remote / FOLDER / "flow.py"
+    flow_py.write_text(flow_py.read_text() + "\n# a change that fixes nothing\n")
+    changed = _commit(remote, "not a fix")
+
+    assert service.refresh() == changed
+    service.refresh()
+
+    [_, replay] = ran  # replayed once on the changed version, not again on the same one
+    assert (replay.replayed, replay.failure_ids) == ({"failed": 1}, [failure.id])
+    with sessions() as session:
+        again = session.get(FailedMessage, failure.id)
+    assert again is not None
+    assert (again.state, again.version, again.issue_url) == (
+        FailureState.OPEN.value, changed, None)  # unfiled: the runner's filer takes it again
+    assert _upserts_of(hubspot, CHER) == 0
