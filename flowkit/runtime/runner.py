@@ -26,7 +26,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.core.connector import Connector
@@ -110,20 +110,30 @@ class ReplaySummary:
     """The failed messages that failed again (still open)."""
 
 
-def waiting_failures(sessions: sessionmaker[Session], version: str,
-                     flow: str | None = None) -> list[tuple[int, str, str]]:
-    """The open failed messages kept on another version than `version` — of every flow, or of
-    `flow` — that a replay may deliver: `(id, flow, version)` in the order they failed. Packets
-    in doubt are left out: the target may already hold them, and only a person can tell."""
-    query = (select(FailedMessage.id, FailedMessage.flow, FailedMessage.version)
-             .where(FailedMessage.state == FailureState.OPEN.value,
-                    FailedMessage.version != version, FailedMessage.error_type != IN_DOUBT)
-             .order_by(FailedMessage.id))
-    if flow is not None:
-        query = query.where(FailedMessage.flow == flow)
+def _waiting(version: str) -> tuple[ColumnElement[bool], ...]:
+    """Open failed messages kept on another version than `version`, except packets in doubt
+    (the target may already hold them, and only a person can tell): what a replay may deliver."""
+    return (FailedMessage.state == FailureState.OPEN.value, FailedMessage.version != version,
+            FailedMessage.error_type != IN_DOUBT)
+
+
+def waiting_failures(sessions: sessionmaker[Session], flow: str,
+                     version: str) -> list[tuple[int, str]]:
+    """`flow`'s failed messages a replay on `version` may deliver: `(id, the version it
+    failed on)`, in the order they failed."""
+    query = (select(FailedMessage.id, FailedMessage.version)
+             .where(FailedMessage.flow == flow, *_waiting(version)).order_by(FailedMessage.id))
     with sessions() as session:
-        return [(failure_id, name, kept_on) for failure_id, name, kept_on
-                in session.execute(query).all()]
+        return [(failure_id, kept_on) for failure_id, kept_on in session.execute(query).all()]
+
+
+def waiting_versions(sessions: sessionmaker[Session], version: str) -> list[tuple[str, str]]:
+    """Each `(flow, version it failed on)` with failed messages a replay on `version` may
+    deliver."""
+    query = (select(FailedMessage.flow, FailedMessage.version).where(*_waiting(version))
+             .distinct().order_by(FailedMessage.flow, FailedMessage.version))
+    with sessions() as session:
+        return [(flow, kept_on) for flow, kept_on in session.execute(query).all()]
 
 
 class RunError(Exception):
@@ -381,8 +391,8 @@ class FlowRunner:
         by the repair that did not hold)."""
         summary = ReplaySummary()
         changed: dict[str, bool] = {}
-        for failure_id, _, kept_on in waiting_failures(self.sessions, self.version,
-                                                       self.flow.name):
+        for failure_id, kept_on in waiting_failures(self.sessions, self.flow.name,
+                                                    self.version):
             if kept_on not in changed:
                 changed[kept_on] = changed_since(kept_on)
             if not changed[kept_on]:

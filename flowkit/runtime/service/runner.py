@@ -32,7 +32,7 @@ from huey.storage import RedisStorage
 
 from flowkit.errors import FlowDefinitionError
 from flowkit.loading import flow_folder
-from flowkit.runtime.runner import waiting_failures
+from flowkit.runtime.runner import waiting_versions
 from flowkit.runtime.schedule import Schedules, claimed_cron
 from flowkit.runtime.service.changes import flow_changed_since
 from flowkit.runtime.service.launch import ChildRun, run_in_child
@@ -118,15 +118,13 @@ class RunnerService:
         """The flows of `version` with failed packets of an earlier version whose flow code
         it changed (a merged repair): each worth a replay now, not at its next run."""
         due = set()
-        for failure_id, name, kept_on in waiting_failures(self.versions.sessions,
-                                                          version.commit):
+        for name, kept_on in waiting_versions(self.versions.sessions, version.commit):
             try:
                 folder = flow_folder(version.path, name)
             except FlowDefinitionError:
                 continue  # the flow is gone from this version
             if name not in due and flow_changed_since(version.path, folder, kept_on):
-                log.info("replay queued", flow=name, failure_id=failure_id,
-                         failed_on=kept_on, version=version.commit)
+                log.info("replay queued", flow=name, failed_on=kept_on, version=version.commit)
                 due.add(name)
         return sorted(due)
 
