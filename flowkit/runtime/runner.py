@@ -108,6 +108,9 @@ class ReplaySummary:
     counts: Counter[str] = field(default_factory=Counter)
     failure_ids: list[int] = field(default_factory=list)
     """The failed messages that failed again (still open)."""
+    resolved_ids: list[int] = field(default_factory=list)
+    """The failed messages whose packet this replay delivered (or skipped, as the flow now
+    says): resolved."""
 
 
 def _waiting(version: str) -> tuple[ColumnElement[bool], ...]:
@@ -399,7 +402,9 @@ class FlowRunner:
                 continue
             outcome, result = self.replay(failure_id)
             summary.counts[outcome] += 1
-            if result is not None and self.kept(result):
+            if result is not None and not self.kept(result):
+                summary.resolved_ids.append(failure_id)
+            elif result is not None:
                 summary.failure_ids.append(failure_id)
                 with self.sessions.begin() as session:
                     row = session.get(FailedMessage, failure_id)

@@ -175,6 +175,8 @@ def test_a_failure_in_production_is_repaired_merged_deployed_and_replayed_once(
     assert f"Fixes #{issue.number}" in pull.body
     said = [c.body for c in world.repository.comments.values() if c.number == issue.number]
     assert any(f"Pull request #{pull.number}" in body for body in said)  # and back again
+    assert any(body.startswith(f"Replayed on version `{fix[:12]}`, which changed the flow: 1 "
+                               "failed packet(s) delivered") for body in said)
     assert issue.state == "closed"  # closed by the merge, as GitHub closes a fixed issue
     # the merge became the runner's next version, through the gate
     with sessions() as session:
@@ -182,6 +184,7 @@ def test_a_failure_in_production_is_repaired_merged_deployed_and_replayed_once(
     assert deployed == {merged_flow: "deployed", fix: "deployed"}
     # the failed packet was replayed on the new version and delivered, once
     assert (replay.version, replay.error, replay.replayed) == (fix, None, {"delivered": 1})
+    assert replay.resolved_ids == [report.failure_id]
     assert (later.version, later.error, later.counts) == (fix, None, {"already_done": 2})
     assert _upserts_of(crm, CHER) == 1
     assert crm.stats.writes[f"contacts:email={CHER}"] == 1

@@ -137,6 +137,7 @@ def test_a_version_that_repairs_the_flow_replays_its_failed_packet_once(
             select(AuditEntry).where(AuditEntry.packet_key == failure.packet_key)
             .order_by(AuditEntry.id))]
     assert failure.state == FailureState.RESOLVED.value
+    assert replay.resolved_ids == [failure.id]
     assert audit == [(merged, "failed"), (repaired, "delivered")]
 
 
@@ -180,7 +181,8 @@ def test_a_packet_the_change_did_not_fix_fails_again_and_is_filed_again(
     service.refresh()
 
     [_, replay] = ran  # replayed once on the changed version, not again on the same one
-    assert (replay.replayed, replay.failure_ids) == ({"failed": 1}, [failure.id])
+    assert (replay.replayed, replay.failure_ids, replay.resolved_ids) == (
+        {"failed": 1}, [failure.id], [])
     with sessions() as session:
         again = session.get(FailedMessage, failure.id)
     assert again is not None

@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps({"run_id": summary.run_id if summary is not None else None,
                       "counts": dict(summary.counts) if summary is not None else {},
                       "replayed": dict(replayed.counts),
+                      "resolved_ids": replayed.resolved_ids,
                       "failure_ids": replayed.failure_ids + (
                           summary.failure_ids if summary is not None else []),
                       "cursor": None if cursor is None else (

@@ -45,6 +45,8 @@ class ChildRun:
     replayed: dict[str, int] = field(default_factory=dict)
     """How the replays of earlier versions' failed packets ended, by outcome."""
     failure_ids: list[int] = field(default_factory=list)
+    resolved_ids: list[int] = field(default_factory=list)
+    """The failed messages of earlier versions whose packets the replays delivered."""
     cursor: str | None = None
     """Where the next run resumes (ISO 8601 for a time), as the run left it."""
     seconds: float = 0.0
@@ -122,4 +124,5 @@ def run_in_child(root: Path, flow: str, *, version: str, database_url: str, work
     summary = json.loads(completed.stdout.strip().splitlines()[-1])
     return ChildRun(flow, version, 0, run_id=summary["run_id"], counts=summary["counts"],
                     replayed=summary["replayed"], failure_ids=summary["failure_ids"],
+                    resolved_ids=summary["resolved_ids"],
                     cursor=summary["cursor"], seconds=seconds)
