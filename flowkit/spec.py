@@ -21,6 +21,7 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 SPEC_FILE = "spec.yaml"
 
@@ -38,6 +39,10 @@ FieldName = Annotated[str, StringConstraints(
 IssueUrl = Annotated[str, StringConstraints(
     pattern=r"^https?://[^\s/]+/[^\s/]+/[^\s/]+/issues/[0-9]+$")]
 """The URL of the intent issue, e.g. https://github.com/acme/integrations/issues/12."""
+
+WEBHOOK_UNSUPPORTED = ("trigger.webhook is not supported; use schedule (a five-field cron, "
+                       "e.g. '*/15 * * * *') or manual: true")
+"""Why a spec naming a webhook trigger is refused: no runner receives vendors' events."""
 
 _CRON_FIELD = re.compile(r"^(\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?(,(\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?)*$")
 
@@ -68,20 +73,30 @@ class Target(Endpoint):
 
 
 class Trigger(_Strict):
-    """When the flow runs: exactly one of a cron schedule, a webhook event, or by hand."""
+    """When the flow runs: exactly one of a cron schedule, or by hand.
+
+    A webhook trigger (the source's event starting a run) is not offered: the runner has no
+    endpoint that receives vendors' events, so a flow that declared one would never run by
+    itself. A spec that still names `webhook` is refused with that explanation.
+    """
 
     schedule: str | None = Field(default=None, description="Five-field cron, in UTC.",
                                  examples=["*/15 * * * *"])
-    webhook: str | None = Field(default=None, description="The source's event that starts a run.",
-                                examples=["orders/paid"])
     manual: bool = Field(default=False, description="Runs only when someone starts it.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_webhook(cls, data: object) -> object:
+        if isinstance(data, dict) and "webhook" in data:
+            raise PydanticCustomError("webhook_unsupported", WEBHOOK_UNSUPPORTED)
+        return data
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Self:
-        chosen = [name for name, value in (("schedule", self.schedule), ("webhook", self.webhook),
+        chosen = [name for name, value in (("schedule", self.schedule),
                                            ("manual", self.manual)) if value]
         if len(chosen) != 1:
-            raise ValueError("give exactly one of schedule, webhook or manual: true "
+            raise ValueError("give exactly one of schedule or manual: true "
                              f"(got {', '.join(chosen) or 'none'})")
         if self.schedule is not None:
             fields = self.schedule.split()

@@ -76,13 +76,18 @@ def build_runner(settings: AppSettings) -> RunnerService:
                          issues_per_hour=settings.failure_issues_per_hour)
 
     def file_failures(result: ChildRun) -> None:
-        if not result.failure_ids:
-            return
         try:
-            filer.file(result.failure_ids)
+            if result.failure_ids:
+                filer.file(result.failure_ids)
         except GitHubException as error:  # the failures stay unfiled: the next run's pass
             log.warning("filing failed; the failures wait for the next run", flow=result.flow,
                         run_id=result.run_id, error=type(error).__name__)
+        try:
+            if result.resolved_ids:
+                filer.delivered(result.resolved_ids, version=result.version)
+        except GitHubException as error:  # only a courtesy comment is lost
+            log.warning("could not tell the issues about the replay", flow=result.flow,
+                        version=result.version, error=type(error).__name__)
 
     return RunnerService(_queue(settings), versions, RunnerSettings(
         data_dir=settings.data_dir, database_url=settings.runtime_database,

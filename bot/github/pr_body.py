@@ -40,7 +40,7 @@ def _cell(text: str) -> str:
 def spec_tables(spec: FlowSpec) -> str:
     """The spec as a reviewer scans it: route, trigger, keys, then the mapping table."""
     trigger = (f"schedule `{spec.trigger.schedule}` (UTC)" if spec.trigger.schedule
-               else f"webhook `{spec.trigger.webhook}`" if spec.trigger.webhook else "by hand")
+               else "by hand")
     lines = [
         "| | |", "|---|---|",
         f"| Source | `{spec.source.connector}.{spec.source.operation}` "

@@ -56,6 +56,13 @@ DEFAULT_ISSUES_PER_HOUR = 10
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 _IDENTIFIERS = re.compile(r"\b(?:[a-z]{2,8}_[A-Za-z0-9]{4,}|[0-9a-f]{8,}|[0-9a-f-]{36})\b")
 _NUMBERS = re.compile(r"\d+(?:\.\d+)?")
+_ISSUE_NUMBER = re.compile(r"/issues/(\d+)$")
+
+
+def _issue_number(url: str | None) -> int | None:
+    """The number at the end of an issue's URL."""
+    found = _ISSUE_NUMBER.search(url or "")
+    return int(found.group(1)) if found else None
 
 
 def normalised(message: str) -> str:
@@ -131,6 +138,28 @@ class FailureFiler:
                 if row is not None:
                     row.issue_url = url
         return url
+
+    def delivered(self, failure_ids: Iterable[int], *, version: str) -> list[str]:
+        """Tell each issue whose failed packets a replay on `version` delivered (after a change
+        to the flow: its repair), in one comment per issue; the issues' URLs told."""
+        per_issue: dict[int, tuple[str, list[str]]] = {}
+        with self.sessions() as session:
+            for failure_id in failure_ids:
+                failure = session.get(FailedMessage, failure_id)
+                number = _issue_number(failure.issue_url) if failure is not None else None
+                if failure is None or number is None:
+                    continue  # never filed: no issue to tell
+                per_issue.setdefault(number, (str(failure.issue_url), []))[1].append(
+                    failure.packet_key)
+        for number, (_, keys) in per_issue.items():
+            shown = ", ".join(f"`{key}`" for key in keys[:20])
+            more = f" and {len(keys) - 20} more" if len(keys) > 20 else ""
+            self.github.rest.issues.create_comment(
+                self.owner, self.name, number,
+                body=f"Replayed on version `{version[:12]}`, which changed the flow: "
+                     f"{len(keys)} failed packet(s) delivered ({shown}{more}). Each was sent "
+                     "through the ledger, so none reached the target twice.")
+        return [url for url, _ in per_issue.values()]
 
     def _filed_within_hour(self, session: Session) -> int:
         since = datetime.now(UTC) - timedelta(hours=1)

@@ -26,6 +26,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.core.connector import Connector
@@ -98,6 +99,44 @@ class RunSummary:
     counts: Counter[str] = field(default_factory=Counter)
     cursor: CursorValue | None = None
     failure_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class ReplaySummary:
+    """What replaying a flow's waiting failed messages did."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    failure_ids: list[int] = field(default_factory=list)
+    """The failed messages that failed again (still open)."""
+    resolved_ids: list[int] = field(default_factory=list)
+    """The failed messages whose packet this replay delivered (or skipped, as the flow now
+    says): resolved."""
+
+
+def _waiting(version: str) -> tuple[ColumnElement[bool], ...]:
+    """Open failed messages kept on another version than `version`, except packets in doubt
+    (the target may already hold them, and only a person can tell): what a replay may deliver."""
+    return (FailedMessage.state == FailureState.OPEN.value, FailedMessage.version != version,
+            FailedMessage.error_type != IN_DOUBT)
+
+
+def waiting_failures(sessions: sessionmaker[Session], flow: str,
+                     version: str) -> list[tuple[int, str]]:
+    """`flow`'s failed messages a replay on `version` may deliver: `(id, the version it
+    failed on)`, in the order they failed."""
+    query = (select(FailedMessage.id, FailedMessage.version)
+             .where(FailedMessage.flow == flow, *_waiting(version)).order_by(FailedMessage.id))
+    with sessions() as session:
+        return [(failure_id, kept_on) for failure_id, kept_on in session.execute(query).all()]
+
+
+def waiting_versions(sessions: sessionmaker[Session], version: str) -> list[tuple[str, str]]:
+    """Each `(flow, version it failed on)` with failed messages a replay on `version` may
+    deliver."""
+    query = (select(FailedMessage.flow, FailedMessage.version).where(*_waiting(version))
+             .distinct().order_by(FailedMessage.flow, FailedMessage.version))
+    with sessions() as session:
+        return [(flow, kept_on) for flow, kept_on in session.execute(query).all()]
 
 
 class RunError(Exception):
@@ -345,6 +384,33 @@ class FlowRunner:
                              unit_input={"value": to_jsonable(unit_input)})
 
     # -- replay ---------------------------------------------------------------------------------
+
+    def replay_waiting(self, changed_since: Callable[[str], bool]) -> ReplaySummary:
+        """Replay each open failed message kept on an earlier version whose flow code changed
+        since (`changed_since(commit)`), on this version: a merged repair delivers the packets
+        it fixes. One that fails again keeps its failed message, now of this version, so it is
+        not replayed again until the code changes once more; and it is a new occurrence of its
+        failure, to be filed again (counted on its issue, or refiled when the issue was closed
+        by the repair that did not hold)."""
+        summary = ReplaySummary()
+        changed: dict[str, bool] = {}
+        for failure_id, kept_on in waiting_failures(self.sessions, self.flow.name,
+                                                    self.version):
+            if kept_on not in changed:
+                changed[kept_on] = changed_since(kept_on)
+            if not changed[kept_on]:
+                continue
+            outcome, result = self.replay(failure_id)
+            summary.counts[outcome] += 1
+            if result is not None and not self.kept(result):
+                summary.resolved_ids.append(failure_id)
+            elif result is not None:
+                summary.failure_ids.append(failure_id)
+                with self.sessions.begin() as session:
+                    row = session.get(FailedMessage, failure_id)
+                    if row is not None:
+                        row.issue_url = None
+        return summary
 
     def replay(self, failure_id: int) -> tuple[PacketOutcome, PacketResult | None]:
         """Run a failed packet again from its failed unit, with the current flow code.

@@ -30,6 +30,19 @@ def cron(schedule: str) -> Callable[[object], bool]:
     return validate
 
 
+def claimed_cron(schedule: str, task: str,
+                 claim: Callable[[str, datetime], bool] | None) -> Callable[[datetime], bool]:
+    """Huey's validator for `schedule` that, with `claim`, is true at a due tick only for the
+    scheduler that claims `task`'s tick first (several runners sharing one queue enqueue it
+    once); without `claim`, at every due tick."""
+    due = cron(schedule)
+
+    def due_here(tick: datetime) -> bool:
+        return due(tick) and (claim is None or claim(task, tick))
+
+    return due_here
+
+
 def scheduled_flows(root: Path) -> dict[str, str]:
     """The flows of a checkout that have a schedule: name -> cron."""
     found: dict[str, str] = {}
@@ -70,14 +83,10 @@ class Schedules:
         return sorted(wanted)
 
     def _register(self, name: str, schedule: str) -> Any:
-        def run_flow() -> None:
-            self.run(name)
+        def run_flow() -> Any:
+            return self.run(name)  # a periodic task's value is never stored
 
         run_flow.__name__ = f"run_flow_{name.replace('-', '_')}"
-        task_name, due = f"{TASK_PREFIX}{name}", cron(schedule)
-        claim = self.claim
-
-        def due_here(tick: datetime) -> bool:
-            return due(tick) and (claim is None or claim(task_name, tick))
-
-        return self.huey.periodic_task(due_here, name=task_name)(run_flow).task_class
+        task_name = f"{TASK_PREFIX}{name}"
+        return self.huey.periodic_task(claimed_cron(schedule, task_name, self.claim),
+                                       name=task_name)(run_flow).task_class

@@ -34,6 +34,8 @@ def _changed(**changes: object) -> str:
     (_changed(title=None), "title", "string"),
     (_changed(trigger={"schedule": "*/5 * * * *", "manual": True}), "trigger", "exactly one"),
     (_changed(trigger={"schedule": "every hour"}), "trigger", "five-field cron"),
+    (_changed(trigger={"webhook": "orders/paid"}), "trigger",
+     "trigger.webhook is not supported; use schedule"),
     (_changed(intent="https://github.com/acme/x/pull/3"), "intent", "pattern"),
     (_changed(mapping=[{"target": "a"}, {"target": "a"}]), "", "twice"),
     (_changed(source={"connector": "shopify", "operation": "orders"}), "source.operation",

@@ -102,3 +102,25 @@ def test_new_issues_are_capped_per_hour_and_the_rest_wait_unfiled(
         waiting = [row.packet_key for row in session.query(FailedMessage)
                    if row.issue_url is None]
     assert waiting == ["cus_2"]
+
+
+def test_packets_a_replay_delivered_are_told_on_their_issue_in_one_comment(
+        sessions: sessionmaker[Session],
+        github: tuple[GitHubSimulator, GitHub[AppAuthStrategy]]) -> None:
+    simulator, app = github
+    repository = simulator.world.repositories["acme/flows"]
+    filer = FailureFiler(sessions, installation_client(app, 1), "acme/flows",
+                         issues_per_hour=1)
+    ids = _failures(sessions, ("cus_1", "cus_1 has 3 names"), ("cus_2", "cus_2 has 4 names"),
+                    ("cus_3", "bad currency"))
+    [url] = filer.file(ids)  # the third waits: the cap is one new issue an hour
+    counted = {comment.id for comment in repository.comments.values()}
+
+    told = filer.delivered(ids, version="f00dfeed" * 5)
+
+    assert told == [url]
+    [said] = [c for c in repository.comments.values() if c.id not in counted]
+    [issue] = repository.issues.values()
+    assert said.number == issue.number
+    assert said.body.startswith("Replayed on version `f00dfeedf00d`, which changed the flow: "
+                                "2 failed packet(s) delivered (`cus_1`, `cus_2`).")

@@ -80,7 +80,7 @@ def simulators(tmp_path: Path) -> Iterator[tuple[Path, SlackSimulator, str]]:
 
 def test_a_child_gets_its_flows_connectors_and_nothing_else(remote: Path, tmp_path: Path) -> None:
     secrets = tmp_path / "secrets.yaml"
-    secrets.write_text(yaml.safe_dump({"hubspot": {"access_token": "pat-1"},
+    secrets.write_text(yaml.safe_dump({"hubspot": {"access_token": "pat-1", "base_url": None},
                                        "slack": {"token": "xoxb-2"},
                                        "stripe": {"secret_key": "sk_test_3"}}))
     parent = {"PATH": "/usr/bin", "GITHUB_PRIVATE_KEY": "-----BEGIN RSA PRIVATE KEY-----",

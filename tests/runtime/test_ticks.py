@@ -1,5 +1,6 @@
-"""Two runners on one Redis queue: each one's scheduler sees the flow's tick due, the tick is
-queued once; without the claims it is queued twice (what the claims are for)."""
+"""Two runners on one Redis queue: each one's scheduler sees the flow's tick (and the poll for a
+new version) due, the tick is queued once; without the claims it is queued twice (what the
+claims are for)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli.runner import QUEUE_NAME
 from flowkit.runtime.schedule import Schedules
-from flowkit.runtime.service.runner import RunnerService, RunnerSettings
+from flowkit.runtime.service.runner import POLL_TASK, RunnerService, RunnerSettings
 from flowkit.runtime.service.versions import Versions
 from flowkit.runtime.ticks import KEY_PREFIX
 from tests.runtime.test_runner_kill import _remote
@@ -25,18 +26,19 @@ TICKS = [datetime(2026, 12, 5, 12, 0, 3), datetime(2026, 12, 5, 12, 1, 3),
 """Two due ticks (minutes 0 and 5, at different seconds) and one not due (minute 1)."""
 
 
-def _queued_ticks(hueys: list[RedisHuey]) -> int:
-    """How many ticks of FLOW the runners' schedulers enqueue over TICKS."""
+def _queued_ticks(hueys: list[RedisHuey], task: str = f"flow:{FLOW}") -> int:
+    """How many ticks of `task` the runners' schedulers enqueue over TICKS."""
     schedulers = [Scheduler(huey, threading.Event(), 1, True) for huey in hueys]
     for tick in TICKS:
         for scheduler in schedulers:
             scheduler.enqueue_periodic_tasks(tick)
-    return sum(task.name == f"flow:{FLOW}" for task in hueys[0].pending())
+    return sum(queued.name == task for queued in hueys[0].pending())
 
 
-def test_two_runners_queue_a_scheduled_flow_once_a_tick(
-        tmp_path: Path, redis_url: str, store_url: str,
-        sessions: sessionmaker[Session]) -> None:
+def _runners(tmp_path: Path, redis_url: str, store_url: str, sessions: sessionmaker[Session],
+             *, poll: str | None) -> list[RedisHuey]:
+    """Two runner services on one Redis queue (their claims forgotten), each with the flow's
+    version deployed; their queues, emptied."""
     for key in Redis.from_url(redis_url).scan_iter(f"{KEY_PREFIX}:*"):
         Redis.from_url(redis_url).delete(key)
     remote = _remote(tmp_path)
@@ -47,12 +49,27 @@ def test_two_runners_queue_a_scheduled_flow_once_a_tick(
         service = RunnerService(huey, Versions(data, str(remote), "main", sessions,
                                                gate=lambda root: []),
                                 RunnerSettings(data_dir=data, database_url=store_url,
-                                               poll=None))
+                                               poll=poll))
         assert service.refresh() is not None
         hueys.append(huey)
     hueys[0].flush()
+    return hueys
+
+
+def test_two_runners_queue_a_scheduled_flow_once_a_tick(
+        tmp_path: Path, redis_url: str, store_url: str,
+        sessions: sessionmaker[Session]) -> None:
+    hueys = _runners(tmp_path, redis_url, store_url, sessions, poll=None)
 
     assert _queued_ticks(hueys) == 2
+
+
+def test_two_runners_poll_for_a_new_version_once_a_tick(
+        tmp_path: Path, redis_url: str, store_url: str,
+        sessions: sessionmaker[Session]) -> None:
+    hueys = _runners(tmp_path, redis_url, store_url, sessions, poll="*/5 * * * *")
+
+    assert _queued_ticks(hueys, POLL_TASK) == 2  # minutes 0 and 5, once each
 
 
 def test_without_claims_each_runner_queues_every_tick(tmp_path: Path, redis_url: str,

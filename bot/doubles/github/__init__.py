@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import shutil
 import subprocess
@@ -135,6 +136,35 @@ class GitHubSimulator:
                 if issue.pull is not None:
                     issue.updated = now()
 
+    def merge(self, repository: Repository, number: int) -> str:
+        """A person merges a pull request: its base branch moves to the head when that is a
+        fast-forward (else a merge commit is made, refusing conflicts), the pull request is
+        closed as merged, and the issues its body closes with a keyword (`Fixes #N`,
+        `Closes #N`, `Resolves #N`) are closed, as GitHub does for a merge into the default
+        branch. No webhook is sent: the app acts on none of these. The base's new commit."""
+        pull = repository.issues[number]
+        if pull.pull is None or pull.state != "open":
+            raise ValueError(f"#{number} is not an open pull request")
+        head, base = repository.sha(pull.pull.head), repository.sha(pull.pull.base)
+        if head is None or base is None:
+            raise ValueError(f"#{number}: its head or base branch is gone")
+        git = ["git", "--git-dir", str(repository.path)]
+        fast_forward = subprocess.run([*git, "merge-base", "--is-ancestor", base, head],  # noqa: S603
+                                      capture_output=True, check=False).returncode == 0
+        merged = head if fast_forward else _merge_commit(git, base, head, pull.title)
+        _git("--git-dir", str(repository.path), "update-ref", f"refs/heads/{pull.pull.base}",
+             merged, base)
+        closes = {int(found) for found in _CLOSING.findall(pull.body)}
+        with self.world.lock:
+            pull.pull.merge_commit, pull.pull.merged_at = merged, now()
+            pull.state, pull.updated = "closed", now()
+            if pull.pull.base == repository.default_branch:
+                for closed in closes & set(repository.issues):
+                    if repository.issues[closed].pull is None:
+                        repository.issues[closed].state = "closed"
+                        repository.issues[closed].updated = now()
+        return merged
+
     # -- records (no webhook) -----------------------------------------------------------------
 
     def add_issue(self, repository: Repository, title: str, body: str, *, author: str,
@@ -245,8 +275,25 @@ class GitHubSimulator:
         return self.send(delivery.event, json.loads(delivery.body), delivery=delivery.id)
 
 
+_CLOSING = re.compile(r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?)\s+#(\d+)\b", re.IGNORECASE)
+"""GitHub's closing keywords followed by an issue of the same repository."""
+
+
 def _git(*arguments: str) -> None:
     subprocess.run(["git", *arguments], check=True, capture_output=True)  # noqa: S603, S607
+
+
+def _merge_commit(git: list[str], base: str, head: str, title: str) -> str:
+    """A merge commit of `head` into `base`, made in the bare repository (no work tree)."""
+    tree = subprocess.run([*git, "merge-tree", "--write-tree", base, head],  # noqa: S603
+                          capture_output=True, text=True, check=False)
+    if tree.returncode != 0:
+        raise ValueError("the pull request has conflicts with its base; it cannot be merged")
+    identity = ["-c", "user.name=GitHub", "-c", "user.email=noreply@github.example"]
+    made = subprocess.run([git[0], *identity, *git[1:], "commit-tree",  # noqa: S603
+                           tree.stdout.split()[0], "-p", base, "-p", head, "-m",
+                           f"Merge: {title}"], capture_output=True, text=True, check=True)
+    return made.stdout.strip()
 
 
 __all__ = ["GitHubSimulator", "SentDelivery"]

@@ -43,7 +43,7 @@ def issue_json(world: World, repo: Repository, issue: Issue, host: str) -> dict[
     else:
         data["pull_request"] = {"url": f"{host}/repos/{repo.full_name}/pulls/{issue.number}",
                                 "html_url": data["html_url"], "diff_url": None,
-                                "patch_url": None, "merged_at": None}
+                                "patch_url": None, "merged_at": iso(issue.pull.merged_at)}
     return data
 
 
@@ -100,8 +100,10 @@ def pull_json(world: World, repo: Repository, issue: Issue, host: str) -> dict[s
         labels=[{**label_json(repo, name, host), "archived_by": None} for name in issue.labels],
         requested_reviewers=[user(login, world.user(login).id, host=host)
                              for login in issue.pull.requested_reviewers],
-        requested_teams=[], assignee=None, assignees=[], milestone=None, merged=False,
-        merged_at=None, closed_at=None, merge_commit_sha=None, auto_merge=None,
+        requested_teams=[], assignee=None, assignees=[], milestone=None,
+        merged=issue.pull.merge_commit is not None, merged_at=iso(issue.pull.merged_at),
+        closed_at=iso(issue.pull.merged_at), merge_commit_sha=issue.pull.merge_commit,
+        auto_merge=None,
         created_at=iso(issue.created), updated_at=iso(issue.updated))
 
 

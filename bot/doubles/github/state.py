@@ -69,6 +69,9 @@ class Pull:
     base: str
     draft: bool = False
     requested_reviewers: list[str] = field(default_factory=list)
+    merge_commit: str | None = None
+    """The base branch's commit after the merge; None while unmerged."""
+    merged_at: datetime | None = None
 
 
 @dataclass

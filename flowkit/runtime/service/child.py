@@ -2,10 +2,12 @@
 
 It is started by the runner with the version's checkout, the flow's name, the runtime store's
 URL and that flow's connector credentials in its environment — no GitHub App key, no other
-flow's credentials. It imports the flow (merged code, past the gate), runs it once through the
-ledger and prints one JSON line: the run id, the counts, the failed messages' ids, the cursor.
+flow's credentials. It imports the flow (merged code, past the gate); first replays the failed
+packets of earlier versions whose flow code has changed since (a merged repair), then runs the
+flow once through the ledger — or, with `--replay-only`, only replays — and prints one JSON
+line: the run id, the counts, the replays' counts, the failed messages' ids, the cursor.
 
-    python -I -m flowkit.runtime.service.child CHECKOUT FLOW
+    python -I -m flowkit.runtime.service.child CHECKOUT FLOW [--replay-only]
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from datetime import datetime
 from pathlib import Path
 
 from flowkit.errors import FlowDefinitionError
+from flowkit.loading import flow_folder
 from flowkit.runtime.connections import SettingsMissing
-from flowkit.runtime.runner import RunError
+from flowkit.runtime.runner import RunError, RunSummary
+from flowkit.runtime.service.changes import flow_changed_since
 from flowkit.runtime.session import open_flow
 from flowkit.spec import SpecError
 
@@ -51,25 +55,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("checkout", type=Path)
     parser.add_argument("flow")
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--replay-only", action="store_true",
+                        help="Replay the failed packets a new version may fix; read no source.")
     arguments = parser.parse_args(argv)
     _die_with_parent()
     try:
+        folder = flow_folder(arguments.checkout, arguments.flow)
         session = open_flow(arguments.checkout, arguments.flow)
     except (FlowDefinitionError, SpecError, SettingsMissing) as error:
         print(f"cannot run {arguments.flow}: {error}", file=sys.stderr)
         return EXIT_CANNOT_OPEN
+    summary: RunSummary | None = None
     try:
-        summary = session.runner.run(concurrency=arguments.concurrency)
+        replayed = session.runner.replay_waiting(
+            lambda commit: flow_changed_since(arguments.checkout, folder, commit))
+        if not arguments.replay_only:
+            summary = session.runner.run(concurrency=arguments.concurrency)
     except RunError as error:
         print(str(error), file=sys.stderr)
         return EXIT_RUN_STOPPED
     finally:
         session.close()
-    print(json.dumps({"run_id": summary.run_id, "counts": dict(summary.counts),
-                      "failure_ids": summary.failure_ids,
-                      "cursor": None if summary.cursor is None else (
-                          summary.cursor.isoformat() if isinstance(summary.cursor, datetime)
-                          else str(summary.cursor))}))
+    cursor = summary.cursor if summary is not None else None
+    print(json.dumps({"run_id": summary.run_id if summary is not None else None,
+                      "counts": dict(summary.counts) if summary is not None else {},
+                      "replayed": dict(replayed.counts),
+                      "resolved_ids": replayed.resolved_ids,
+                      "failure_ids": replayed.failure_ids + (
+                          summary.failure_ids if summary is not None else []),
+                      "cursor": None if cursor is None else (
+                          cursor.isoformat() if isinstance(cursor, datetime) else str(cursor))}))
     return 0
 
 

@@ -42,7 +42,11 @@ class ChildRun:
     returncode: int
     run_id: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    replayed: dict[str, int] = field(default_factory=dict)
+    """How the replays of earlier versions' failed packets ended, by outcome."""
     failure_ids: list[int] = field(default_factory=list)
+    resolved_ids: list[int] = field(default_factory=list)
+    """The failed messages of earlier versions whose packets the replays delivered."""
     cursor: str | None = None
     """Where the next run resumes (ISO 8601 for a time), as the run left it."""
     seconds: float = 0.0
@@ -83,6 +87,8 @@ def child_environment(connectors: list[str], *, database_url: str,
     for connector in connectors:
         for setting, value in connector_settings(connector, secrets_file=secrets_file,
                                                  environ=source).items():
+            if value is None:
+                continue  # left empty in the file: unset, as in a run of this process
             child[f"{ENV_PREFIX}{connector.upper()}__{setting.upper()}"] = _text(value)
     return child
 
@@ -93,9 +99,10 @@ def _text(value: Any) -> str:
 
 def run_in_child(root: Path, flow: str, *, version: str, database_url: str, workdir: Path,
                  secrets_file: Path | None = None, environ: Mapping[str, str] | None = None,
-                 shared_throttle_url: str | None = None,
+                 shared_throttle_url: str | None = None, replay_only: bool = False,
                  timeout_s: float = DEFAULT_TIMEOUT_S) -> ChildRun:
-    """Run `flow` of the checkout at `root` once in a child process; how it ended."""
+    """Run `flow` of the checkout at `root` once in a child process (replaying first the failed
+    packets its code may now deliver); with `replay_only`, only replay. How it ended."""
     environment = child_environment(flow_connectors(root, flow), database_url=database_url,
                                     secrets_file=secrets_file, environ=environ,
                                     shared_throttle_url=shared_throttle_url)
@@ -103,7 +110,8 @@ def run_in_child(root: Path, flow: str, *, version: str, database_url: str, work
     started = time.monotonic()
     try:
         completed = subprocess.run(  # noqa: S603 - our interpreter, our module, no shell
-            [sys.executable, "-I", "-m", CHILD_MODULE, str(root), flow], cwd=workdir,
+            [sys.executable, "-I", "-m", CHILD_MODULE, str(root), flow,
+             *(["--replay-only"] if replay_only else [])], cwd=workdir,
             env=environment, capture_output=True, text=True, timeout=timeout_s, check=False)
     except subprocess.TimeoutExpired:
         return ChildRun(flow, version, -1, seconds=timeout_s,
@@ -115,5 +123,6 @@ def run_in_child(root: Path, flow: str, *, version: str, database_url: str, work
                         error=reason[0][:2000])
     summary = json.loads(completed.stdout.strip().splitlines()[-1])
     return ChildRun(flow, version, 0, run_id=summary["run_id"], counts=summary["counts"],
-                    failure_ids=summary["failure_ids"], cursor=summary["cursor"],
-                    seconds=seconds)
+                    replayed=summary["replayed"], failure_ids=summary["failure_ids"],
+                    resolved_ids=summary["resolved_ids"],
+                    cursor=summary["cursor"], seconds=seconds)

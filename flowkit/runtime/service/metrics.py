@@ -33,13 +33,17 @@ class RunnerMetrics:
                                   "When a run of the flow last finished.", ["flow"],
                                   registry=self.registry)
 
-    def observe(self, result: ChildRun) -> None:
-        """Count one run."""
+    def observe(self, result: ChildRun, *, replay_only: bool = False) -> None:
+        """Count one run's packets (its replays' too); a replay alone is not a run."""
         flow = result.flow
-        self.runs.labels(flow, "failed" if result.error else "finished").inc()
-        self.duration.labels(flow).observe(result.seconds)
         for outcome, count in result.counts.items():
             self.packets.labels(flow, outcome).inc(count)
+        for outcome, count in result.replayed.items():
+            self.packets.labels(flow, outcome).inc(count)
+        if replay_only:
+            return
+        self.runs.labels(flow, "failed" if result.error else "finished").inc()
+        self.duration.labels(flow).observe(result.seconds)
         if result.error is None:
             self.last_success.labels(flow).set_to_current_time()
             lag = _lag_seconds(result.cursor)

@@ -9,9 +9,14 @@ What runs where:
 Scheduled flows are Huey periodic tasks (`flow:<name>`), enqueued once a tick however many
 runners' schedulers share the Redis queue (`flowkit.runtime.ticks`); a manual run is the
 `flow-run` task; a new version is looked for by the `runner-refresh` task (enqueued on a push
-to the default branch) and, when polling, every few minutes. A flow's runs never overlap, on
+to the default branch) and, when polling, by the `runner-poll` periodic task, claimed per tick
+like the flows' so that a fleet polls once a tick. A flow's runs never overlap, on
 one machine or several: each run holds the flow's lease in the runtime store (`leases`),
 renewed while it runs; a run that finds it held is skipped, the next tick tries again.
+
+A version that changes a flow's code (a merged repair) is worth replaying that flow's failed
+packets on: the runner that deploys it queues a `flow-replay` task per such flow, and every run
+replays them first anyway, so a replay lost with a killed runner happens on the next run.
 """
 
 from __future__ import annotations
@@ -27,15 +32,18 @@ from huey.storage import RedisStorage
 
 from flowkit.errors import FlowDefinitionError
 from flowkit.loading import flow_folder
-from flowkit.runtime.schedule import Schedules, cron
+from flowkit.runtime.runner import waiting_versions
+from flowkit.runtime.schedule import Schedules, claimed_cron
+from flowkit.runtime.service.changes import flow_changed_since
 from flowkit.runtime.service.launch import ChildRun, run_in_child
 from flowkit.runtime.service.leases import DEFAULT_TTL_S, LeaseHeld, Leases
 from flowkit.runtime.service.metrics import RunnerMetrics
-from flowkit.runtime.service.versions import Versions
+from flowkit.runtime.service.versions import Version, Versions
 from flowkit.runtime.ticks import TickClaims
 
 log = structlog.get_logger("flowbot.runner")
 RunHook = Callable[[ChildRun], None]
+POLL_TASK = "runner-poll"
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,16 @@ class RunnerSettings:
     keeps it per run."""
 
 
+def _no_result(work: Callable[..., object]) -> Callable[..., None]:
+    """`work` as a queued task whose value is not kept: Huey stores a task's value until it is
+    read, and nothing reads these (how a run ended is in the runtime store and the logs)."""
+    def task(*arguments: Any) -> None:
+        work(*arguments)
+
+    task.__name__ = getattr(work, "__name__", "task")
+    return task
+
+
 class RunnerService:
     """Registers the runner's tasks on `huey` and runs flows when they fire."""
 
@@ -67,26 +85,48 @@ class RunnerService:
         self.on_run = on_run
         self.metrics = RunnerMetrics()
         self.leases = Leases(versions.sessions, ttl_s=settings.lease_s)
-        self.schedules = Schedules(huey, self.run_flow, claim=(
-            TickClaims(huey.storage.conn).claim if isinstance(huey.storage, RedisStorage)
-            else None))  # on Redis, several runners may share the queue: one enqueue a tick
-        self.run_now: Any = huey.task(name="flow-run")(self.run_flow)
+        claim = (TickClaims(huey.storage.conn).claim if isinstance(huey.storage, RedisStorage)
+                 else None)  # on Redis, several runners may share the queue: one enqueue a tick
+        self.schedules = Schedules(huey, self.run_flow, claim=claim)
+        self.run_now: Any = huey.task(name="flow-run")(_no_result(self.run_flow))
         """Enqueue a manual run: `service.run_now(name)`."""
-        self.refresh_now: Any = huey.task(name="runner-refresh")(self.refresh)
+        self.refresh_now: Any = huey.task(name="runner-refresh")(_no_result(self.refresh))
         """Enqueue a look for a new version: `service.refresh_now()`."""
+        self.replay_now: Any = huey.task(name="flow-replay")(_no_result(self.replay_flow))
+        """Enqueue the replay of a flow's failed packets its current code may deliver."""
         if settings.poll is not None:
-            huey.periodic_task(cron(settings.poll), name="runner-poll")(self.refresh)
+            huey.periodic_task(claimed_cron(settings.poll, POLL_TASK, claim),
+                               name=POLL_TASK)(self.refresh)
 
     def refresh(self) -> str | None:
         """Fetch the default branch, deploy a new head that passes the gate, schedule the
-        current version's flows; the current commit."""
-        version = self.versions.update()
+        current version's flows, and queue the replays of failed packets whose flow the new
+        version changed; the current commit."""
+        refreshed = self.versions.refresh()
+        version = refreshed.current
         if version is None:
             log.warning("no version deployed")
             return None
         scheduled = self.schedules.update(version.path)
         log.info("version current", version=version.commit, scheduled=scheduled)
+        if refreshed.deployed is not None:  # only the runner that deployed it queues these
+            for name in self.replays_due(refreshed.deployed):
+                self.replay_now(name)
         return version.commit
+
+    def replays_due(self, version: Version) -> list[str]:
+        """The flows of `version` with failed packets of an earlier version whose flow code
+        it changed (a merged repair): each worth a replay now, not at its next run."""
+        due = set()
+        for name, kept_on in waiting_versions(self.versions.sessions, version.commit):
+            try:
+                folder = flow_folder(version.path, name)
+            except FlowDefinitionError:
+                continue  # the flow is gone from this version
+            if name not in due and flow_changed_since(version.path, folder, kept_on):
+                log.info("replay queued", flow=name, failed_on=kept_on, version=version.commit)
+                due.add(name)
+        return sorted(due)
 
     def run_flow(self, name: str) -> ChildRun | None:
         """Run `name` once on the current version in a child process, unless a runner (this
@@ -98,7 +138,18 @@ class RunnerService:
             log.info("run skipped: the flow is running already", flow=name)
             return None
 
-    def _run(self, name: str) -> ChildRun | None:
+    def replay_flow(self, name: str) -> ChildRun | None:
+        """Replay `name`'s failed packets that the current version may deliver, in a child
+        process holding the flow's lease. When a run holds it, the replay is left to the
+        flow's next run, which replays them before reading its source."""
+        try:
+            with self.leases.held(name):
+                return self._run(name, replay_only=True)
+        except LeaseHeld:
+            log.info("replay left to the next run: the flow is running", flow=name)
+            return None
+
+    def _run(self, name: str, *, replay_only: bool = False) -> ChildRun | None:
         with self.versions.hold() as version:
             try:
                 flow_folder(version.path, name)
@@ -110,10 +161,12 @@ class RunnerService:
                                   database_url=self.settings.database_url,
                                   workdir=self.settings.data_dir / "runner" / "work",
                                   secrets_file=self.settings.secrets_file,
-                                  shared_throttle_url=self.settings.shared_throttle_url)
-        log.info("run ended", flow=name, run_id=result.run_id, version=version.commit,
-                 counts=result.counts, seconds=round(result.seconds, 3), error=result.error)
-        self.metrics.observe(result)
+                                  shared_throttle_url=self.settings.shared_throttle_url,
+                                  replay_only=replay_only)
+        log.info("replay ended" if replay_only else "run ended", flow=name,
+                 run_id=result.run_id, version=version.commit, counts=result.counts,
+                 replayed=result.replayed, seconds=round(result.seconds, 3), error=result.error)
+        self.metrics.observe(result, replay_only=replay_only)
         if self.on_run is not None:
             self.on_run(result)
         return result

@@ -44,6 +44,16 @@ class Version:
     path: Path
 
 
+@dataclass(frozen=True)
+class Refreshed:
+    """What a look for a new version found."""
+
+    current: Version | None
+    """The version new runs start on."""
+    deployed: Version | None
+    """The version this look put through the gate and deployed, None when it deployed none."""
+
+
 class GitFailed(RuntimeError):
     """A git command failed; the message never holds the token."""
 
@@ -108,19 +118,26 @@ class Versions:
     def update(self) -> Version | None:
         """Fetch the default branch; check out, gate and deploy its head if it is new. The
         current version after."""
+        return self.refresh().current
+
+    def refresh(self) -> Refreshed:
+        """`update`, saying also which version this call deployed, if any (only the runner
+        whose gate decided a commit deploys it; another that meets it just checks it out)."""
         with self._lock:
             self._fetch()
             head = self._git("--git-dir", str(self.mirror), "rev-parse",
                              f"refs/remotes/origin/{self.branch}")
             with self.sessions() as session:
                 known = session.get(Deployment, head)
+            deployed = None
             if known is None:
-                self._decide(head)
+                if self._decide(head):
+                    deployed = Version(head, self._folder(head))
             elif known.state == VersionState.DEPLOYED.value:
                 self._check_out(head)  # deployed by another runner of the fleet (shared store)
             self._current = self._newest_deployed()
             self._prune()
-            return self._current
+            return Refreshed(self._current, deployed)
 
     @contextmanager
     def hold(self) -> Iterator[Version]:
@@ -148,19 +165,23 @@ class Versions:
                       str(path), commit)
         return path
 
-    def _decide(self, commit: str) -> None:
+    def _decide(self, commit: str) -> bool:
+        """Gate `commit` and record the decision; whether this call deployed it."""
         problems = self.gate(self._check_out(commit))
         state = VersionState.REFUSED if problems else VersionState.DEPLOYED
+        decided_here = True
         try:
             with self.sessions.begin() as session:
                 session.add(Deployment(commit=commit, state=state.value,
                                        findings="\n".join(problems)[:50_000]))
         except IntegrityError:  # another runner of the fleet decided it a moment ago: theirs
+            decided_here = False
             with self.sessions() as session:
                 known = session.get(Deployment, commit)
             state = VersionState(known.state) if known else VersionState.REFUSED
         if state is VersionState.REFUSED:
             self._remove(commit)
+        return decided_here and state is VersionState.DEPLOYED
 
     def _newest_deployed(self) -> Version | None:
         with self.sessions() as session:

@@ -16,6 +16,7 @@ from pydantic import SecretStr
 
 from bot.doubles.github import GitHubSimulator
 from bot.doubles.github.conformance import Conformance
+from bot.doubles.github.state import Pull
 from bot.github.client import AppIdentity, installation_client, installation_token
 from bot.github.issues import (
     Repo,
@@ -176,4 +177,50 @@ def test_edits_follow_github_a_check_run_patch_and_a_comment_without_a_body(
     assert len(repository.checks[updated.id].output["annotations"]) == 2  # type: ignore[arg-type]
     assert refused.status_code == 422
     assert repository.comments[posted].body == "first words"
+
+
+def _branch_with_file(repository: Path, clone: Path, branch: str, name: str) -> None:
+    """Push a commit adding `name` on `branch` (made from main) straight to the bare repository."""
+    git = ["git", "-c", "user.name=maintainer", "-c", "user.email=m@example.com"]
+    if not clone.exists():
+        subprocess.run([*git, "clone", "-q", str(repository), str(clone)], check=True)
+    subprocess.run([*git, "-C", str(clone), "checkout", "-q", "-B", branch, "origin/main"],
+                   check=True)
+    (clone / name).write_text(f"{name}\n")
+    subprocess.run([*git, "-C", str(clone), "add", name], check=True)
+    subprocess.run([*git, "-C", str(clone), "commit", "-q", "-m", name], check=True)
+    subprocess.run([*git, "-C", str(clone), "push", "-q", "origin", branch], check=True)
+
+
+def test_merging_a_pull_request_moves_its_base_and_closes_the_issue_it_fixes(
+        github: GitHubSimulator, app: GitHub[AppAuthStrategy], conformance: Conformance,
+        tmp_path: Path) -> None:
+    repository = github.world.repositories["acme/flows"]
+    fixed = github.add_issue(repository, "a flow failed", "details", author="maintainer")
+    other = github.add_issue(repository, "another", "details", author="maintainer")
+    clone = tmp_path / "clone"
+    _branch_with_file(repository.path, clone, "fix", "FIX.md")
+    _branch_with_file(repository.path, clone, "later", "LATER.md")
+    first = github.add_issue(repository, "Fix it", f"Fixes #{fixed.number}\n\nMentions "
+                             f"#{other.number}.", author="flowbot[bot]",
+                             pull=Pull(head="fix", base="main"))
+    second = github.add_issue(repository, "Later", "", author="maintainer",
+                              pull=Pull(head="later", base="main"))
+
+    forwarded = github.merge(repository, first.number)  # main had not moved: a fast-forward
+    merged = github.merge(repository, second.number)  # main moved: a merge commit
+
+    assert forwarded == repository.sha("fix")
+    assert merged == repository.sha("main")
+    parents = subprocess.run(["git", "--git-dir", str(repository.path), "rev-list",
+                              "--parents", "-n", "1", merged], capture_output=True, text=True,
+                             check=True).stdout.split()[1:]
+    assert parents == [forwarded, repository.sha("later")]
+    assert (fixed.state, other.state) == ("closed", "open")
+    gh = installation_client(app, 1)
+    shown = gh.rest.pulls.get("acme", "flows", first.number).parsed_data
+    assert (shown.state, shown.merged) == ("closed", True)
+    assert shown.merged_at is not None
+    with pytest.raises(ValueError, match="not an open pull request"):
+        github.merge(repository, first.number)
     assert conformance.problems == [], "\n".join(conformance.problems)
