@@ -14,10 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
-import yaml
-from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from connectors.core.serving import serve_on_loopback
@@ -28,13 +25,9 @@ from connectors.slack.throttle import SlackLimits
 from flowkit.runtime.runner import IN_DOUBT
 from flowkit.runtime.store import FailedMessage, LedgerEntry, PacketState, open_store
 from tests.runtime.conftest import REPOSITORY
+from tests.runtime.support import write_secrets
 
 CONTACTS = 30
-
-
-def _plain(settings: Any) -> dict[str, Any]:
-    return {name: value.get_secret_value() if isinstance(value, SecretStr) else value
-            for name, value in settings.model_dump().items()}
 
 
 def _run(secrets: Path, database: str) -> list[str]:
@@ -52,8 +45,8 @@ def test_a_run_killed_mid_way_and_run_again_posts_nothing_twice(tmp_path: Path) 
     sessions = open_store(database)
     with serve_on_loopback(crm.app) as crm_url, serve_on_loopback(slack.app) as slack_url:
         secrets = tmp_path / "secrets.yaml"
-        secrets.write_text(yaml.safe_dump({"hubspot": _plain(crm.settings(crm_url)),
-                                           "slack": _plain(slack.settings(slack_url))}))
+        write_secrets(secrets, hubspot=crm.settings(crm_url),
+                      slack=slack.settings(slack_url))
         environment = {**os.environ, "PYTHONPATH": str(REPOSITORY)}
         first = subprocess.Popen(_run(secrets, database), env=environment, cwd=REPOSITORY,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

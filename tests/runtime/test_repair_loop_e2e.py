@@ -20,9 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from huey import Huey
-from pydantic import SecretStr
 from sqlalchemy import select
 
 from bot.cli.runner import build_runner
@@ -45,6 +43,7 @@ from flowkit.runtime.store import (
     Run,
     open_store,
 )
+from tests.runtime.support import write_secrets
 
 FLOW = "stripe-customers-to-hubspot-contacts"
 CHER = "cher@example.com"
@@ -53,11 +52,6 @@ HOURLY = datetime(2026, 12, 5, 21, 0)
 """A tick of the flow's schedule (`0 * * * *`) and of the runner's poll (`*/5 * * * *`)."""
 POLL_ONLY = datetime(2026, 12, 5, 21, 5)
 NEXT_HOUR = datetime(2026, 12, 5, 22, 0)
-
-
-def _plain(settings: Any) -> dict[str, Any]:
-    return {name: value.get_secret_value() if isinstance(value, SecretStr) else value
-            for name, value in settings.model_dump().items()}
 
 
 @pytest.fixture
@@ -135,8 +129,8 @@ def test_a_failure_in_production_is_repaired_merged_deployed_and_replayed_once(
     world.model.script.add(*repair_turns())  # scripted turns, not a model's
     with serve_on_loopback(stripe.app) as stripe_url, serve_on_loopback(crm.app) as crm_url:
         secrets = tmp_path / "secrets.yaml"
-        secrets.write_text(yaml.safe_dump({"stripe": _plain(stripe.settings(stripe_url)),
-                                           "hubspot": _plain(crm.settings(crm_url))}))
+        write_secrets(secrets, stripe=stripe.settings(stripe_url),
+                      hubspot=crm.settings(crm_url))
         runner = build_runner(load_settings({
             **world.environment, "FLOWBOT_DATA_DIR": str(tmp_path / "runner"),
             "FLOWBOT_RUNNER_REPOSITORY": world.repository.full_name,

@@ -8,15 +8,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 from huey import MemoryHuey
-from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,28 +24,12 @@ from flowkit.runtime.service.launch import ChildRun
 from flowkit.runtime.service.runner import RunnerService, RunnerSettings
 from flowkit.runtime.service.versions import Versions, gate_stages
 from flowkit.runtime.store import AuditEntry, FailedMessage, FailureState
+from tests.runtime.support import commit, git, write_secrets
 
 FLOW = "stripe-customers-to-hubspot-contacts"
 FOLDER = Path("flows") / "stripe_customers_to_hubspot_contacts"
 CHER = "cher@example.com"
 """A customer called just “Cher”: the flow as merged cannot split the name, the repair can."""
-
-
-def _git(*arguments: str, cwd: Path) -> str:
-    return subprocess.run(["git", *arguments], cwd=cwd, check=True, capture_output=True,
-                          text=True, timeout=60).stdout.strip()
-
-
-def _commit(remote: Path, message: str) -> str:
-    _git("add", "-A", cwd=remote)
-    _git("-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-q", "-m",
-         message, cwd=remote)
-    return _git("rev-parse", "HEAD", cwd=remote)
-
-
-def _plain(settings: Any) -> dict[str, Any]:
-    return {name: value.get_secret_value() if isinstance(value, SecretStr) else value
-            for name, value in settings.model_dump().items()}
 
 
 @pytest.fixture
@@ -65,8 +45,8 @@ def remote(tmp_path: Path) -> Path:
     shutil.copy2(SCENARIO / "test_flow.py", folder / "test_flow.py")
     for fixture in (SCENARIO / "fixtures").glob("*.json"):
         shutil.copy2(fixture, folder / "fixtures" / fixture.name)
-    _git("init", "-q", "-b", "main", cwd=root)
-    _commit(root, "the flow, as merged")
+    git("init", "-q", "-b", "main", cwd=root)
+    commit(root, "the flow, as merged")
     return root
 
 
@@ -79,8 +59,8 @@ def crm(tmp_path: Path) -> Iterator[tuple[Path, HubSpotSimulator]]:
     hubspot = HubSpotSimulator(contacts=0)
     with serve_on_loopback(stripe.app) as stripe_url, serve_on_loopback(hubspot.app) as crm_url:
         secrets = tmp_path / "secrets.yaml"
-        secrets.write_text(yaml.safe_dump({"stripe": _plain(stripe.settings(stripe_url)),
-                                           "hubspot": _plain(hubspot.settings(crm_url))}))
+        write_secrets(secrets, stripe=stripe.settings(stripe_url),
+                      hubspot=hubspot.settings(crm_url))
         yield secrets, hubspot
 
 
@@ -104,7 +84,7 @@ def _service(tmp_path: Path, remote: Path, store_url: str, sessions: sessionmake
 
 def _repair(remote: Path) -> str:
     shutil.copy2(SCENARIO / "flow_repaired.py", remote / FOLDER / "flow.py")
-    return _commit(remote, "Repair: a one-word name is a first name")
+    return commit(remote, "Repair: a one-word name is a first name")
 
 
 def test_a_version_that_repairs_the_flow_replays_its_failed_packet_once(
@@ -116,7 +96,7 @@ def test_a_version_that_repairs_the_flow_replays_its_failed_packet_once(
     merged = service.refresh()
     service.run_now(FLOW)
     (remote / "README.md").write_text("A change outside the flow.\n")
-    unrelated = _commit(remote, "docs")
+    unrelated = commit(remote, "docs")
 
     assert service.refresh() == unrelated
     assert len(ran) == 1  # nothing to replay: the flow's code is the same
@@ -175,7 +155,7 @@ def test_a_packet_the_change_did_not_fix_fails_again_and_is_filed_again(
         failure.issue_url = "https://github.com/acme/flows/issues/1"
     flow_py = remote / FOLDER / "flow.py"
     flow_py.write_text(flow_py.read_text() + "\n# a change that fixes nothing\n")
-    changed = _commit(remote, "not a fix")
+    changed = commit(remote, "not a fix")
 
     assert service.refresh() == changed
     service.refresh()

@@ -9,13 +9,10 @@ import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,16 +26,12 @@ from flowkit.runtime.filing import FAILURE_LABEL
 from flowkit.runtime.report import parse_failure_report
 from flowkit.runtime.store import FailedMessage, Run
 from tests.runtime.conftest import REPOSITORY
+from tests.runtime.support import write_secrets
 
 FLOW = "hubspot-contacts-to-slack"
 CONTACTS = 3
 TOO_LONG = "A" * 41_000
 """A first name Slack refuses to post (`msg_too_long`): the planted bad record."""
-
-
-def _plain(settings: Any) -> dict[str, Any]:
-    return {name: value.get_secret_value() if isinstance(value, SecretStr) else value
-            for name, value in settings.model_dump().items()}
 
 
 @pytest.fixture
@@ -70,8 +63,8 @@ def test_a_scheduled_run_files_one_issue_for_two_bad_records(
     channel = slack.add_channel("sales")
     with serve_on_loopback(crm.app) as crm_url, serve_on_loopback(slack.app) as slack_url:
         secrets = tmp_path / "secrets.yaml"
-        secrets.write_text(yaml.safe_dump({"hubspot": _plain(crm.settings(crm_url)),
-                                           "slack": _plain(slack.settings(slack_url))}))
+        write_secrets(secrets, hubspot=crm.settings(crm_url),
+                      slack=slack.settings(slack_url))
         settings = load_settings({
             "GITHUB_APP_ID": str(simulator.world.app_id), "GITHUB_PRIVATE_KEY": key,
             "GITHUB_WEBHOOK_SECRET": "s", "GITHUB_API_URL": simulator.base_url,

@@ -15,7 +15,6 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-import yaml
 from huey import RedisHuey
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,7 +29,8 @@ from flowkit.runtime.service.runner import RunnerService, RunnerSettings
 from flowkit.runtime.service.versions import Versions
 from flowkit.runtime.store import AuditEntry, Base, Lease, Run, RunStatus, open_store
 from tests.runtime.conftest import REPOSITORY
-from tests.runtime.test_runner_kill import _plain, _remote
+from tests.runtime.support import write_secrets
+from tests.runtime.test_runner_kill import _remote
 
 FLOW = "hubspot-contacts-to-slack"
 CONTACTS = 60
@@ -78,8 +78,7 @@ def test_three_runners_share_a_flow_and_a_killed_ones_run_is_finished_by_another
     remote = _remote(tmp_path)
     with serve_on_loopback(crm.app) as crm_url, serve_on_loopback(slack.app) as slack_url:
         secrets = tmp_path / "secrets.yaml"
-        secrets.write_text(yaml.safe_dump({"hubspot": _plain(crm.settings(crm_url)),
-                                           "slack": _plain(slack.settings(slack_url))}))
+        write_secrets(secrets, hubspot=crm.settings(crm_url), slack=slack.settings(slack_url))
         # the test's side of the queue: what `flowbot runner run` does
         asker = RunnerService(RedisHuey(QUEUE_NAME, url=redis_url),
                               Versions(tmp_path / "asker", str(remote), "main", sessions,

@@ -10,11 +10,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
-import yaml
 from huey import MemoryHuey
-from pydantic import SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.core.serving import serve_on_loopback
@@ -25,6 +22,7 @@ from connectors.slack.throttle import SlackLimits
 from flowkit.runtime.service.runner import RunnerService, RunnerSettings
 from flowkit.runtime.service.versions import Versions
 from tests.runtime.conftest import REPOSITORY
+from tests.runtime.support import write_secrets
 
 FLOW = "hubspot-contacts-to-slack"
 CONTACTS = 30
@@ -43,11 +41,6 @@ service = RunnerService(MemoryHuey(immediate=True), versions, RunnerSettings(
 service.refresh()
 service.run_flow("hubspot-contacts-to-slack")
 """
-
-
-def _plain(settings: Any) -> dict[str, Any]:
-    return {name: value.get_secret_value() if isinstance(value, SecretStr) else value
-            for name, value in settings.model_dump().items()}
 
 
 def _remote(tmp_path: Path) -> Path:
@@ -73,8 +66,8 @@ def test_a_killed_runners_flow_is_finished_by_another_and_nothing_is_posted_twic
     remote, data = _remote(tmp_path), tmp_path / "data"
     with serve_on_loopback(crm.app) as crm_url, serve_on_loopback(slack.app) as slack_url:
         secrets = tmp_path / "secrets.yaml"
-        secrets.write_text(yaml.safe_dump({"hubspot": _plain(crm.settings(crm_url)),
-                                           "slack": _plain(slack.settings(slack_url))}))
+        write_secrets(secrets, hubspot=crm.settings(crm_url),
+                      slack=slack.settings(slack_url))
         killed = subprocess.Popen(
             [sys.executable, "-c", RUNNER, str(data), str(remote), store_url, str(secrets)],
             cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPOSITORY)},

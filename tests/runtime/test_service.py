@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from huey import MemoryHuey
 from prometheus_client import generate_latest
-from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
@@ -29,26 +26,10 @@ from flowkit.runtime.service.runner import RunnerService, RunnerSettings
 from flowkit.runtime.service.versions import Versions, gate_stages
 from flowkit.runtime.store import Deployment, Run, VersionState
 from tests.runtime.conftest import REPOSITORY
+from tests.runtime.support import commit, git, write_secrets
 
 FLOW = "hubspot-contacts-to-slack"
 CONTACTS = 4
-
-
-def _git(*arguments: str, cwd: Path) -> str:
-    return subprocess.run(["git", *arguments], cwd=cwd, check=True, capture_output=True,
-                          text=True, timeout=60).stdout.strip()
-
-
-def _commit(remote: Path, message: str) -> str:
-    _git("add", "-A", cwd=remote)
-    _git("-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-q", "-m",
-         message, cwd=remote)
-    return _git("rev-parse", "HEAD", cwd=remote)
-
-
-def _plain(settings: Any) -> dict[str, Any]:
-    return {name: value.get_secret_value() if isinstance(value, SecretStr) else value
-            for name, value in settings.model_dump().items()}
 
 
 @pytest.fixture
@@ -59,8 +40,8 @@ def remote(tmp_path: Path) -> Path:
                     root / "flows" / "hubspot_contacts_to_slack",
                     ignore=shutil.ignore_patterns("__pycache__"))
     (root / "flows" / "__init__.py").write_text("")
-    _git("init", "-q", "-b", "main", cwd=root)
-    _commit(root, "the first flow")
+    git("init", "-q", "-b", "main", cwd=root)
+    commit(root, "the first flow")
     return root
 
 
@@ -72,17 +53,15 @@ def simulators(tmp_path: Path) -> Iterator[tuple[Path, SlackSimulator, str]]:
     channel = slack.add_channel("sales")
     with serve_on_loopback(crm.app) as crm_url, serve_on_loopback(slack.app) as slack_url:
         secrets = tmp_path / "secrets.yaml"
-        secrets.write_text(yaml.safe_dump({
-            "hubspot": _plain(crm.settings(crm_url)), "slack": _plain(slack.settings(slack_url)),
-            "stripe": {"secret_key": "sk_test_not_for_this_flow"}}))
+        write_secrets(secrets, hubspot=crm.settings(crm_url), slack=slack.settings(slack_url),
+                      stripe={"secret_key": "sk_test_not_for_this_flow"})
         yield secrets, slack, channel
 
 
 def test_a_child_gets_its_flows_connectors_and_nothing_else(remote: Path, tmp_path: Path) -> None:
     secrets = tmp_path / "secrets.yaml"
-    secrets.write_text(yaml.safe_dump({"hubspot": {"access_token": "pat-1", "base_url": None},
-                                       "slack": {"token": "xoxb-2"},
-                                       "stripe": {"secret_key": "sk_test_3"}}))
+    write_secrets(secrets, hubspot={"access_token": "pat-1", "base_url": None},
+                  slack={"token": "xoxb-2"}, stripe={"secret_key": "sk_test_3"})
     parent = {"PATH": "/usr/bin", "GITHUB_PRIVATE_KEY": "-----BEGIN RSA PRIVATE KEY-----",
               "FLOWBOT_SHOPIFY__ACCESS_TOKEN": "shpat_4", "FLOWBOT_SLACK__TOKEN": "xoxb-5"}
 
@@ -100,7 +79,7 @@ def test_scheduled_runs_happen_in_children_on_the_current_version_and_a_failing_
         remote: Path, tmp_path: Path, store_url: str, sessions: sessionmaker[Session],
         simulators: tuple[Path, SlackSimulator, str]) -> None:
     secrets, slack, channel = simulators
-    first = _git("rev-parse", "HEAD", cwd=remote)
+    first = git("rev-parse", "HEAD", cwd=remote)
     huey = MemoryHuey(immediate=True)
     versions = Versions(tmp_path / "data", str(remote), "main", sessions, gate=gate_stages(4))
     ran: list[Any] = []
@@ -122,7 +101,7 @@ def test_scheduled_runs_happen_in_children_on_the_current_version_and_a_failing_
 
     flow_py = remote / "flows" / "hubspot_contacts_to_slack" / "flow.py"
     flow_py.write_text(flow_py.read_text() + "\nimport os\n")  # the gate refuses `os`
-    refused = _commit(remote, "a change the gate refuses")
+    refused = commit(remote, "a change the gate refuses")
     with versions.hold() as held:
         assert service.refresh() == first  # still the first version
     with sessions() as session:
@@ -134,7 +113,7 @@ def test_scheduled_runs_happen_in_children_on_the_current_version_and_a_failing_
     assert held.commit == first
 
     flow_py.write_text(flow_py.read_text().replace("\nimport os\n", "\n"))
-    fixed = _commit(remote, "the fix")
+    fixed = commit(remote, "the fix")
     with versions.hold() as running:
         assert service.refresh() == fixed
         assert running.path.is_dir()  # a run in progress keeps its version's checkout

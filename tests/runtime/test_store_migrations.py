@@ -5,7 +5,6 @@ and on PostgreSQL."""
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from tests.support.databases import (
     RELEASES,
     load_snapshot,
     new_database,
+    open_at_once,
     schema_differences,
     table_rows,
 )
@@ -49,7 +49,8 @@ def test_a_store_an_earlier_release_made_upgrades_and_keeps_its_rows(database: s
     assert schema_differences(database, HISTORY) == []
     with sessions.begin() as session:  # today's models read every row and add to them
         for mapper in Base.registry.mappers:
-            expected = len(before.get(mapper.local_table.name, []))  # newer tables: empty
+            table = mapper.persist_selectable.description
+            expected = len(before.get(table, []))  # newer tables: empty
             assert len(session.scalars(select(mapper.class_)).all()) == expected
         session.add(LedgerEntry(flow="flow-1", identity="new", packet_key="new",
                                 state=PacketState.DELIVERED.value, run_id="id-1"))
@@ -96,20 +97,9 @@ def test_dropping_the_tables_forgets_the_revision(database: str) -> None:
     assert schema_differences(database, HISTORY) == []
 
 
-def _start(url: str, ready: multiprocessing.synchronize.Barrier) -> None:
-    ready.wait()
-    open_store(url)
-
-
 def test_runners_starting_at_once_migrate_the_store_once(database: str) -> None:
-    context = multiprocessing.get_context("fork")
-    ready = context.Barrier(4)
-    starters = [context.Process(target=_start, args=(database, ready)) for _ in range(4)]
-    for starter in starters:
-        starter.start()
-    for starter in starters:
-        starter.join(60)
+    exits = open_at_once(open_store, database)
 
-    assert [starter.exitcode for starter in starters] == [0, 0, 0, 0]
+    assert exits == [0, 0, 0, 0]
     assert upgrade(database, HISTORY).applied == ()
     assert schema_differences(database, HISTORY) == []

@@ -7,8 +7,9 @@ dumped as SQL (tests/data/stores/make.py says how).
 
 from __future__ import annotations
 
+import multiprocessing
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -96,3 +97,22 @@ def schema_differences(url: str, history: History, *, own_tables_only: bool = Fa
             return list(compare_metadata(context, history.metadata))
     finally:
         engine.dispose()
+
+
+def open_at_once(open_store: Callable[[str], object], url: str,
+                 processes: int = 4) -> list[int | None]:
+    """Fork `processes` processes that open the store at `url` at the same moment (a fleet
+    starting together); their exit codes."""
+    context = multiprocessing.get_context("fork")
+    ready = context.Barrier(processes)
+
+    def start() -> None:
+        ready.wait()
+        open_store(url)
+
+    starters = [context.Process(target=start) for _ in range(processes)]
+    for starter in starters:
+        starter.start()
+    for starter in starters:
+        starter.join(60)
+    return [starter.exitcode for starter in starters]
