@@ -30,7 +30,8 @@ from connectors.core.errors import (
     NotFound,
     ValidationFailed,
 )
-from connectors.sql.errors import CONNECTOR, Scrubber, connect_error, statement_error
+from connectors.core.redaction import Scrubber
+from connectors.sql.errors import CONNECTOR, connect_error, statement_error
 
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 """The backends whose `INSERT … ON CONFLICT` the connector speaks."""

@@ -14,7 +14,6 @@ the SQL without its parameters) is copied into the new message after scrubbing.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 from sqlalchemy import exc as sa_exc
 
@@ -30,7 +29,7 @@ from connectors.core.errors import (
     TransientError,
     ValidationFailed,
 )
-from connectors.core.redaction import scrub, truncate
+from connectors.core.redaction import Scrubber, truncate
 
 CONNECTOR = "sql"
 _SQL_LIMIT = 500
@@ -82,17 +81,6 @@ _CONNECT_CONFIG_HINTS = (
     "invalid connection option", "invalid dsn", "unable to open database file",
 )
 _SQLITE_COLUMN = re.compile(r"constraint failed: [^.\s]+\.(\S+)")
-
-
-class Scrubber:
-    """Removes a database URL's password from any text, in its plain and URL-encoded forms."""
-
-    def __init__(self, secrets: Iterable[str]) -> None:
-        self._secrets = tuple(secret for secret in secrets if secret)
-
-    def __call__(self, text: str) -> str:
-        """`text` without the secrets."""
-        return scrub(text, self._secrets)
 
 
 def database_message(error: BaseException) -> str:
