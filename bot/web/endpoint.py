@@ -19,6 +19,7 @@ import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 import orjson
 import structlog
@@ -36,9 +37,11 @@ from starlette.requests import ClientDisconnect
 from bot.jobs.job_queue import JobQueue, queue_reachable
 from bot.settings import AppSettings
 from bot.store import reachable
+from bot.web.checkpoints import Checkpointer
+from bot.web.deliveries import Duplicate, NotStored, describe, read_arrival, store_batch
 from bot.web.intake_limits import quiet_accept_errors
 from bot.web.payloads import KNOWN_EVENTS, check_payload
-from bot.web.writer.client import Accepted, DeliveryNotStored, DeliveryWriter, Malformed
+from bot.web.writer import DeliveryWriter
 
 WEBHOOK_PATH = "/api/github/webhooks"
 _SIGNATURE = re.compile(r"sha256=(?P<digest>[0-9a-f]{64})")
@@ -115,16 +118,22 @@ async def _body(request: Request, limit: int) -> bytes | None:
 
 
 def build_webhook_app(settings: AppSettings, sessions: sessionmaker[Session],
-               queue: JobQueue) -> FastAPI:
+                      queue: JobQueue) -> FastAPI:
     """The webhook receiver and the operators' endpoints."""
-    writer = DeliveryWriter(settings)
+    writer = DeliveryWriter(partial(store_batch, sessions, queue))
+    engine = sessions.kw["bind"]
+    checkpointer = Checkpointer(engine) if engine.dialect.name == "sqlite" else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         quiet_accept_errors(asyncio.get_running_loop())
-        await writer.start()
+        if checkpointer is not None:
+            checkpointer.start()
+        writer.start()
         yield
-        await writer.aclose()  # what it was sent is stored before the server stops
+        await writer.aclose()  # what is waiting is stored before the server stops
+        if checkpointer is not None:
+            checkpointer.stop()
 
     app = FastAPI(title="flowbot", docs_url=None, redoc_url=None, openapi_url=None,
                   lifespan=lifespan)
@@ -156,17 +165,20 @@ def build_webhook_app(settings: AppSettings, sessions: sessionmaker[Session],
         if event == "ping":
             return _pong(body, metrics)
         try:
-            outcome = await writer.store(delivery, event, body)
-        except DeliveryNotStored as error:
+            arrival = read_arrival(delivery, event, body, app_login=settings.bot_login,
+                                   trusted_bots=settings.trusted_bots)
+        except ValueError as error:  # orjson.JSONDecodeError and PayloadInvalid
+            metrics.deliveries.labels(label, "malformed").inc()
+            reason = str(error).partition("\n")[0]
+            return _problem(400, f"not a valid {event} payload: {reason}")
+        outcome = await writer.store(arrival)
+        if isinstance(outcome, NotStored):
             metrics.deliveries.labels(label, "not_stored").inc()
             log.error("delivery.not_stored", delivery=delivery, webhook_event=event,
-                      error=str(error))
+                      error=outcome.reason)
             return _problem(503, "the delivery was not stored (the app's log says why); "
                                  "redeliver it later")
-        if isinstance(outcome, Malformed):
-            metrics.deliveries.labels(label, "malformed").inc()
-            return _problem(400, f"not a valid {event} payload: {outcome.reason}")
-        if not isinstance(outcome, Accepted):
+        if isinstance(outcome, Duplicate):
             metrics.deliveries.labels(label, "duplicate").inc()
             log.info("delivery.duplicate", delivery=delivery, webhook_event=event)
             return _json({"duplicate": True}, 200)
@@ -176,7 +188,8 @@ def build_webhook_app(settings: AppSettings, sessions: sessionmaker[Session],
         metrics.deliveries.labels(label, "accepted").inc()
         metrics.latency.observe(time.perf_counter() - started)
         log.info("delivery.accepted", delivery=delivery, webhook_event=event,
-                 action=outcome.action, jobs=jobs, decision=outcome.decision)
+                 action=arrival.payload.get("action"), jobs=jobs,
+                 decision=describe(arrival.decision))
         return _json({"jobs": jobs}, 202)
 
     @app.get("/healthz")
