@@ -51,14 +51,16 @@ class DeliveryWriter:
         self._closed = False
 
     def start(self) -> None:
-        """Start writing batches (on the running event loop)."""
+        """Start writing batches on the running event loop (the app's lifespan does; the first
+        delivery would otherwise)."""
         if self._writing is None and not self._closed:
             self._writing = asyncio.get_running_loop().create_task(self._write_batches())
 
     async def store(self, arrival: Arrival) -> Outcome:
         """Store the delivery once and queue its jobs; what came of it."""
-        if self._writing is None or self._closed:
-            return NotStored("the delivery writer is not running: the server is stopping")
+        self.start()
+        if self._closed:
+            return NotStored("the delivery writer is closed: the server is stopping")
         waiting = _Waiting(arrival, asyncio.get_running_loop().create_future())
         self._waiting.append(waiting)
         self._arrived.set()

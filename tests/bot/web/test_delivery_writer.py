@@ -229,8 +229,7 @@ def test_the_writer_stores_on_postgresql(environment: dict[str, str], postgres_u
     writer = DeliveryWriter(partial(store_batch, sessions, JobQueue(make_huey(settings),
                                                                     sessions)))
 
-    async def deliver() -> list[Outcome]:
-        writer.start()
+    async def deliver() -> list[Outcome]:  # not started: the first delivery starts it
         together = await asyncio.gather(*(writer.store(_arrival(f"pg-{n}", n))
                                           for n in range(1, 9)),
                                         writer.store(_arrival("pg-1", 1)))
