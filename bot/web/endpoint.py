@@ -2,11 +2,12 @@
 
 `build_webhook_app()` is the FastAPI app `flowbot serve` runs. The handler does nothing slow: it
 reads the body within a size limit, checks `X-Hub-Signature-256` in constant time (a missing,
-malformed or SHA-1-only signature is 401 — githubkit's own check would fall back to SHA-1), and
-hands the body to the delivery writer, a process of its own (`bot.web.writer.client`), which
-validates the fields flowbot routes on (`bot.web.payloads`; githubkit's models refuse payload shapes
-GitHub still sends), stores each delivery once by `X-GitHub-Delivery` with its jobs (stored once per
-trigger), and puts them on the queue.
+malformed or SHA-1-only signature is 401 — githubkit's own check would fall back to SHA-1),
+checks the fields flowbot routes on (`bot.web.payloads`; githubkit's models refuse payload shapes
+GitHub still sends) and routes the delivery, then hands it to the delivery writer's thread
+(`bot.web.writer`), which stores each delivery once by `X-GitHub-Delivery` with its jobs (stored
+once per trigger) and puts them on the queue. The request is answered once its own delivery is
+stored: 202 with its jobs, 200 for a redelivery, 503 when it was not stored.
 `/healthz`, `/readyz` and `/metrics` are for operators.
 """
 
