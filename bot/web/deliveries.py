@@ -2,9 +2,11 @@
 
 A delivery's payload is read here (`read_arrival`: parsed, checked, routed to the jobs it asks
 for). Deliveries that arrive together are stored in one transaction (a group commit, one commit
-and one enqueue per batch); a batch a unique key refuses (a redelivery, a trigger seen before)
-is stored again one delivery at a time, so one delivery's problem is never another's
-(`store_batch`). The web app runs this in a process of its own (`bot.web.writer.client`).
+and one enqueue per batch); a batch the database refuses for one delivery's sake (a redelivery, a
+trigger seen before, a value it cannot hold) is stored again one delivery at a time, so one
+delivery's problem is never another's (`store_batch`). Each delivery's outcome is a typed value:
+`Accepted`, `Duplicate` or `NotStored`. The web app runs this on its writer thread
+(`bot.web.writer`).
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from typing import Any
 
 import orjson
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.jobs.job_queue import JobQueue
+from bot.jobs.job_queue import JobQueue, storage_errors
 from bot.jobs.rules import DEFAULT_TRUSTED_BOTS
 from bot.store import Base, Delivery, Job, JobState
 from bot.web.installations import INSTALLATION_EVENTS, apply_installation_event
@@ -27,8 +29,41 @@ from flowkit.runtime.store import JsonText
 
 Stored = list[tuple[int, str]] | None
 """The (id, kind) of each job a delivery made; None when the delivery was stored before."""
-Written = Stored | Exception
-"""What storing one delivery of a batch came to: its jobs, or why it was not stored."""
+
+STORE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, OverflowError)
+"""What storing a delivery raises when the database refuses it: SQLAlchemy's errors, and the
+OverflowError sqlite3 raises itself for an integer beyond 64 bits."""
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The delivery is stored and its jobs are on the queue."""
+
+    jobs: list[tuple[int, str]]
+    """The (id, kind) of each job it made."""
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """The delivery was stored before (a redelivery): nothing was done."""
+
+
+@dataclass(frozen=True)
+class NotStored:
+    """The delivery may not be stored, or its jobs not queued: a redelivery is needed."""
+
+    reason: str
+    """The error's type and the first line of its message, for the log."""
+
+
+Outcome = Accepted | Duplicate | NotStored
+
+
+def first_line(error: BaseException) -> str:
+    """The exception's type and the first line of its message."""
+    message = str(error).partition("\n")[0]
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
+
 
 _DELIVERIES = Base.metadata.tables[Delivery.__tablename__]
 _JOBS = Base.metadata.tables[Job.__tablename__]
@@ -141,31 +176,36 @@ def _again_if_approved(session: Session, request: JobRequest) -> JobRequest | No
 
 
 def store_batch(sessions: sessionmaker[Session], job_queue: JobQueue,
-                arrivals: list[Arrival]) -> list[Written]:
-    """Store the deliveries (together when no unique key refuses them, else one by one) and put
-    their jobs on the queue with one message; each delivery's outcome, in order. A batch the
-    database refuses for one delivery's sake (a unique key, a value it cannot hold) is stored
-    again one delivery at a time, so that delivery's failure is its own. A locked or unreachable
-    database (OperationalError) is the outcome of every delivery: trying each again alone would
-    only wait for it as many times."""
-    outcomes: list[Written]
+                arrivals: list[Arrival]) -> list[Outcome]:
+    """Store the deliveries (together when the database takes them all, else one by one) and
+    put their jobs on the queue with one message; each delivery's outcome, in order. A batch the
+    database refuses for one delivery's sake is stored again one delivery at a time, so that
+    delivery's failure is its own. A locked or unreachable database (OperationalError) is the
+    outcome of every delivery: trying each again alone would only wait for it as many times."""
+    stored: list[Stored | NotStored]
     try:
-        outcomes = list(store_together(sessions, arrivals))
+        stored = list(store_together(sessions, arrivals))
     except OperationalError as error:
-        return [error] * len(arrivals)
-    except Exception:  # a redelivery, a trigger seen before, one odd value: each on its own
-        outcomes = [_store_alone_or_error(sessions, arrival) for arrival in arrivals]
+        return [NotStored(first_line(error))] * len(arrivals)
+    except STORE_ERRORS:  # a redelivery, a trigger seen before, one odd value: each on its own
+        stored = [_store_alone_or_not(sessions, arrival) for arrival in arrivals]
     try:
-        job_queue.enqueue_all([job_id for outcome in outcomes if isinstance(outcome, list)
-                               for job_id, _ in outcome])
-    except Exception as error:  # stored but not queued: the reconciler puts them back
-        return [error if isinstance(outcome, list) and outcome else outcome
-                for outcome in outcomes]
-    return outcomes
+        job_queue.enqueue_all([job_id for jobs in stored if isinstance(jobs, list)
+                               for job_id, _ in jobs])
+    except storage_errors() as error:  # stored but not queued: the reconciler puts them back
+        return [NotStored(f"stored, but its jobs were not queued: {first_line(error)}")
+                if isinstance(jobs, list) and jobs else _outcome(jobs) for jobs in stored]
+    return [_outcome(jobs) for jobs in stored]
 
 
-def _store_alone_or_error(sessions: sessionmaker[Session], arrival: Arrival) -> Written:
+def _outcome(stored: Stored | NotStored) -> Outcome:
+    if stored is None:
+        return Duplicate()
+    return stored if isinstance(stored, NotStored) else Accepted(stored)
+
+
+def _store_alone_or_not(sessions: sessionmaker[Session], arrival: Arrival) -> Stored | NotStored:
     try:
         return store_alone(sessions, arrival)
-    except Exception as error:  # the outcome of this delivery alone
-        return error
+    except STORE_ERRORS as error:  # the outcome of this delivery alone
+        return NotStored(first_line(error))

@@ -2,11 +2,12 @@
 
 `build_webhook_app()` is the FastAPI app `flowbot serve` runs. The handler does nothing slow: it
 reads the body within a size limit, checks `X-Hub-Signature-256` in constant time (a missing,
-malformed or SHA-1-only signature is 401 — githubkit's own check would fall back to SHA-1), and
-hands the body to the delivery writer, a process of its own (`bot.web.writer.client`), which
-validates the fields flowbot routes on (`bot.web.payloads`; githubkit's models refuse payload shapes
-GitHub still sends), stores each delivery once by `X-GitHub-Delivery` with its jobs (stored once per
-trigger), and puts them on the queue.
+malformed or SHA-1-only signature is 401 — githubkit's own check would fall back to SHA-1),
+checks the fields flowbot routes on (`bot.web.payloads`; githubkit's models refuse payload shapes
+GitHub still sends) and routes the delivery, then hands it to the delivery writer's thread
+(`bot.web.writer`), which stores each delivery once by `X-GitHub-Delivery` with its jobs (stored
+once per trigger) and puts them on the queue. The request is answered once its own delivery is
+stored: 202 with its jobs, 200 for a redelivery, 503 when it was not stored.
 `/healthz`, `/readyz` and `/metrics` are for operators.
 """
 
@@ -19,6 +20,7 @@ import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 import orjson
 import structlog
@@ -36,9 +38,11 @@ from starlette.requests import ClientDisconnect
 from bot.jobs.job_queue import JobQueue, queue_reachable
 from bot.settings import AppSettings
 from bot.store import reachable
+from bot.web.checkpoints import Checkpointer
+from bot.web.deliveries import Duplicate, NotStored, describe, read_arrival, store_batch
 from bot.web.intake_limits import quiet_accept_errors
 from bot.web.payloads import KNOWN_EVENTS, check_payload
-from bot.web.writer.client import Accepted, DeliveryNotStored, DeliveryWriter, Malformed
+from bot.web.writer import DeliveryWriter
 
 WEBHOOK_PATH = "/api/github/webhooks"
 _SIGNATURE = re.compile(r"sha256=(?P<digest>[0-9a-f]{64})")
@@ -115,16 +119,22 @@ async def _body(request: Request, limit: int) -> bytes | None:
 
 
 def build_webhook_app(settings: AppSettings, sessions: sessionmaker[Session],
-               queue: JobQueue) -> FastAPI:
+                      queue: JobQueue) -> FastAPI:
     """The webhook receiver and the operators' endpoints."""
-    writer = DeliveryWriter(settings)
+    writer = DeliveryWriter(partial(store_batch, sessions, queue))
+    engine = sessions.kw["bind"]
+    checkpointer = Checkpointer(engine) if engine.dialect.name == "sqlite" else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         quiet_accept_errors(asyncio.get_running_loop())
-        await writer.start()
+        if checkpointer is not None:
+            checkpointer.start()
+        writer.start()
         yield
-        await writer.aclose()  # what it was sent is stored before the server stops
+        await writer.aclose()  # what is waiting is stored before the server stops
+        if checkpointer is not None:
+            checkpointer.stop()
 
     app = FastAPI(title="flowbot", docs_url=None, redoc_url=None, openapi_url=None,
                   lifespan=lifespan)
@@ -156,17 +166,20 @@ def build_webhook_app(settings: AppSettings, sessions: sessionmaker[Session],
         if event == "ping":
             return _pong(body, metrics)
         try:
-            outcome = await writer.store(delivery, event, body)
-        except DeliveryNotStored as error:
+            arrival = read_arrival(delivery, event, body, app_login=settings.bot_login,
+                                   trusted_bots=settings.trusted_bots)
+        except ValueError as error:  # orjson.JSONDecodeError and PayloadInvalid
+            metrics.deliveries.labels(label, "malformed").inc()
+            reason = str(error).partition("\n")[0]
+            return _problem(400, f"not a valid {event} payload: {reason}")
+        outcome = await writer.store(arrival)
+        if isinstance(outcome, NotStored):
             metrics.deliveries.labels(label, "not_stored").inc()
             log.error("delivery.not_stored", delivery=delivery, webhook_event=event,
-                      error=str(error))
+                      error=outcome.reason)
             return _problem(503, "the delivery was not stored (the app's log says why); "
                                  "redeliver it later")
-        if isinstance(outcome, Malformed):
-            metrics.deliveries.labels(label, "malformed").inc()
-            return _problem(400, f"not a valid {event} payload: {outcome.reason}")
-        if not isinstance(outcome, Accepted):
+        if isinstance(outcome, Duplicate):
             metrics.deliveries.labels(label, "duplicate").inc()
             log.info("delivery.duplicate", delivery=delivery, webhook_event=event)
             return _json({"duplicate": True}, 200)
@@ -176,7 +189,8 @@ def build_webhook_app(settings: AppSettings, sessions: sessionmaker[Session],
         metrics.deliveries.labels(label, "accepted").inc()
         metrics.latency.observe(time.perf_counter() - started)
         log.info("delivery.accepted", delivery=delivery, webhook_event=event,
-                 action=outcome.action, jobs=jobs, decision=outcome.decision)
+                 action=arrival.payload.get("action"), jobs=jobs,
+                 decision=describe(arrival.decision))
         return _json({"jobs": jobs}, 202)
 
     @app.get("/healthz")

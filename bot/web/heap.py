@@ -7,7 +7,7 @@ import gc
 
 def freeze_start_up_heap() -> None:
     """Keep what start-up made (modules, models, the app) out of the garbage collector's full
-    passes, which otherwise walk it all while every request waits: measured at 60-170 ms a pass
-    under load, the web server's whole p99 (benchmarks/webhooks.py). For long-lived servers."""
+    passes, which otherwise walk it all while every request waits (it shows in the webhooks' p99,
+    `python -m benchmarks.webhooks`). For long-lived servers."""
     gc.collect()
     gc.freeze()

@@ -2,9 +2,9 @@
 
 In WAL mode a commit appends to the write-ahead log, and every so often (1,000 pages) the
 connection that commits copies the log into the database file and waits for the disk to sync
-it. When that connection was the web app's delivery writer, every delivery of its batch waited
-too: over three benchmark rounds the webhook p99 was 58 ms (worst round 194 ms), against 15-24
-ms with the checkpoints done here, by a thread of their own, every second.
+it. That connection is the web app's delivery writer (`bot.web.writer`), so every delivery of
+its batch would wait too, and the webhooks' p99 with it (`python -m benchmarks.webhooks`). While
+the web app runs, a thread of its own makes the checkpoints instead, every second.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import SQLAlchemyError
 
 CHECKPOINT_EVERY_S = 1.0
 log = structlog.get_logger("flowbot.checkpoints")
@@ -59,5 +60,5 @@ class Checkpointer:
         try:
             with self._engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
-        except Exception as error:  # the next second tries again; the log only grows meanwhile
+        except SQLAlchemyError as error:  # the next second tries again; the log grows meanwhile
             log.warning("checkpoint.failed", error=f"{type(error).__name__}: {error}")

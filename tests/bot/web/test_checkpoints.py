@@ -1,4 +1,4 @@
-"""SQLite checkpoints taken off the connections that commit (`bot.web.writer.checkpoints`)."""
+"""SQLite checkpoints taken off the connections that commit (`bot.web.checkpoints`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from bot.store import open_app_store
-from bot.web.writer.checkpoints import Checkpointer
+from bot.web.checkpoints import Checkpointer
 
 MEGABYTE = 1 << 20
 

@@ -1,1 +1,0 @@
-"""The delivery writer: one process storing every web worker's deliveries in the database."""
