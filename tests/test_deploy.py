@@ -15,6 +15,7 @@ import yaml
 
 from bot.settings import VARIABLES
 from flowkit.runtime.database_url import checked_database_url
+from tests.support.wheel import build_wheel
 
 PROJECT = Path(__file__).resolve().parents[1]
 DEPLOY = PROJECT / "deploy"
@@ -73,13 +74,10 @@ def test_the_dockerfiles_install_steps_work_in_a_clean_venv(tmp_path: Path) -> N
     known = subprocess.run(["apt-cache", "show", *packages[1].split()], capture_output=True,
                            text=True, check=False)
     assert known.returncode == 0, known.stderr  # the same Debian release as the image's
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet",
-                            "--wheel-dir", str(tmp_path / "wheels"), str(PROJECT)],
-                           capture_output=True, text=True, check=False)
-    assert built.returncode == 0, built.stderr
+    wheel = build_wheel(tmp_path)
     venv.create(tmp_path / "flowbot", with_pip=True)
     step = (install[1].replace("/opt/flowbot", str(tmp_path / "flowbot"))
-            .replace("/wheels", str(tmp_path / "wheels"))
+            .replace("/wheels", str(wheel.parent))
             .replace("/tmp/constraints.txt", str(PROJECT / "constraints.txt")))
 
     ran = subprocess.run(["bash", "-c", step], capture_output=True, text=True, check=False,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from prometheus_client import REGISTRY
 
-from bot.demo.world import WEBHOOK_SECRET, _key
+from bot.demo.world import WEBHOOK_SECRET
 from bot.doubles.github import GitHubSimulator
 from bot.doubles.github.state import Pull, Repository
 from bot.jobs.help import HELP
@@ -45,16 +45,15 @@ class KeylessWorld:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[KeylessWorld]:
-    key = _key()
-    github = GitHubSimulator(tmp_path / "github", private_key_pem=key,
+def world(tmp_path: Path, app_key: str) -> Iterator[KeylessWorld]:
+    github = GitHubSimulator(tmp_path / "github", private_key_pem=app_key,
                              webhook_secret=WEBHOOK_SECRET, validate=True)
     with ExitStack() as stack:
         github_url = stack.enter_context(github.serve())
         repository = github.create_repository("acme", "integrations",
                                               permissions={"maintainer": "write"})
         settings = load_settings({"GITHUB_APP_ID": str(github.world.app_id),
-                                  "GITHUB_PRIVATE_KEY": key,
+                                  "GITHUB_PRIVATE_KEY": app_key,
                                   "GITHUB_WEBHOOK_SECRET": WEBHOOK_SECRET,
                                   "GITHUB_API_URL": github_url,
                                   "FLOWBOT_DATA_DIR": str(tmp_path / "app")})
