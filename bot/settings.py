@@ -28,6 +28,7 @@ from pydantic import (
 
 from bot.agent.pricing import ModelPrices, PriceTableError, price_table
 from flowkit.runtime.database_url import DatabaseUrlError, checked_database_url
+from flowkit.runtime.schedule import cron
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
 """From anthropic's own model list (`anthropic.types.model_param`); FLOWBOT_MODEL overrides."""
@@ -134,6 +135,19 @@ class AppSettings(BaseModel):
             raise ValueError("must map model ids to their prices")
         return value
 
+    @field_validator("runner_poll")
+    @classmethod
+    def _poll_cron(cls, value: str) -> str:
+        """Checked here, not when the runner schedules its poll after reaching GitHub."""
+        if value != "off":
+            try:
+                cron(value)
+            except ValueError:
+                raise ValueError(f"{value!r} is neither five-field cron (minute hour "
+                                 "day-of-month month day-of-week, e.g. '*/5 * * * *') nor "
+                                 "off") from None
+        return value
+
     @model_validator(mode="after")
     def _model_priced(self) -> Self:
         try:
@@ -166,11 +180,13 @@ class AppSettings(BaseModel):
     @model_validator(mode="after")
     def _usable_stores(self) -> Self:
         """A database URL the stores can use, and the extra a Redis queue needs."""
-        if self.database_url is not None:
-            try:
-                checked_database_url(self.database_url)
-            except DatabaseUrlError as error:
-                raise ValueError(str(error)) from None
+        for setting, url in (("FLOWBOT_DATABASE_URL", self.database_url),
+                             ("FLOWBOT_RUNTIME_DATABASE_URL", self.runtime_database_url)):
+            if url is not None:
+                try:
+                    checked_database_url(url, setting=setting)
+                except DatabaseUrlError as error:
+                    raise ValueError(str(error)) from None
         if self.redis_url is not None and importlib.util.find_spec("redis") is None:
             raise ValueError("FLOWBOT_REDIS_URL is set but the redis client is not installed; "
                              "install flowbot's redis extra: pip install 'flowbot[redis]'")
