@@ -30,9 +30,15 @@ failures_app = typer.Typer(help="List, show, replay and report failed packets.",
                            no_args_is_help=True)
 
 Root = Annotated[Path, typer.Option(help="The checkout holding flows/.")]
+RUNTIME_STORE_VARIABLES = ["FLOWBOT_RUNTIME_DATABASE_URL", "FLOWBOT_DATABASE_URL"]
+"""Where the runtime's store is named when --database is not given, first set wins: the
+runner's own setting, so that these commands read the store the runner writes, then the one
+`flowbot run` has always read (on a server it names the app's store: the runtime's tables
+would be made there)."""
 Database = Annotated[str | None, typer.Option(
-    help="SQLAlchemy URL of the runtime's store (default $FLOWBOT_DATABASE_URL, else SQLite "
-         "in .flowbot/).")]
+    envvar=RUNTIME_STORE_VARIABLES, show_envvar=False,
+    help="SQLAlchemy URL of the runtime's store (default $FLOWBOT_RUNTIME_DATABASE_URL, else "
+         "$FLOWBOT_DATABASE_URL, else SQLite in .flowbot/).")]
 Simulate = Annotated[bool, typer.Option(
     help="Run against in-process simulators instead of the real APIs.")]
 Seed = Annotated[int, typer.Option(help="Seed of the simulators' data.")]

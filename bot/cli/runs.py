@@ -10,15 +10,13 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
+from bot.cli.run import Database
 from flowkit.runtime.store import Run, open_store
 
 console = Console()
 app = typer.Typer(help="The history of flow runs: counts, version, duration.",
                   no_args_is_help=True)
 
-Database = Annotated[str | None, typer.Option(
-    help="SQLAlchemy URL of the runtime's store (default $FLOWBOT_DATABASE_URL, else SQLite "
-         "in .flowbot/).")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
