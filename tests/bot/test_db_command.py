@@ -115,3 +115,19 @@ def test_a_sqlite_path_that_cannot_hold_a_database_is_one_line_not_a_traceback(
         assert refused.stderr.endswith("; give the path of a file in a folder flowbot may "
                                        "write: sqlite:///path/to/flowbot.sqlite3\n")
         assert len(refused.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(("store", "option"), [("app", "--database"),
+                                               ("runtime", "--runtime-database")])
+def test_a_mistake_names_the_option_of_the_store_it_is_in(store: str, option: str,
+                                                         tmp_path: Path) -> None:
+    for url, says in (("mysql://u:hunter2@db/flowbot", f"{option} names the database 'mysql'"),
+                      ("postgresql://u:hunter2@127.0.0.1:1/flowbot",
+                       f"cannot use the {store} store's database (")):
+        refused = _flowbot("db", "upgrade", "--only", store, option, url, cwd=tmp_path)
+
+        assert refused.returncode == 2, refused.stderr
+        assert refused.stderr.startswith(f"flowbot: {says}"), refused.stderr
+        assert "hunter2" not in refused.stderr
+        assert len(refused.stderr.splitlines()) == 1
+    assert refused.stderr.endswith(f"check that it runs and that {option} points at it\n")
