@@ -240,8 +240,14 @@ def _file_values(environ: Mapping[str, str]) -> dict[str, Any]:
         return {}
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise SettingsError(f"FLOWBOT_CONFIG: cannot read {path} ({type(error).__name__})") \
+    except OSError as error:
+        raise SettingsError(f"FLOWBOT_CONFIG: cannot read {path} "
+                            f"({error.strerror or type(error).__name__})") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else path
+        raise SettingsError(f"FLOWBOT_CONFIG: {where} is not valid YAML "
+                            f"({getattr(error, 'problem', None) or type(error).__name__})") \
             from None
     if not isinstance(data, dict):
         raise SettingsError(f"FLOWBOT_CONFIG: {path} must be a mapping of setting names")

@@ -65,7 +65,8 @@ def message_of(error: BaseException) -> str:
                 "runs and that FLOWBOT_DATABASE_URL (or --database) points at it")
     if isinstance(error, SettingsError):  # one problem a line at start-up; one line here
         head, *problems = str(error).splitlines()
-        return f"{head.removeprefix('flowbot ')} {'; '.join(p.strip() for p in problems)}"
+        head = head.removeprefix("flowbot ")
+        return f"{head} {'; '.join(p.strip() for p in problems)}" if problems else head
     return str(error)
 
 

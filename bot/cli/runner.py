@@ -16,6 +16,7 @@ from githubkit.exception import GitHubException
 from huey import Huey, RedisHuey, SqliteHuey
 from prometheus_client import start_http_server
 
+from bot.cli.errors import fail, message_of
 from bot.github.client import (
     AppIdentity,
     app_client,
@@ -41,12 +42,9 @@ def _settings() -> AppSettings:
     try:
         settings = load_settings()
     except SettingsError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(2) from None
+        fail(message_of(error))
     if settings.runner_repository is None:
-        typer.echo("set FLOWBOT_RUNNER_REPOSITORY to the owner/name whose flows to run",
-                   err=True)
-        raise typer.Exit(2)
+        fail("cannot start: set FLOWBOT_RUNNER_REPOSITORY to the owner/name whose flows to run")
     return settings
 
 

@@ -57,6 +57,46 @@ def test_settings_that_cannot_start_the_app(flowbot: Flowbot, tmp_path: Path) ->
     assert "GITHUB_WEBHOOK_SECRET: Field required" in line  # every problem, on one line
 
 
+@pytest.mark.parametrize("command", [["runner", "start"], ["runner", "run", "orders"],
+                                     ["runner", "refresh"]])
+def test_settings_that_cannot_start_the_runner(flowbot: Flowbot, command: list[str]) -> None:
+    result = flowbot(*command, env={"GITHUB_APP_ID": "0", "FLOWBOT_RUNNER_POLL": "hourly"})
+
+    assert result.returncode == 2
+    line = _one_line(result.stderr)
+    assert line.startswith("flowbot: cannot start: ")
+    assert "GITHUB_APP_ID: Input should be greater than 0" in line
+    assert "FLOWBOT_RUNNER_POLL: 'hourly' is neither five-field cron" in line
+
+
+def test_a_runner_without_its_repository(flowbot: Flowbot, app_key: str) -> None:
+    settings = {"GITHUB_APP_ID": "1", "GITHUB_WEBHOOK_SECRET": "s", "GITHUB_PRIVATE_KEY": app_key}
+
+    result = flowbot("runner", "start", env=settings)
+
+    assert result.returncode == 2
+    assert _one_line(result.stderr) == ("flowbot: cannot start: set FLOWBOT_RUNNER_REPOSITORY "
+                                        "to the owner/name whose flows to run")
+
+
+@pytest.mark.parametrize(("content", "said"), [
+    (None, "cannot read {path} (No such file or directory)"),
+    ("GITHUB_APP_ID: [1\n", "{path}:2:1 is not valid YAML (expected ',' or ']'"),
+])
+def test_a_config_file_that_cannot_be_read(flowbot: Flowbot, tmp_path: Path,
+                                           content: str | None, said: str) -> None:
+    path = tmp_path / "flowbot.yml"
+    if content is not None:
+        path.write_text(content)
+
+    result = flowbot("worker", env={"FLOWBOT_CONFIG": str(path)})
+
+    assert result.returncode == 2
+    assert _one_line(result.stderr).startswith(
+        "flowbot: FLOWBOT_CONFIG: " + said.format(path=path))
+    assert not result.stderr.endswith(" \n")
+
+
 def test_github_unreachable(flowbot: Flowbot) -> None:
     result = flowbot("init", "repo", "--repo", "acme/integrations", "--token", "t",
                      env={"GITHUB_API_URL": f"http://127.0.0.1:{free_port()}"})
