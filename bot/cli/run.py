@@ -14,7 +14,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 from sqlalchemy import select
 
-from bot.cli.errors import require_repository
+from bot.cli.errors import fail, require_repository
 from flowkit.engine import PacketResult
 from flowkit.errors import FlowDefinitionError
 from flowkit.runtime.connections import SettingsMissing
@@ -53,8 +53,7 @@ def _open(root: Path, flow: str, database: str | None, simulate: bool, seed: int
         return open_flow(root.resolve(), flow, database=database, simulate=simulate, seed=seed,
                          secrets_file=secrets)
     except (FlowDefinitionError, SpecError, SettingsMissing) as error:
-        console.print(f"[red]cannot run {flow}[/red]: {error}", markup=True, highlight=False)
-        raise typer.Exit(2) from None
+        fail(f"cannot run {flow}: {error}")
 
 
 def run(flow: Annotated[str, typer.Argument(help="The flow's name or folder name.")],
@@ -82,7 +81,7 @@ def run(flow: Annotated[str, typer.Argument(help="The flow's name or folder name
 
             summary = session.runner.run(concurrency=concurrency, on_packet=tick)
     except RunError as error:
-        console.print(f"[red]run failed[/red]: {error}", highlight=False)
+        typer.echo(f"flowbot: run failed: {error}", err=True)
         raise typer.Exit(1) from None
     finally:
         session.close()

@@ -97,6 +97,18 @@ def test_a_config_file_that_cannot_be_read(flowbot: Flowbot, tmp_path: Path,
     assert not result.stderr.endswith(" \n")
 
 
+def test_a_flow_that_does_not_exist_leaves_stdout_to_json(flowbot: Flowbot,
+                                                          tmp_path: Path) -> None:
+    (tmp_path / "flows").mkdir()
+
+    result = flowbot("run", "nope", "--json")
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert _one_line(result.stderr) == (f"flowbot: cannot run nope: no flow called nope under "
+                                        f"{tmp_path / 'flows'}; the flows are: (none)")
+
+
 def test_github_unreachable(flowbot: Flowbot) -> None:
     result = flowbot("init", "repo", "--repo", "acme/integrations", "--token", "t",
                      env={"GITHUB_API_URL": f"http://127.0.0.1:{free_port()}"})
