@@ -132,8 +132,7 @@ def _failure(database: str | None, failure_id: int) -> FailedMessage:
     with open_store(database)() as store:
         failure = store.get(FailedMessage, failure_id)
     if failure is None:
-        console.print(f"[red]no failed message {failure_id}[/red] (see `flowbot failures list`)")
-        raise typer.Exit(2)
+        fail(f"no failed message {failure_id} (see `flowbot failures list`)")
     return failure
 
 
@@ -205,9 +204,8 @@ def report_failure(failure_id: Annotated[int, typer.Argument(help="The failed me
         return
     token = os.environ.get("GITHUB_TOKEN")
     if not token:
-        console.print("[red]set GITHUB_TOKEN[/red] to a token that may open issues in "
-                      f"{repo} (GITHUB_API_URL for GitHub Enterprise Server)")
-        raise typer.Exit(2)
+        fail(f"set GITHUB_TOKEN to a token that may open issues in {repo} (GITHUB_API_URL "
+             "for GitHub Enterprise Server)")
     url = file_issue(failure, repository=repo, token=SecretStr(token),
                      api_url=os.environ.get("GITHUB_API_URL", "https://api.github.com"))
     with open_store(database).begin() as store:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, inspect
 
 from bot.store import upgrade_app_store
@@ -52,3 +53,18 @@ def test_without_the_runners_setting_they_read_flowbot_database_url(
 
     assert runs.returncode == 0, runs.stderr
     assert [run["id"] for run in json.loads(runs.stdout)] == ["run-2"]
+
+
+@pytest.mark.parametrize(("command", "said"), [
+    (["runs", "show", "nope"], "flowbot: no run nope (see `flowbot runs list`)"),
+    (["failures", "show", "7"], "flowbot: no failed message 7 (see `flowbot failures list`)"),
+    (["failures", "report", "7", "--repo", "acme/integrations"],
+     "flowbot: no failed message 7 (see `flowbot failures list`)"),
+])
+def test_an_id_not_in_the_store_is_one_line_on_stderr(flowbot: Flowbot, command: list[str],
+                                                      said: str) -> None:
+    result = flowbot(*command, "--json")
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == said + "\n"
