@@ -135,6 +135,21 @@ class AppSettings(BaseModel):
             raise ValueError("must map model ids to their prices")
         return value
 
+    @field_validator("data_dir")
+    @classmethod
+    def _usable_data_dir(cls, value: Path) -> Path:
+        """Checked here, without making it, so that a path that cannot be the data folder is
+        named with the other problems instead of failing as a traceback where it is made."""
+        existing = next(path for path in (value.absolute(), *value.absolute().parents)
+                        if path.exists())
+        if not existing.is_dir():
+            raise ValueError(f"{existing} is a file; give a folder flowbot may write (it is "
+                             "made when missing)")
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise ValueError(f"{existing} may not be written by this user; give a folder "
+                             "flowbot may write (it is made when missing)")
+        return value
+
     @field_validator("runner_poll")
     @classmethod
     def _poll_cron(cls, value: str) -> str:

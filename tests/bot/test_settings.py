@@ -58,6 +58,19 @@ def test_the_runners_poll_is_cron_or_off(environment: dict[str, str], poll: str)
     assert load_settings({**environment, "FLOWBOT_RUNNER_POLL": poll}).runner_poll == poll
 
 
+def test_a_data_dir_that_cannot_be_one_is_named(environment: dict[str, str],
+                                                tmp_path: Path) -> None:
+    in_the_way = tmp_path / "a-file"
+    in_the_way.write_text("not a folder\n")
+
+    for data_dir in (in_the_way, in_the_way / "data"):
+        with pytest.raises(SettingsError, match=f"FLOWBOT_DATA_DIR: {in_the_way} is a file; "
+                                                "give a folder flowbot may write"):
+            load_settings({**environment, "FLOWBOT_DATA_DIR": str(data_dir)})
+    assert load_settings({**environment, "FLOWBOT_DATA_DIR": str(tmp_path / "new" / "data")})
+    assert not (tmp_path / "new").exists()
+
+
 def test_a_config_file_gives_defaults_and_the_environment_wins(
         environment: dict[str, str], tmp_path: Path) -> None:
     config = tmp_path / "flowbot.yml"
