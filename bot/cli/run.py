@@ -38,7 +38,7 @@ would be made there)."""
 Database = Annotated[str | None, typer.Option(
     envvar=RUNTIME_STORE_VARIABLES, show_envvar=False,
     help="SQLAlchemy URL of the runtime's store (default $FLOWBOT_RUNTIME_DATABASE_URL, else "
-         "$FLOWBOT_DATABASE_URL, else SQLite in .flowbot/).")]
+         "$FLOWBOT_DATABASE_URL, else SQLite in $FLOWBOT_DATA_DIR or .flowbot/).")]
 Simulate = Annotated[bool, typer.Option(
     help="Run against in-process simulators instead of the real APIs.")]
 Seed = Annotated[int, typer.Option(help="Seed of the simulators' data.")]

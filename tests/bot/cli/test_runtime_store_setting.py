@@ -68,3 +68,16 @@ def test_an_id_not_in_the_store_is_one_line_on_stderr(flowbot: Flowbot, command:
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr == said + "\n"
+
+
+def test_without_a_url_they_read_the_sqlite_store_in_the_data_dir(
+        flowbot: Flowbot, tmp_path: Path) -> None:
+    data = tmp_path / "runner-data"
+    with open_store(f"sqlite:///{data / 'runtime.sqlite3'}").begin() as session:
+        session.add(Run(id="run-3", flow="orders", version="abc123"))
+
+    runs = flowbot("runs", "list", "--json", env={"FLOWBOT_DATA_DIR": str(data)})
+
+    assert runs.returncode == 0, runs.stderr
+    assert [run["id"] for run in json.loads(runs.stdout)] == ["run-3"]
+    assert not (tmp_path / ".flowbot").exists()
