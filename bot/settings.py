@@ -150,6 +150,14 @@ class AppSettings(BaseModel):
                              "flowbot may write (it is made when missing)")
         return value
 
+    @field_validator("secrets_file")
+    @classmethod
+    def _secrets_file_there(cls, value: Path | None) -> Path | None:
+        """Checked at start, not when the first run cannot find its credentials."""
+        if value is not None and not value.is_file():
+            raise ValueError(f"no file at {value}")
+        return value
+
     @field_validator("runner_poll")
     @classmethod
     def _poll_cron(cls, value: str) -> str:

@@ -42,6 +42,8 @@ def test_the_logs_scrub_the_keys_and_the_passwords_in_urls(
     ({"FLOWBOT_RUNNER_POLL": "every minute"},
      "FLOWBOT_RUNNER_POLL: 'every minute' is neither five-field cron"),
     ({"FLOWBOT_RUNNER_POLL": "61 * * * *"}, "FLOWBOT_RUNNER_POLL: '61 \\* \\* \\* \\*' is"),
+    ({"FLOWBOT_SECRETS_FILE": "/nonexistent/secrets.yaml"},
+     "FLOWBOT_SECRETS_FILE: no file at /nonexistent/secrets.yaml"),
     ({"FLOWBOT_RUNTIME_DATABASE_URL": "mysql://db/flowbot"},
      "FLOWBOT_RUNTIME_DATABASE_URL names the database 'mysql'"),
 ])

@@ -79,6 +79,21 @@ def test_a_runner_without_its_repository(flowbot: Flowbot, app_key: str) -> None
                                         "to the owner/name whose flows to run")
 
 
+def test_a_runner_on_a_repository_the_app_is_not_installed_on(
+        flowbot: Flowbot, github: GitHubSimulator, app_key: str) -> None:
+    settings = {"GITHUB_APP_ID": str(github.world.app_id), "GITHUB_WEBHOOK_SECRET": "s",
+                "GITHUB_PRIVATE_KEY": app_key, "GITHUB_API_URL": github.base_url,
+                "FLOWBOT_RUNNER_REPOSITORY": "acme/elsewhere"}
+
+    result = flowbot("runner", "start", env=settings)
+
+    assert result.returncode == 2
+    assert _one_line(result.stderr) == (
+        "flowbot: the GitHub App is not installed on acme/elsewhere (FLOWBOT_RUNNER_REPOSITORY), "
+        "or that repository does not exist: check the name, and install the app on it from "
+        "its page on GitHub")
+
+
 @pytest.mark.parametrize(("content", "said"), [
     (None, "cannot read {path} (No such file or directory)"),
     ("GITHUB_APP_ID: [1\n", "{path}:2:1 is not valid YAML (expected ',' or ']'"),
