@@ -52,6 +52,10 @@ class SettingsError(ValueError):
     """Configuration that cannot start the app; the message lists every problem."""
 
 
+ONE_PRIVATE_KEY = ("set exactly one of GITHUB_PRIVATE_KEY (the PEM text) and "
+                   "GITHUB_PRIVATE_KEY_PATH (a file holding it)")
+
+
 class AppSettings(BaseModel):
     """Everything the app needs to start."""
 
@@ -191,8 +195,7 @@ class AppSettings(BaseModel):
     @model_validator(mode="after")
     def _one_private_key(self) -> Self:
         if (self.github_private_key is None) == (self.github_private_key_path is None):
-            raise ValueError("set exactly one of GITHUB_PRIVATE_KEY (the PEM text) and "
-                             "GITHUB_PRIVATE_KEY_PATH (a file holding it)")
+            raise ValueError(ONE_PRIVATE_KEY)
         if self.github_private_key_path is not None and not self.github_private_key_path.is_file():
             raise ValueError(f"GITHUB_PRIVATE_KEY_PATH: no file at {self.github_private_key_path}")
         if "PRIVATE KEY-----" not in self.private_key().get_secret_value():
@@ -294,4 +297,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> AppSettings:
         for item in error.errors():
             name = ".".join(str(part) for part in item["loc"]) or "settings"
             problems.append(f"{name}: {item['msg'].removeprefix('Value error, ')}")
+        # The whole-model checks run only once every field is valid; the key's is told now
+        # too, so that a first start lists everything missing at once.
+        keys = [name for name in ("GITHUB_PRIVATE_KEY", "GITHUB_PRIVATE_KEY_PATH")
+                if values.get(name)]
+        if len(keys) != 1 and f"settings: {ONE_PRIVATE_KEY}" not in problems:
+            problems.append(f"settings: {ONE_PRIVATE_KEY}")
         raise SettingsError("flowbot cannot start:\n  " + "\n  ".join(problems)) from None

@@ -55,6 +55,8 @@ def test_settings_that_cannot_start_the_app(flowbot: Flowbot, tmp_path: Path) ->
     assert line.startswith("flowbot: cannot start: ")
     assert "GITHUB_APP_ID: Input should be greater than 0" in line
     assert "GITHUB_WEBHOOK_SECRET: Field required" in line  # every problem, on one line
+    assert line.endswith("; settings: set exactly one of GITHUB_PRIVATE_KEY (the PEM text) and "
+                         "GITHUB_PRIVATE_KEY_PATH (a file holding it)")  # the key's too
 
 
 @pytest.mark.parametrize("command", [["runner", "start"], ["runner", "run", "orders"],
