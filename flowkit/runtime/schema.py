@@ -141,10 +141,10 @@ def upgrade(url: str, history: History,
 
 
 def sqlite_file(url: str) -> Path | None:
-    """The file a SQLite URL names; None for another database or SQLite in memory. A URL the
-    stores cannot use is a DatabaseUrlError."""
+    """The file a SQLite URL names; None for another database. A URL the stores cannot use
+    (SQLite in memory among them) is a DatabaseUrlError."""
     database = checked_database_url(url)
-    if database.get_backend_name() != "sqlite" or database.database in (None, "", ":memory:"):
+    if database.get_backend_name() != "sqlite" or database.database is None:
         return None
     return Path(str(database.database))
 

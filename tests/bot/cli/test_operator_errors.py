@@ -24,6 +24,8 @@ def _one_line(stderr: str) -> str:
     ("mysql://u:hunter2@db/flowbot", "flowbot: FLOWBOT_DATABASE_URL names the database "
                                      "'mysql'; flowbot stores in SQLite or PostgreSQL"),
     ("postgresql+psycopg2://u:hunter2@db/flowbot", "names the driver 'postgresql+psycopg2'"),
+    ("sqlite:///", "flowbot: FLOWBOT_DATABASE_URL names SQLite in memory, not a file"),
+    ("sqlite:///:memory:", "flowbot: FLOWBOT_DATABASE_URL names SQLite in memory, not a file"),
 ])
 def test_a_database_url_flowbot_cannot_use(flowbot: Flowbot, url: str, said: str) -> None:
     result = flowbot("failures", "list", env={"FLOWBOT_DATABASE_URL": url})
