@@ -28,6 +28,7 @@ from pydantic import (
 
 from bot.agent.pricing import ModelPrices, PriceTableError, price_table
 from flowkit.runtime.database_url import DatabaseUrlError, checked_database_url
+from flowkit.runtime.schedule import cron
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
 """From anthropic's own model list (`anthropic.types.model_param`); FLOWBOT_MODEL overrides."""
@@ -49,6 +50,10 @@ VARIABLES = ("GITHUB_APP_ID", "GITHUB_PRIVATE_KEY", "GITHUB_PRIVATE_KEY_PATH",
 
 class SettingsError(ValueError):
     """Configuration that cannot start the app; the message lists every problem."""
+
+
+ONE_PRIVATE_KEY = ("set exactly one of GITHUB_PRIVATE_KEY (the PEM text) and "
+                   "GITHUB_PRIVATE_KEY_PATH (a file holding it)")
 
 
 class AppSettings(BaseModel):
@@ -134,6 +139,42 @@ class AppSettings(BaseModel):
             raise ValueError("must map model ids to their prices")
         return value
 
+    @field_validator("data_dir")
+    @classmethod
+    def _usable_data_dir(cls, value: Path) -> Path:
+        """Checked here, without making it, so that a path that cannot be the data folder is
+        named with the other problems instead of failing as a traceback where it is made."""
+        existing = next(path for path in (value.absolute(), *value.absolute().parents)
+                        if path.exists())
+        if not existing.is_dir():
+            raise ValueError(f"{existing} is a file; give a folder flowbot may write (it is "
+                             "made when missing)")
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise ValueError(f"{existing} may not be written by this user; give a folder "
+                             "flowbot may write (it is made when missing)")
+        return value
+
+    @field_validator("secrets_file")
+    @classmethod
+    def _secrets_file_there(cls, value: Path | None) -> Path | None:
+        """Checked at start, not when the first run cannot find its credentials."""
+        if value is not None and not value.is_file():
+            raise ValueError(f"no file at {value}")
+        return value
+
+    @field_validator("runner_poll")
+    @classmethod
+    def _poll_cron(cls, value: str) -> str:
+        """Checked here, not when the runner schedules its poll after reaching GitHub."""
+        if value != "off":
+            try:
+                cron(value)
+            except ValueError:
+                raise ValueError(f"{value!r} is neither five-field cron (minute hour "
+                                 "day-of-month month day-of-week, e.g. '*/5 * * * *') nor "
+                                 "off") from None
+        return value
+
     @model_validator(mode="after")
     def _model_priced(self) -> Self:
         try:
@@ -154,8 +195,7 @@ class AppSettings(BaseModel):
     @model_validator(mode="after")
     def _one_private_key(self) -> Self:
         if (self.github_private_key is None) == (self.github_private_key_path is None):
-            raise ValueError("set exactly one of GITHUB_PRIVATE_KEY (the PEM text) and "
-                             "GITHUB_PRIVATE_KEY_PATH (a file holding it)")
+            raise ValueError(ONE_PRIVATE_KEY)
         if self.github_private_key_path is not None and not self.github_private_key_path.is_file():
             raise ValueError(f"GITHUB_PRIVATE_KEY_PATH: no file at {self.github_private_key_path}")
         if "PRIVATE KEY-----" not in self.private_key().get_secret_value():
@@ -166,11 +206,13 @@ class AppSettings(BaseModel):
     @model_validator(mode="after")
     def _usable_stores(self) -> Self:
         """A database URL the stores can use, and the extra a Redis queue needs."""
-        if self.database_url is not None:
-            try:
-                checked_database_url(self.database_url)
-            except DatabaseUrlError as error:
-                raise ValueError(str(error)) from None
+        for setting, url in (("FLOWBOT_DATABASE_URL", self.database_url),
+                             ("FLOWBOT_RUNTIME_DATABASE_URL", self.runtime_database_url)):
+            if url is not None:
+                try:
+                    checked_database_url(url, setting=setting)
+                except DatabaseUrlError as error:
+                    raise ValueError(str(error)) from None
         if self.redis_url is not None and importlib.util.find_spec("redis") is None:
             raise ValueError("FLOWBOT_REDIS_URL is set but the redis client is not installed; "
                              "install flowbot's redis extra: pip install 'flowbot[redis]'")
@@ -224,8 +266,14 @@ def _file_values(environ: Mapping[str, str]) -> dict[str, Any]:
         return {}
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise SettingsError(f"FLOWBOT_CONFIG: cannot read {path} ({type(error).__name__})") \
+    except OSError as error:
+        raise SettingsError(f"FLOWBOT_CONFIG: cannot read {path} "
+                            f"({error.strerror or type(error).__name__})") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else path
+        raise SettingsError(f"FLOWBOT_CONFIG: {where} is not valid YAML "
+                            f"({getattr(error, 'problem', None) or type(error).__name__})") \
             from None
     if not isinstance(data, dict):
         raise SettingsError(f"FLOWBOT_CONFIG: {path} must be a mapping of setting names")
@@ -249,4 +297,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> AppSettings:
         for item in error.errors():
             name = ".".join(str(part) for part in item["loc"]) or "settings"
             problems.append(f"{name}: {item['msg'].removeprefix('Value error, ')}")
+        # The whole-model checks run only once every field is valid; the key's is told now
+        # too, so that a first start lists everything missing at once.
+        keys = [name for name in ("GITHUB_PRIVATE_KEY", "GITHUB_PRIVATE_KEY_PATH")
+                if values.get(name)]
+        if len(keys) != 1 and f"settings: {ONE_PRIVATE_KEY}" not in problems:
+            problems.append(f"settings: {ONE_PRIVATE_KEY}")
         raise SettingsError("flowbot cannot start:\n  " + "\n  ".join(problems)) from None

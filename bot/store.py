@@ -18,7 +18,15 @@ from sqlalchemy import Integer, String, Text, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
-from flowkit.runtime.schema import History, Legacy, Upgrade, sqlite_file, upgrade
+from flowkit.runtime.schema import (
+    History,
+    Legacy,
+    Upgrade,
+    sqlite_file,
+    sqlite_folder,
+    unusable_sqlite_file,
+    upgrade,
+)
 from flowkit.runtime.store import store_engine
 from flowkit.runtime.tables import TableTypes, utcnow
 
@@ -139,9 +147,12 @@ def private_file(path: Path) -> Path:
     """Create `path` readable and writable by its owner only (0600), or tighten it to that if it
     exists: the app's SQLite files hold every payload it received. SQLite gives the `-wal` and
     `-shm` files it makes beside a database the database file's permissions."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-    path.chmod(0o600)
+    sqlite_folder(path)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        path.chmod(0o600)
+    except OSError as error:
+        raise unusable_sqlite_file(path, error) from None
     return path
 
 

@@ -11,10 +11,12 @@ import enum
 from typing import Annotated
 
 import typer
+from sqlalchemy.exc import OperationalError
 
-from bot.cli.errors import fail, message_of
+from bot.cli.errors import fail, first_line, message_of
 from bot.settings import SettingsError, load_settings
 from bot.store import upgrade_app_store
+from flowkit.runtime.database_url import checked_database_url
 from flowkit.runtime.schema import upgrade
 from flowkit.runtime.store import HISTORY as RUNTIME_HISTORY
 
@@ -27,6 +29,11 @@ class Store(enum.StrEnum):
 
     APP = "app"
     RUNTIME = "runtime"
+
+
+OPTIONS = {Store.APP: "--database", Store.RUNTIME: "--runtime-database"}
+VARIABLES = {Store.APP: "FLOWBOT_DATABASE_URL", Store.RUNTIME: "FLOWBOT_RUNTIME_DATABASE_URL"}
+"""Where each store's URL came from, named in what a mistake says."""
 
 
 def _step(line: str) -> None:
@@ -61,7 +68,15 @@ def upgrade_stores(
     for store in wanted:
         url = urls[store]
         assert url is not None
+        setting = (OPTIONS[store] if (database, runtime_database)[store is Store.RUNTIME]
+                   else VARIABLES[store])
         typer.echo(f"{store} store: checking")
-        done = (upgrade_app_store(url, _step) if store is Store.APP
-                else upgrade(url, RUNTIME_HISTORY, _step))
+        try:
+            checked_database_url(url, setting=setting)
+            done = (upgrade_app_store(url, _step) if store is Store.APP
+                    else upgrade(url, RUNTIME_HISTORY, _step))
+        except OperationalError as error:
+            fail(f"cannot use the {store} store's database "
+                 f"({first_line(error.orig or error)}): check that it runs and that {setting} "
+                 "points at it")
         typer.echo(done.describe())

@@ -48,7 +48,8 @@ def _github(error: RequestFailed) -> str:
     return f"GitHub answered {status} to {where}; try again, or see GitHub's status page"
 
 
-def _first_line(error: BaseException) -> str:
+def first_line(error: BaseException) -> str:
+    """The first line of what `error` says, or its type's name when it says nothing."""
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
@@ -57,14 +58,15 @@ def message_of(error: BaseException) -> str:
     if isinstance(error, RequestFailed):
         return _github(error)
     if isinstance(error, RequestError | RequestTimeout | httpx.TransportError):
-        return (f"cannot reach GitHub ({_first_line(error)}): check the network, any proxy, "
+        return (f"cannot reach GitHub ({first_line(error)}): check the network, any proxy, "
                 "and GITHUB_API_URL (set for GitHub Enterprise Server only)")
     if isinstance(error, OperationalError):
-        return (f"cannot use the database ({_first_line(error.orig or error)}): check that it "
+        return (f"cannot use the database ({first_line(error.orig or error)}): check that it "
                 "runs and that FLOWBOT_DATABASE_URL (or --database) points at it")
     if isinstance(error, SettingsError):  # one problem a line at start-up; one line here
         head, *problems = str(error).splitlines()
-        return f"{head.removeprefix('flowbot ')} {'; '.join(p.strip() for p in problems)}"
+        head = head.removeprefix("flowbot ")
+        return f"{head} {'; '.join(p.strip() for p in problems)}" if problems else head
     return str(error)
 
 

@@ -35,8 +35,13 @@ def init(
         fail("--repo needs a token to create labels: pass --token or set GITHUB_TOKEN")
     if directory.exists() and not directory.is_dir():
         fail(f"{directory} is a file; give a folder for the repository")
-    directory.mkdir(parents=True, exist_ok=True)
-    written, kept = scaffold(directory, force=force)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        written, kept = scaffold(directory, force=force)
+    except OSError as error:  # a folder that may not be made or written: say which
+        fail(f"cannot write the repository's files in {directory} "
+             f"({error.strerror or type(error).__name__}: {error.filename}); give a folder "
+             "this user may write")
     for path in written:
         typer.echo(f"wrote {directory / path}")
     for path in kept:

@@ -14,7 +14,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 from sqlalchemy import select
 
-from bot.cli.errors import require_repository
+from bot.cli.errors import fail, require_repository
 from flowkit.engine import PacketResult
 from flowkit.errors import FlowDefinitionError
 from flowkit.runtime.connections import SettingsMissing
@@ -30,9 +30,15 @@ failures_app = typer.Typer(help="List, show, replay and report failed packets.",
                            no_args_is_help=True)
 
 Root = Annotated[Path, typer.Option(help="The checkout holding flows/.")]
+RUNTIME_STORE_VARIABLES = ["FLOWBOT_RUNTIME_DATABASE_URL", "FLOWBOT_DATABASE_URL"]
+"""Where the runtime's store is named when --database is not given, first set wins: the
+runner's own setting, so that these commands read the store the runner writes, then the one
+`flowbot run` has always read (on a server it names the app's store: the runtime's tables
+would be made there)."""
 Database = Annotated[str | None, typer.Option(
-    help="SQLAlchemy URL of the runtime's store (default $FLOWBOT_DATABASE_URL, else SQLite "
-         "in .flowbot/).")]
+    envvar=RUNTIME_STORE_VARIABLES, show_envvar=False,
+    help="SQLAlchemy URL of the runtime's store (default $FLOWBOT_RUNTIME_DATABASE_URL, else "
+         "$FLOWBOT_DATABASE_URL, else SQLite in $FLOWBOT_DATA_DIR or .flowbot/).")]
 Simulate = Annotated[bool, typer.Option(
     help="Run against in-process simulators instead of the real APIs.")]
 Seed = Annotated[int, typer.Option(help="Seed of the simulators' data.")]
@@ -47,8 +53,7 @@ def _open(root: Path, flow: str, database: str | None, simulate: bool, seed: int
         return open_flow(root.resolve(), flow, database=database, simulate=simulate, seed=seed,
                          secrets_file=secrets)
     except (FlowDefinitionError, SpecError, SettingsMissing) as error:
-        console.print(f"[red]cannot run {flow}[/red]: {error}", markup=True, highlight=False)
-        raise typer.Exit(2) from None
+        fail(f"cannot run {flow}: {error}")
 
 
 def run(flow: Annotated[str, typer.Argument(help="The flow's name or folder name.")],
@@ -76,7 +81,7 @@ def run(flow: Annotated[str, typer.Argument(help="The flow's name or folder name
 
             summary = session.runner.run(concurrency=concurrency, on_packet=tick)
     except RunError as error:
-        console.print(f"[red]run failed[/red]: {error}", highlight=False)
+        typer.echo(f"flowbot: run failed: {error}", err=True)
         raise typer.Exit(1) from None
     finally:
         session.close()
@@ -127,8 +132,7 @@ def _failure(database: str | None, failure_id: int) -> FailedMessage:
     with open_store(database)() as store:
         failure = store.get(FailedMessage, failure_id)
     if failure is None:
-        console.print(f"[red]no failed message {failure_id}[/red] (see `flowbot failures list`)")
-        raise typer.Exit(2)
+        fail(f"no failed message {failure_id} (see `flowbot failures list`)")
     return failure
 
 
@@ -200,9 +204,8 @@ def report_failure(failure_id: Annotated[int, typer.Argument(help="The failed me
         return
     token = os.environ.get("GITHUB_TOKEN")
     if not token:
-        console.print("[red]set GITHUB_TOKEN[/red] to a token that may open issues in "
-                      f"{repo} (GITHUB_API_URL for GitHub Enterprise Server)")
-        raise typer.Exit(2)
+        fail(f"set GITHUB_TOKEN to a token that may open issues in {repo} (GITHUB_API_URL "
+             "for GitHub Enterprise Server)")
     url = file_issue(failure, repository=repo, token=SecretStr(token),
                      api_url=os.environ.get("GITHUB_API_URL", "https://api.github.com"))
     with open_store(database).begin() as store:

@@ -12,10 +12,11 @@ from typing import Annotated
 
 import structlog
 import typer
-from githubkit.exception import GitHubException
+from githubkit.exception import GitHubException, RequestFailed
 from huey import Huey, RedisHuey, SqliteHuey
 from prometheus_client import start_http_server
 
+from bot.cli.errors import fail, message_of
 from bot.github.client import (
     AppIdentity,
     app_client,
@@ -41,12 +42,9 @@ def _settings() -> AppSettings:
     try:
         settings = load_settings()
     except SettingsError as error:
-        typer.echo(str(error), err=True)
-        raise typer.Exit(2) from None
+        fail(message_of(error))
     if settings.runner_repository is None:
-        typer.echo("set FLOWBOT_RUNNER_REPOSITORY to the owner/name whose flows to run",
-                   err=True)
-        raise typer.Exit(2)
+        fail("cannot start: set FLOWBOT_RUNNER_REPOSITORY to the owner/name whose flows to run")
     return settings
 
 
@@ -64,7 +62,14 @@ def build_runner(settings: AppSettings) -> RunnerService:
     owner, name = settings.runner_repository.split("/")
     github_app = app_client(AppIdentity(settings.github_app_id, settings.private_key(),
                                         settings.github_api_url))
-    installation = installation_id_for(github_app, owner, name)
+    try:
+        installation = installation_id_for(github_app, owner, name)
+    except RequestFailed as error:
+        if error.response.status_code != 404:
+            raise
+        fail(f"the GitHub App is not installed on {settings.runner_repository} "
+             "(FLOWBOT_RUNNER_REPOSITORY), or that repository does not exist: check the name, "
+             "and install the app on it from its page on GitHub")
     github = installation_client(github_app, installation)
     repository = github.rest.repos.get(owner, name).parsed_data
     sessions = open_store(settings.runtime_database)

@@ -10,15 +10,14 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
+from bot.cli.errors import fail
+from bot.cli.run import Database
 from flowkit.runtime.store import Run, open_store
 
 console = Console()
 app = typer.Typer(help="The history of flow runs: counts, version, duration.",
                   no_args_is_help=True)
 
-Database = Annotated[str | None, typer.Option(
-    help="SQLAlchemy URL of the runtime's store (default $FLOWBOT_DATABASE_URL, else SQLite "
-         "in .flowbot/).")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
@@ -63,8 +62,7 @@ def show_run(run_id: Annotated[str, typer.Argument(help="The run's id.")],
         run = store.get(Run, run_id)
         described = _described(run) if run is not None else None
     if described is None:
-        console.print(f"[red]no run {run_id}[/red] (see `flowbot runs list`)")
-        raise typer.Exit(2)
+        fail(f"no run {run_id} (see `flowbot runs list`)")
     if as_json:
         typer.echo(json.dumps(described))
         return

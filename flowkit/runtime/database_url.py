@@ -33,6 +33,10 @@ def checked_database_url(url: str, *, setting: str = "FLOWBOT_DATABASE_URL") -> 
     if backend not in BACKENDS:
         raise DatabaseUrlError(f"{setting} names the database {backend!r}; flowbot stores in "
                                f"SQLite or PostgreSQL: {EXAMPLES}")
+    if backend == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise DatabaseUrlError(f"{setting} names SQLite in memory, not a file: a store there "
+                               "is gone when its connection closes; give a file: "
+                               "sqlite:///path/to/flowbot.sqlite3")
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")

@@ -15,6 +15,8 @@ again.
 
 from __future__ import annotations
 
+import errno
+import os
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,7 +41,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from flowkit.runtime.database_url import checked_database_url
+from flowkit.runtime.database_url import DatabaseUrlError, checked_database_url
 
 
 class SchemaError(Exception):
@@ -114,7 +116,7 @@ def upgrade(url: str, history: History,
     when missing."""
     file = sqlite_file(url)
     if file is not None:
-        file.parent.mkdir(parents=True, exist_ok=True)
+        sqlite_folder(file)
     database = checked_database_url(url)
     engine = _locking_engine(database)
     where = database.render_as_string(hide_password=True)
@@ -139,12 +141,31 @@ def upgrade(url: str, history: History,
 
 
 def sqlite_file(url: str) -> Path | None:
-    """The file a SQLite URL names; None for another database or SQLite in memory. A URL the
-    stores cannot use is a DatabaseUrlError."""
+    """The file a SQLite URL names; None for another database. A URL the stores cannot use
+    (SQLite in memory among them) is a DatabaseUrlError."""
     database = checked_database_url(url)
-    if database.get_backend_name() != "sqlite" or database.database in (None, "", ":memory:"):
+    if database.get_backend_name() != "sqlite" or database.database is None:
         return None
     return Path(str(database.database))
+
+
+def sqlite_folder(file: Path) -> None:
+    """Make the folder of the SQLite file `file` when missing; a DatabaseUrlError, not an
+    OSError's traceback, when the path cannot hold a database (it is a folder, a file stands
+    where a folder should, or the folder may not be made)."""
+    try:
+        if file.is_dir():
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+        file.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise unusable_sqlite_file(file, error) from None
+
+
+def unusable_sqlite_file(file: Path, error: OSError) -> DatabaseUrlError:
+    """What to tell the operator when the SQLite file `file` cannot be made or opened."""
+    return DatabaseUrlError(f"the SQLite database {file} cannot be made there "
+                            f"({error.strerror or type(error).__name__}); give the path of a "
+                            "file in a folder flowbot may write: sqlite:///path/to/flowbot.sqlite3")
 
 
 def _current_at_head(connection: Connection, history: History) -> Upgrade | None:

@@ -33,6 +33,7 @@ from flowkit.runtime.schema import History, Legacy, upgrade
 from flowkit.runtime.tables import TableTypes, utcnow
 
 DATABASE_URL_VARIABLE = "FLOWBOT_DATABASE_URL"
+DATA_DIR_VARIABLE = "FLOWBOT_DATA_DIR"
 DEFAULT_DATA_DIR = Path(".flowbot")
 
 
@@ -203,12 +204,13 @@ HISTORY = History(
 that releases before them made with `create_all`."""
 
 
-def database_url(url: str | None = None, *, data_dir: Path = DEFAULT_DATA_DIR) -> str:
-    """The URL to use: the argument, else $FLOWBOT_DATABASE_URL, else SQLite in the data dir."""
+def database_url(url: str | None = None) -> str:
+    """The URL to use: the argument, else $FLOWBOT_DATABASE_URL, else SQLite in the data dir
+    ($FLOWBOT_DATA_DIR, as the runner's, else `.flowbot`)."""
     chosen = url or os.environ.get(DATABASE_URL_VARIABLE)
     if chosen:
         return chosen
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir = Path(os.environ.get(DATA_DIR_VARIABLE) or DEFAULT_DATA_DIR)
     return f"sqlite:///{(data_dir / 'runtime.sqlite3').resolve()}"
 
 

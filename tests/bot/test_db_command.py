@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from typer.testing import CliRunner
@@ -95,3 +96,38 @@ def test_without_urls_or_settings_it_says_what_to_give(tmp_path: Path) -> None:
     assert refused.stderr.startswith("flowbot: cannot start: GITHUB_APP_ID: Field required")
     assert refused.stderr.endswith("; or name the stores with --database and "
                                    "--runtime-database\n")
+
+
+@pytest.mark.parametrize("store", ["app", "runtime"])
+def test_a_sqlite_path_that_cannot_hold_a_database_is_one_line_not_a_traceback(
+        store: str, tmp_path: Path) -> None:
+    in_the_way = tmp_path / "a-file"
+    in_the_way.write_text("not a folder\n")
+    for path in (tmp_path, in_the_way / "data" / "flowbot.sqlite3"):
+        url = f"sqlite:///{path}"
+
+        refused = _flowbot("db", "upgrade", "--only", store, "--database", url,
+                           "--runtime-database", url, cwd=tmp_path)
+
+        assert refused.returncode == 2, refused.stderr
+        assert refused.stderr.startswith(f"flowbot: the SQLite database {path} cannot be "
+                                         "made there ("), refused.stderr
+        assert refused.stderr.endswith("; give the path of a file in a folder flowbot may "
+                                       "write: sqlite:///path/to/flowbot.sqlite3\n")
+        assert len(refused.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(("store", "option"), [("app", "--database"),
+                                               ("runtime", "--runtime-database")])
+def test_a_mistake_names_the_option_of_the_store_it_is_in(store: str, option: str,
+                                                         tmp_path: Path) -> None:
+    for url, says in (("mysql://u:hunter2@db/flowbot", f"{option} names the database 'mysql'"),
+                      ("postgresql://u:hunter2@127.0.0.1:1/flowbot",
+                       f"cannot use the {store} store's database (")):
+        refused = _flowbot("db", "upgrade", "--only", store, option, url, cwd=tmp_path)
+
+        assert refused.returncode == 2, refused.stderr
+        assert refused.stderr.startswith(f"flowbot: {says}"), refused.stderr
+        assert "hunter2" not in refused.stderr
+        assert len(refused.stderr.splitlines()) == 1
+    assert refused.stderr.endswith(f"check that it runs and that {option} points at it\n")

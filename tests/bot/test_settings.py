@@ -39,6 +39,13 @@ def test_the_logs_scrub_the_keys_and_the_passwords_in_urls(
     ({"GITHUB_PRIVATE_KEY": "not a key"}, "not a PEM key"),
     ({"FLOWBOT_REDIS_URL": "localhost:6379"}, "FLOWBOT_REDIS_URL"),
     ({"GITHUB_API_URL": "github.example"}, "GITHUB_API_URL"),
+    ({"FLOWBOT_RUNNER_POLL": "every minute"},
+     "FLOWBOT_RUNNER_POLL: 'every minute' is neither five-field cron"),
+    ({"FLOWBOT_RUNNER_POLL": "61 * * * *"}, "FLOWBOT_RUNNER_POLL: '61 \\* \\* \\* \\*' is"),
+    ({"FLOWBOT_SECRETS_FILE": "/nonexistent/secrets.yaml"},
+     "FLOWBOT_SECRETS_FILE: no file at /nonexistent/secrets.yaml"),
+    ({"FLOWBOT_RUNTIME_DATABASE_URL": "mysql://db/flowbot"},
+     "FLOWBOT_RUNTIME_DATABASE_URL names the database 'mysql'"),
 ])
 def test_a_bad_setting_is_named(environment: dict[str, str], change: dict[str, str],
                                 says: str) -> None:
@@ -46,6 +53,24 @@ def test_a_bad_setting_is_named(environment: dict[str, str], change: dict[str, s
         load_settings({**environment, **change})
 
     assert environment["GITHUB_WEBHOOK_SECRET"] not in str(caught.value)
+
+
+@pytest.mark.parametrize("poll", ["off", "*/5 * * * *", "0 3 * * 1-5"])
+def test_the_runners_poll_is_cron_or_off(environment: dict[str, str], poll: str) -> None:
+    assert load_settings({**environment, "FLOWBOT_RUNNER_POLL": poll}).runner_poll == poll
+
+
+def test_a_data_dir_that_cannot_be_one_is_named(environment: dict[str, str],
+                                                tmp_path: Path) -> None:
+    in_the_way = tmp_path / "a-file"
+    in_the_way.write_text("not a folder\n")
+
+    for data_dir in (in_the_way, in_the_way / "data"):
+        with pytest.raises(SettingsError, match=f"FLOWBOT_DATA_DIR: {in_the_way} is a file; "
+                                                "give a folder flowbot may write"):
+            load_settings({**environment, "FLOWBOT_DATA_DIR": str(data_dir)})
+    assert load_settings({**environment, "FLOWBOT_DATA_DIR": str(tmp_path / "new" / "data")})
+    assert not (tmp_path / "new").exists()
 
 
 def test_a_config_file_gives_defaults_and_the_environment_wins(

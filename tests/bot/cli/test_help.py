@@ -47,3 +47,16 @@ def test_there_is_a_command_for_each_job_of_the_product() -> None:
 
     assert {"serve", "worker", "demo", "eval", "eval-check", "validate", "run", "register",
             "failures report", "connectors list", "spec schema"} <= names
+
+
+@pytest.mark.parametrize("path", [p for p in _commands(ROOT) if "\n" in (_command(p).help or "")],
+                         ids=lambda path: " ".join(path) or "flowbot")
+def test_a_description_is_reflowed_to_the_terminal_not_broken_where_its_docstring_wraps(
+        path: tuple[str, ...]) -> None:
+    shown = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "1000"})
+    paragraphs = [" ".join(paragraph.split()).replace("`", "")
+                  for paragraph in (_command(path).help or "").split("\n\n")]
+    lines = [" ".join(line.split()).replace("`", "") for line in shown.output.splitlines()]
+
+    assert shown.exit_code == 0, shown.output
+    assert all(paragraph in lines for paragraph in paragraphs), shown.output

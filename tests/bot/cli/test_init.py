@@ -75,3 +75,16 @@ def test_init_creates_the_labels_once(flowbot: Flowbot, github: GitHubSimulator)
     labels = github.world.repositories["acme/integrations"].labels
     assert sorted(labels) == sorted(names)
     assert labels["flow-failure"].color == "d93f0b"
+
+
+def test_init_where_no_folder_can_be_made_is_one_line(flowbot: Flowbot, tmp_path: Path) -> None:
+    in_the_way = tmp_path / "a-file"
+    in_the_way.write_text("not a folder\n")
+
+    result = flowbot("init", str(in_the_way / "integrations"))
+
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"flowbot: cannot write the repository's files in "
+                                    f"{in_the_way / 'integrations'} ("), result.stderr
+    assert result.stderr.endswith("give a folder this user may write\n")
+    assert len(result.stderr.splitlines()) == 1

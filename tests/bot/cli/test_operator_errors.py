@@ -24,6 +24,8 @@ def _one_line(stderr: str) -> str:
     ("mysql://u:hunter2@db/flowbot", "flowbot: FLOWBOT_DATABASE_URL names the database "
                                      "'mysql'; flowbot stores in SQLite or PostgreSQL"),
     ("postgresql+psycopg2://u:hunter2@db/flowbot", "names the driver 'postgresql+psycopg2'"),
+    ("sqlite:///", "flowbot: FLOWBOT_DATABASE_URL names SQLite in memory, not a file"),
+    ("sqlite:///:memory:", "flowbot: FLOWBOT_DATABASE_URL names SQLite in memory, not a file"),
 ])
 def test_a_database_url_flowbot_cannot_use(flowbot: Flowbot, url: str, said: str) -> None:
     result = flowbot("failures", "list", env={"FLOWBOT_DATABASE_URL": url})
@@ -55,6 +57,75 @@ def test_settings_that_cannot_start_the_app(flowbot: Flowbot, tmp_path: Path) ->
     assert line.startswith("flowbot: cannot start: ")
     assert "GITHUB_APP_ID: Input should be greater than 0" in line
     assert "GITHUB_WEBHOOK_SECRET: Field required" in line  # every problem, on one line
+    assert line.endswith("; settings: set exactly one of GITHUB_PRIVATE_KEY (the PEM text) and "
+                         "GITHUB_PRIVATE_KEY_PATH (a file holding it)")  # the key's too
+
+
+@pytest.mark.parametrize("command", [["runner", "start"], ["runner", "run", "orders"],
+                                     ["runner", "refresh"]])
+def test_settings_that_cannot_start_the_runner(flowbot: Flowbot, command: list[str]) -> None:
+    result = flowbot(*command, env={"GITHUB_APP_ID": "0", "FLOWBOT_RUNNER_POLL": "hourly"})
+
+    assert result.returncode == 2
+    line = _one_line(result.stderr)
+    assert line.startswith("flowbot: cannot start: ")
+    assert "GITHUB_APP_ID: Input should be greater than 0" in line
+    assert "FLOWBOT_RUNNER_POLL: 'hourly' is neither five-field cron" in line
+
+
+def test_a_runner_without_its_repository(flowbot: Flowbot, app_key: str) -> None:
+    settings = {"GITHUB_APP_ID": "1", "GITHUB_WEBHOOK_SECRET": "s", "GITHUB_PRIVATE_KEY": app_key}
+
+    result = flowbot("runner", "start", env=settings)
+
+    assert result.returncode == 2
+    assert _one_line(result.stderr) == ("flowbot: cannot start: set FLOWBOT_RUNNER_REPOSITORY "
+                                        "to the owner/name whose flows to run")
+
+
+def test_a_runner_on_a_repository_the_app_is_not_installed_on(
+        flowbot: Flowbot, github: GitHubSimulator, app_key: str) -> None:
+    settings = {"GITHUB_APP_ID": str(github.world.app_id), "GITHUB_WEBHOOK_SECRET": "s",
+                "GITHUB_PRIVATE_KEY": app_key, "GITHUB_API_URL": github.base_url,
+                "FLOWBOT_RUNNER_REPOSITORY": "acme/elsewhere"}
+
+    result = flowbot("runner", "start", env=settings)
+
+    assert result.returncode == 2
+    assert _one_line(result.stderr) == (
+        "flowbot: the GitHub App is not installed on acme/elsewhere (FLOWBOT_RUNNER_REPOSITORY), "
+        "or that repository does not exist: check the name, and install the app on it from "
+        "its page on GitHub")
+
+
+@pytest.mark.parametrize(("content", "said"), [
+    (None, "cannot read {path} (No such file or directory)"),
+    ("GITHUB_APP_ID: [1\n", "{path}:2:1 is not valid YAML (expected ',' or ']'"),
+])
+def test_a_config_file_that_cannot_be_read(flowbot: Flowbot, tmp_path: Path,
+                                           content: str | None, said: str) -> None:
+    path = tmp_path / "flowbot.yml"
+    if content is not None:
+        path.write_text(content)
+
+    result = flowbot("worker", env={"FLOWBOT_CONFIG": str(path)})
+
+    assert result.returncode == 2
+    assert _one_line(result.stderr).startswith(
+        "flowbot: FLOWBOT_CONFIG: " + said.format(path=path))
+    assert not result.stderr.endswith(" \n")
+
+
+def test_a_flow_that_does_not_exist_leaves_stdout_to_json(flowbot: Flowbot,
+                                                          tmp_path: Path) -> None:
+    (tmp_path / "flows").mkdir()
+
+    result = flowbot("run", "nope", "--json")
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert _one_line(result.stderr) == (f"flowbot: cannot run nope: no flow called nope under "
+                                        f"{tmp_path / 'flows'}; the flows are: (none)")
 
 
 def test_github_unreachable(flowbot: Flowbot) -> None:
