@@ -8,7 +8,6 @@ arrives: webhook, redelivery or the reconciler.
 from __future__ import annotations
 
 import enum
-import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -22,9 +21,6 @@ from flowkit.runtime.schema import (
     History,
     Legacy,
     Upgrade,
-    sqlite_file,
-    sqlite_folder,
-    unusable_sqlite_file,
     upgrade,
 )
 from flowkit.runtime.store import store_engine
@@ -143,19 +139,6 @@ table — made by a release before them (`create_all`, columns added at start) o
 of today's models — from its tables."""
 
 
-def private_file(path: Path) -> Path:
-    """Create `path` readable and writable by its owner only (0600), or tighten it to that if it
-    exists: the app's SQLite files hold every payload it received. SQLite gives the `-wal` and
-    `-shm` files it makes beside a database the database file's permissions."""
-    sqlite_folder(path)
-    try:
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        path.chmod(0o600)
-    except OSError as error:
-        raise unusable_sqlite_file(path, error) from None
-    return path
-
-
 def open_app_store(url: str) -> sessionmaker[Session]:
     """Connect to the app's database, its tables brought to the newest migration first."""
     upgrade_app_store(url)
@@ -163,11 +146,7 @@ def open_app_store(url: str) -> sessionmaker[Session]:
 
 
 def upgrade_app_store(url: str, on_step: Callable[[str], None] | None = None) -> Upgrade:
-    """Bring the app's database to the newest migration (`flowkit.runtime.schema.upgrade`);
-    a SQLite file is created 0600 first (`private_file`)."""
-    file = sqlite_file(url)
-    if file is not None:
-        private_file(file)
+    """Bring the app's database to the newest migration (`flowkit.runtime.schema.upgrade`)."""
     return upgrade(url, HISTORY, on_step)
 
 

@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.github.git import branch_prefix, issue_of_branch
 from bot.jobs.leases import DEFAULT_TTL, LeaseBusy, Leases
 from bot.settings import AppSettings
-from bot.store import LIVE, Job, JobCancelled, JobState, private_file
+from bot.store import LIVE, Job, JobCancelled, JobState
+from flowkit.runtime.schema import private_file
 
 Handler = Callable[[Job], JobState]
 """Does a job's work; returns the state the job ends in (succeeded, waiting, failed)."""

@@ -112,11 +112,11 @@ class Upgrade:
 def upgrade(url: str, history: History,
             on_step: Callable[[str], None] | None = None) -> Upgrade:
     """Bring the store at `url` to the head of `history`, under the history's lock; `on_step`
-    hears `revision: what it does` as each migration starts. A SQLite file's folder is made
-    when missing."""
+    hears `revision: what it does` as each migration starts. A SQLite file is made, with its
+    folder, readable and writable by its owner only (`private_file`)."""
     file = sqlite_file(url)
     if file is not None:
-        sqlite_folder(file)
+        private_file(file)
     database = checked_database_url(url)
     engine = _locking_engine(database)
     where = database.render_as_string(hide_password=True)
@@ -159,6 +159,20 @@ def sqlite_folder(file: Path) -> None:
         file.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise unusable_sqlite_file(file, error) from None
+
+
+def private_file(path: Path) -> Path:
+    """Create `path` readable and writable by its owner only (0600), or tighten it to that if it
+    exists: both stores hold what flows and GitHub sent (payloads, packets, tracebacks). SQLite
+    gives the `-wal` and `-shm` files it makes beside a database the database file's
+    permissions."""
+    sqlite_folder(path)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        path.chmod(0o600)
+    except OSError as error:
+        raise unusable_sqlite_file(path, error) from None
+    return path
 
 
 def unusable_sqlite_file(file: Path, error: OSError) -> DatabaseUrlError:

@@ -5,6 +5,7 @@ and on PostgreSQL."""
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -103,3 +104,16 @@ def test_runners_starting_at_once_migrate_the_store_once(database: str) -> None:
     assert exits == [0, 0, 0, 0]
     assert upgrade(database, HISTORY).applied == ()
     assert schema_differences(database, HISTORY) == []
+
+
+def test_a_sqlite_runtime_store_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    sessions = open_store(f"sqlite:///{tmp_path / 'runtime.sqlite3'}")
+    with sessions.begin() as session:  # a write makes the -wal and -shm files
+        session.add(LedgerEntry(flow="flow-1", identity="one", packet_key="one",
+                                state=PacketState.DELIVERED.value, run_id="id-1"))
+
+    files = sorted(tmp_path.glob("runtime.sqlite3*"))
+
+    assert {f.name for f in files} >= {"runtime.sqlite3", "runtime.sqlite3-wal"}
+    assert {f.name: oct(stat.S_IMODE(f.stat().st_mode)) for f in files} == {
+        f.name: "0o600" for f in files}
