@@ -28,7 +28,7 @@ from bot.logs import configure_logging
 from bot.settings import AppSettings, SettingsError, load_settings
 from flowkit.runtime.filing import FailureFiler
 from flowkit.runtime.service.launch import ChildRun
-from flowkit.runtime.service.runner import RunnerService, RunnerSettings
+from flowkit.runtime.service.runner import RunnerService, RunnerSettings, RunRefused
 from flowkit.runtime.service.versions import Versions, gate_stages
 from flowkit.runtime.store import open_store
 
@@ -121,8 +121,11 @@ def start(workers: Annotated[int, typer.Option(min=1, help="Runs at once.")] = 2
 @app.command("run")
 def run_now(flow: Annotated[str, typer.Argument(help="The flow's name.")]) -> None:
     """Ask the runner to run a flow now, on the current version."""
-    build_runner(_settings()).run_now(flow)
-    typer.echo(f"queued a run of {flow}")
+    try:
+        commit = build_runner(_settings()).ask_run(flow)
+    except RunRefused as error:
+        fail(str(error))
+    typer.echo(f"queued a run of {flow} on {commit[:12]}")
 
 
 @app.command("refresh")

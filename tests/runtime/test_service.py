@@ -22,7 +22,7 @@ from connectors.core.serving import serve_on_loopback
 from connectors.hubspot.simulator import HubSpotSimulator
 from connectors.slack.simulator import SlackSimulator
 from flowkit.runtime.service.launch import child_environment, flow_connectors
-from flowkit.runtime.service.runner import RunnerService, RunnerSettings
+from flowkit.runtime.service.runner import RunnerService, RunnerSettings, RunRefused
 from flowkit.runtime.service.versions import Versions, gate_stages
 from flowkit.runtime.store import Deployment, Run, VersionState
 from tests.runtime.conftest import REPOSITORY
@@ -136,3 +136,17 @@ def test_scheduled_runs_happen_in_children_on_the_current_version_and_a_failing_
     assert f'flowbot_flow_runs_total{{flow="{FLOW}",status="finished"}} 2.0' in metrics
     assert f'flowbot_flow_last_success_timestamp_seconds{{flow="{FLOW}"}}' in metrics
     assert f'flowbot_flow_cursor_lag_seconds{{flow="{FLOW}"}}' in metrics
+
+
+def test_a_manual_run_of_no_deployed_flow_is_refused_with_what_to_do(
+        remote: Path, tmp_path: Path, store_url: str, sessions: sessionmaker[Session]) -> None:
+    huey = MemoryHuey(immediate=True)
+    versions = Versions(tmp_path / "data", str(remote), "main", sessions, gate=gate_stages(4))
+    service = RunnerService(huey, versions, RunnerSettings(
+        data_dir=tmp_path / "data", database_url=store_url, secrets_file=None, poll=None))
+
+    with pytest.raises(RunRefused, match="nothing is deployed yet"):
+        service.ask_run(FLOW)
+    deployed = service.refresh()
+    with pytest.raises(RunRefused, match=f"{(deployed or '')[:12]} has no flow named 'nope'"):
+        service.ask_run("nope")

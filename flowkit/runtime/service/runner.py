@@ -64,6 +64,10 @@ class RunnerSettings:
     keeps it per run."""
 
 
+class RunRefused(ValueError):
+    """A manual run that cannot be queued: nothing is deployed, or no such flow is."""
+
+
 def _no_result(work: Callable[..., object]) -> Callable[..., None]:
     """`work` as a queued task whose value is not kept: Huey stores a task's value until it is
     read, and nothing reads these (how a run ended is in the runtime store and the logs)."""
@@ -97,6 +101,22 @@ class RunnerService:
         if settings.poll is not None:
             huey.periodic_task(claimed_cron(settings.poll, POLL_TASK, claim),
                                name=POLL_TASK)(self.refresh)
+
+    def ask_run(self, name: str) -> str:
+        """Queue a manual run of `name` (`flowbot runner run`); the deployed commit it starts
+        on. RunRefused, with what to do, when nothing is deployed or that version has no such
+        flow — a run queued for nothing would only be a line in the runner's log."""
+        version = self.versions.current()
+        if version is None:
+            raise RunRefused("nothing is deployed yet: `flowbot runner start` deploys the default "
+                             "branch's head once it passes the gate")
+        try:
+            flow_folder(version.path, name)
+        except FlowDefinitionError:
+            raise RunRefused(f"the deployed version {version.commit[:12]} has no flow named "
+                             f"{name!r}: give the `name:` of a flow's spec.yaml") from None
+        self.run_now(name)
+        return version.commit
 
     def refresh(self) -> str | None:
         """Fetch the default branch, deploy a new head that passes the gate, schedule the
