@@ -183,9 +183,10 @@ class RunnerService:
                                   secrets_file=self.settings.secrets_file,
                                   shared_throttle_url=self.settings.shared_throttle_url,
                                   replay_only=replay_only)
-        log.info("replay ended" if replay_only else "run ended", flow=name,
-                 run_id=result.run_id, version=version.commit, counts=result.counts,
-                 replayed=result.replayed, seconds=round(result.seconds, 3), error=result.error)
+        said = log.error if result.error else log.info  # a run that failed, or never started
+        said("replay ended" if replay_only else "run ended", flow=name, run_id=result.run_id,
+             version=version.commit, counts=result.counts, replayed=result.replayed,
+             seconds=round(result.seconds, 3), error=result.error)
         self.metrics.observe(result, replay_only=replay_only)
         if self.on_run is not None:
             self.on_run(result)
