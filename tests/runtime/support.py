@@ -1,14 +1,18 @@
-"""What the runner's tests share: git work on a scratch remote, and the secrets file an operator
-writes for the runner (one section per connector, the secrets in plain text)."""
+"""What the runner's tests share: git work on a scratch remote, the secrets file an operator
+writes for the runner (one section per connector, the secrets in plain text), and the demo's
+flow as merged."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, SecretStr
+
+from bot.demo.world import SCENARIO
 
 
 def git(*arguments: str, cwd: Path) -> str:
@@ -23,6 +27,18 @@ def commit(remote: Path, message: str) -> str:
     git("-c", "user.name=dev", "-c", "user.email=dev@example.com", "commit", "-q", "-m", message,
         cwd=remote)
     return git("rev-parse", "HEAD", cwd=remote)
+
+
+def write_merged_flow(folder: Path) -> None:
+    """The demo's Stripe-to-HubSpot flow as merged — the version that fails on a customer with
+    a one-word name — written into the flow folder `folder`."""
+    (folder / "fixtures").mkdir(parents=True)
+    (folder / "__init__.py").write_text("")
+    shutil.copy2(SCENARIO / "spec_revised.yaml", folder / "spec.yaml")
+    shutil.copy2(SCENARIO / "flow_revised.py", folder / "flow.py")
+    shutil.copy2(SCENARIO / "test_flow.py", folder / "test_flow.py")
+    for fixture in (SCENARIO / "fixtures").glob("*.json"):
+        shutil.copy2(fixture, folder / "fixtures" / fixture.name)
 
 
 def write_secrets(path: Path, **connectors: BaseModel | dict[str, Any]) -> Path:

@@ -13,7 +13,6 @@ from a model), served by the Messages API simulator — a test double, not a mod
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +24,7 @@ from sqlalchemy import select
 
 from bot.cli.runner import build_runner
 from bot.demo.stories import FOLDER, repair_turns
-from bot.demo.world import SCENARIO, DemoWorld, demo_world, repository_content
+from bot.demo.world import DemoWorld, demo_world, repository_content
 from bot.settings import load_settings
 from bot.store import JobState
 from connectors.core.serving import serve_on_loopback
@@ -43,7 +42,7 @@ from flowkit.runtime.store import (
     Run,
     open_store,
 )
-from tests.runtime.support import write_secrets
+from tests.runtime.support import write_merged_flow, write_secrets
 
 FLOW = "stripe-customers-to-hubspot-contacts"
 CHER = "cher@example.com"
@@ -63,13 +62,7 @@ def world(tmp_path: Path) -> Iterator[DemoWorld]:
     scratch = tmp_path / "demo"
     content = repository_content(scratch)
     folder = content / FOLDER
-    (folder / "fixtures").mkdir(parents=True)
-    (folder / "__init__.py").write_text("")
-    shutil.copy2(SCENARIO / "spec_revised.yaml", folder / "spec.yaml")
-    shutil.copy2(SCENARIO / "flow_revised.py", folder / "flow.py")
-    shutil.copy2(SCENARIO / "test_flow.py", folder / "test_flow.py")
-    for fixture in (SCENARIO / "fixtures").glob("*.json"):
-        shutil.copy2(fixture, folder / "fixtures" / fixture.name)
+    write_merged_flow(folder)
     with demo_world(scratch, validate=True, log_level="INFO", content=content) as started:
         yield started
         assert started.github.conformance.problems == [], "\n".join(

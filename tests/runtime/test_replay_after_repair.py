@@ -24,7 +24,7 @@ from flowkit.runtime.service.launch import ChildRun
 from flowkit.runtime.service.runner import RunnerService, RunnerSettings
 from flowkit.runtime.service.versions import Versions, gate_stages
 from flowkit.runtime.store import AuditEntry, FailedMessage, FailureState
-from tests.runtime.support import commit, git, write_secrets
+from tests.runtime.support import commit, git, write_merged_flow, write_secrets
 
 FLOW = "stripe-customers-to-hubspot-contacts"
 FOLDER = Path("flows") / "stripe_customers_to_hubspot_contacts"
@@ -37,14 +37,8 @@ def remote(tmp_path: Path) -> Path:
     """A repository whose main branch holds the flow that fails on a one-word name."""
     root = tmp_path / "remote"
     folder = root / FOLDER
-    (folder / "fixtures").mkdir(parents=True)
+    write_merged_flow(folder)
     (root / "flows" / "__init__.py").write_text("")
-    (folder / "__init__.py").write_text("")
-    shutil.copy2(SCENARIO / "spec_revised.yaml", folder / "spec.yaml")
-    shutil.copy2(SCENARIO / "flow_revised.py", folder / "flow.py")
-    shutil.copy2(SCENARIO / "test_flow.py", folder / "test_flow.py")
-    for fixture in (SCENARIO / "fixtures").glob("*.json"):
-        shutil.copy2(fixture, folder / "fixtures" / fixture.name)
     git("init", "-q", "-b", "main", cwd=root)
     commit(root, "the flow, as merged")
     return root
