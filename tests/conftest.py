@@ -30,6 +30,7 @@ import pytest
 from bot.doubles.github.keys import new_app_key
 from tests.support import binaries
 from tests.support.availability import require
+from tests.support.databases import new_database
 from tests.support.postgres_server import running_postgres
 from tests.support.redis_server import running_redis
 
@@ -74,6 +75,14 @@ def postgres_url() -> Iterator[str]:
 def redis_url() -> Iterator[str]:
     """URL of the session's Redis server (see the module docstring)."""
     with running_redis(require(binaries.redis_server)) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new, empty database: a SQLite file, or one made on the test PostgreSQL server."""
+    server = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+    with new_database(request.param, tmp_path, server) as url:
         yield url
 
 

@@ -17,7 +17,6 @@ import pytest
 from bot.service import Service, build_service
 from bot.settings import AppSettings, load_settings
 from connectors.core.serving import serve_on_loopback
-from tests.support.databases import new_database
 
 SECRET = "flowbot-webhook-test-secret-7c1f"
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "github" / "webhook-examples.json"
@@ -65,10 +64,3 @@ def examples() -> list[tuple[str, dict[str, Any]]]:
     return [(event["name"], example) for event in data["events"]
             for example in event["examples"]]
 
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A new, empty database: a SQLite file, or one made on the test PostgreSQL server."""
-    server = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
-    with new_database(request.param, tmp_path, server) as url:
-        yield url

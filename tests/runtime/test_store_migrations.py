@@ -6,7 +6,6 @@ and on PostgreSQL."""
 from __future__ import annotations
 
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,8 +15,9 @@ from flowkit.runtime.schema import upgrade
 from flowkit.runtime.store import HISTORY, Base, LedgerEntry, PacketState, open_store
 from tests.support.databases import (
     RELEASES,
+    assert_models_read_every_row,
+    assert_rows_kept,
     load_snapshot,
-    new_database,
     open_at_once,
     schema_differences,
     table_rows,
@@ -25,13 +25,6 @@ from tests.support.databases import (
 
 HEAD = "0004"
 
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A new, empty database: a SQLite file, or one made on the test PostgreSQL server."""
-    server = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
-    with new_database(request.param, tmp_path, server) as url:
-        yield url
 
 
 @pytest.mark.parametrize("release", RELEASES)
@@ -44,15 +37,10 @@ def test_a_store_an_earlier_release_made_upgrades_and_keeps_its_rows(database: s
 
     after = table_rows(database)
     assert len(before["flowbot_runs"]) == len(before["flowbot_ledger"]) == 2
-    for table, rows in before.items():
-        kept = [{column: row[column] for column in rows[0]} for row in after[table]]
-        assert kept == rows, table
+    assert_rows_kept(before, after)
     assert schema_differences(database, HISTORY) == []
     with sessions.begin() as session:  # today's models read every row and add to them
-        for mapper in Base.registry.mappers:
-            table = mapper.persist_selectable.description
-            expected = len(before.get(table, []))  # newer tables: empty
-            assert len(session.scalars(select(mapper.class_)).all()) == expected
+        assert_models_read_every_row(session, Base, before)
         session.add(LedgerEntry(flow="flow-1", identity="new", packet_key="new",
                                 state=PacketState.DELIVERED.value, run_id="id-1"))
     with sessions() as session:

@@ -18,6 +18,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData, create_engine, select
 from sqlalchemy import text as sql
+from sqlalchemy.orm import DeclarativeBase, Session
 
 from flowkit.runtime.schema import History
 
@@ -116,3 +117,23 @@ def open_at_once(open_store: Callable[[str], object], url: str,
     for starter in starters:
         starter.join(60)
     return [starter.exitcode for starter in starters]
+
+
+def assert_rows_kept(before: dict[str, list[dict[str, Any]]],
+                     after: dict[str, list[dict[str, Any]]], *, dropped: str | None = None) -> None:
+    """Every table's rows of `before` are in `after`, column for column (a column an upgrade
+    added may stand beside them); `dropped` is a table the upgrade replaces."""
+    for table, rows in before.items():
+        if table == dropped:
+            continue
+        kept = [{column: row[column] for column in rows[0]} for row in after[table]]
+        assert kept == rows, table
+
+
+def assert_models_read_every_row(session: Session, base: type[DeclarativeBase],
+                                 before: dict[str, list[dict[str, Any]]]) -> None:
+    """Today's models of `base` read as many rows as the old store had (newer tables: none)."""
+    for mapper in base.registry.mappers:
+        table = mapper.persist_selectable.description
+        expected = len(before.get(table, []))
+        assert len(session.scalars(select(mapper.class_)).all()) == expected
