@@ -13,9 +13,10 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import OperationalError
 
-from bot.cli.errors import fail, first_line, message_of
+from bot.cli.errors import fail, message_of
 from bot.settings import SettingsError, load_settings
 from bot.store import upgrade_app_store
+from connectors.core.redaction import first_line
 from flowkit.runtime.database_url import checked_database_url
 from flowkit.runtime.schema import upgrade
 from flowkit.runtime.store import HISTORY as RUNTIME_HISTORY

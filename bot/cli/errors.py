@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.resources import ResourceMissing
 from bot.settings import SettingsError
+from connectors.core.redaction import first_line
 from flowkit.runtime.database_url import DatabaseUrlError
 from flowkit.runtime.schema import SchemaError
 
@@ -46,11 +47,6 @@ def _github(error: RequestFailed) -> str:
         return (f"GitHub refused {where} ({status}): check that the token (GITHUB_TOKEN or the "
                 "app's key) is valid and may do this in that repository")
     return f"GitHub answered {status} to {where}; try again, or see GitHub's status page"
-
-
-def first_line(error: BaseException) -> str:
-    """The first line of what `error` says, or its type's name when it says nothing."""
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 def message_of(error: BaseException) -> str:

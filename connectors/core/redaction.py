@@ -51,6 +51,12 @@ def truncate(text: str, limit: int = DEFAULT_BODY_LIMIT) -> str:
     return f"{text[:limit]}… [truncated {len(text) - limit} of {len(text)} characters]"
 
 
+def first_line(error: BaseException) -> str:
+    """The first line of what `error` says, or its type's name when it says nothing: an error
+    shown in one line (a driver's message can run to pages)."""
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
 class Scrubber:
     """Replaces known secret values in text: the one rule for connectors' errors and the app's logs.
 

@@ -41,6 +41,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from connectors.core.redaction import first_line
 from flowkit.runtime.database_url import DatabaseUrlError, checked_database_url
 
 
@@ -134,7 +135,7 @@ def upgrade(url: str, history: History,
             except SQLAlchemyError as error:
                 raise SchemaError(
                     f"the {history.store} store at {where} could not be upgraded "
-                    f"({type(error).__name__}: {_first_line(error)}); nothing was changed. "
+                    f"({type(error).__name__}: {first_line(error)}); nothing was changed. "
                     "Fix the database, then run `flowbot db upgrade`") from error
     finally:
         engine.dispose()
@@ -307,7 +308,3 @@ def _sqlite_connected(connection: Any, _record: Any) -> None:
 def _begin(connection: Connection) -> None:
     locking = connection.get_execution_options().get("write_lock", False)
     connection.exec_driver_sql("BEGIN IMMEDIATE" if locking else "BEGIN")
-
-
-def _first_line(error: BaseException) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
