@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -27,6 +28,8 @@ from bot.logs import configure_logging
 from bot.settings import AppSettings
 from bot.store import open_app_store
 from bot.web.endpoint import build_webhook_app
+from bot.web.writer.batches import BatchWriter
+from bot.web.writer.client import WriterProcess
 
 
 @dataclass
@@ -45,8 +48,10 @@ class Service:
                          trusted_bots=self.settings.trusted_bots)
 
 
-def build_service(settings: AppSettings) -> Service:
-    """Connect the store and the queue, and build the web app on them."""
+def build_service(settings: AppSettings,
+                  batch_writer: Callable[[AppSettings], BatchWriter] = WriterProcess) -> Service:
+    """Connect the store and the queue, and build the web app on them (`batch_writer`: what
+    stores its deliveries, `bot.web.endpoint.build_webhook_app`)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     configure_logging(settings.log_level, secrets=settings.secret_values())
     sessions = open_app_store(settings.database)
@@ -58,7 +63,7 @@ def build_service(settings: AppSettings) -> Service:
     queue.huey.periodic_task(crontab(minute="*/10"), name="reconcile")(
         lambda: reconcile(queue, github, app_login=settings.bot_login,
                           trusted_bots=settings.trusted_bots))
-    app = build_webhook_app(settings, sessions, queue)
+    app = build_webhook_app(settings, sessions, queue, batch_writer)
     return Service(settings, sessions, queue, app, github)
 
 

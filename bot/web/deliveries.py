@@ -5,7 +5,7 @@ for). Deliveries that arrive together are stored in one transaction (a group com
 and one enqueue per batch); a batch the database refuses for one delivery's sake (a redelivery, a
 trigger seen before, a value it cannot hold) is stored again one delivery at a time, so one
 delivery's problem is never another's (`store_batch`). Each delivery's outcome is a typed value:
-`Accepted`, `Duplicate` or `NotStored`. The web app runs this on its writer thread
+`Accepted`, `Duplicate` or `NotStored`. The web app runs this in its writer process
 (`bot.web.writer`).
 """
 
@@ -57,6 +57,19 @@ class NotStored:
 
 
 Outcome = Accepted | Duplicate | NotStored
+"""What came of storing a delivery."""
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """The body is not a payload its event can have: nothing was stored (a 400)."""
+
+    reason: str
+    """What is wrong and where, in one line."""
+
+
+Answer = Outcome | Malformed
+"""What came of a delivery handed to the writer: stored (or not), or refused as malformed."""
 
 
 def first_line(error: BaseException) -> str:

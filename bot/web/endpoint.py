@@ -2,13 +2,13 @@
 
 `build_webhook_app()` is the FastAPI app `flowbot serve` runs. The handler does nothing slow: it
 reads the body within a size limit, checks `X-Hub-Signature-256` in constant time (a missing,
-malformed or SHA-1-only signature is 401 — githubkit's own check would fall back to SHA-1),
+malformed or SHA-1-only signature is 401 — githubkit's own check would fall back to SHA-1) and
+the delivery's headers, then hands the delivery to the writer process (`bot.web.writer`), which
 checks the fields flowbot routes on (`bot.web.payloads`; githubkit's models refuse payload shapes
-GitHub still sends) and routes the delivery, then hands it to the delivery writer's thread
-(`bot.web.writer`), which stores each delivery once by `X-GitHub-Delivery` with its jobs (stored
-once per trigger) and puts them on the queue. The request is answered once its own delivery is
-stored: 202 with its jobs, 200 for a redelivery, 503 when it was not stored.
-`/healthz`, `/readyz` and `/metrics` are for operators.
+GitHub still sends), routes it, stores it once by `X-GitHub-Delivery` with its jobs (stored once
+per trigger) and puts them on the queue. The request is answered once its own delivery is
+stored: 202 with its jobs, 200 for a redelivery, 400 for a payload its event cannot have, 503
+when it was not stored. `/healthz`, `/readyz` and `/metrics` are for operators.
 """
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ import hashlib
 import hmac
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from functools import partial
 
 import orjson
 import structlog
@@ -38,11 +37,12 @@ from starlette.requests import ClientDisconnect
 from bot.jobs.job_queue import JobQueue, queue_reachable
 from bot.settings import AppSettings
 from bot.store import reachable
-from bot.web.checkpoints import Checkpointer
-from bot.web.deliveries import Duplicate, NotStored, describe, read_arrival, store_batch
+from bot.web.deliveries import Duplicate, Malformed, NotStored
 from bot.web.intake_limits import quiet_accept_errors
 from bot.web.payloads import KNOWN_EVENTS, check_payload
-from bot.web.writer import DeliveryWriter
+from bot.web.writer.batches import BatchWriter, DeliveryWriter
+from bot.web.writer.client import WriterProcess
+from bot.web.writer.messages import Received
 
 WEBHOOK_PATH = "/api/github/webhooks"
 _SIGNATURE = re.compile(r"sha256=(?P<digest>[0-9a-f]{64})")
@@ -118,23 +118,22 @@ async def _body(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def build_webhook_app(settings: AppSettings, sessions: sessionmaker[Session],
-                      queue: JobQueue) -> FastAPI:
-    """The webhook receiver and the operators' endpoints."""
-    writer = DeliveryWriter(partial(store_batch, sessions, queue))
-    engine = sessions.kw["bind"]
-    checkpointer = Checkpointer(engine) if engine.dialect.name == "sqlite" else None
+def build_webhook_app(settings: AppSettings, sessions: sessionmaker[Session], queue: JobQueue,
+                      batch_writer: Callable[[AppSettings], BatchWriter] = WriterProcess
+                      ) -> FastAPI:
+    """The webhook receiver and the operators' endpoints. `batch_writer` makes what stores the
+    deliveries: the writer process (a benchmark compares other designs through it)."""
+    writer_process = batch_writer(settings)
+    writer = DeliveryWriter(writer_process.write)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         quiet_accept_errors(asyncio.get_running_loop())
-        if checkpointer is not None:
-            checkpointer.start()
+        await writer_process.start()
         writer.start()
         yield
         await writer.aclose()  # what is waiting is stored before the server stops
-        if checkpointer is not None:
-            checkpointer.stop()
+        await writer_process.aclose()
 
     app = FastAPI(title="flowbot", docs_url=None, redoc_url=None, openapi_url=None,
                   lifespan=lifespan)
@@ -165,33 +164,22 @@ def build_webhook_app(settings: AppSettings, sessions: sessionmaker[Session],
         label = event_label(event)
         if event == "ping":
             return _pong(body, metrics)
-        try:
-            arrival = read_arrival(delivery, event, body, app_login=settings.bot_login,
-                                   trusted_bots=settings.trusted_bots)
-        except ValueError as error:  # orjson.JSONDecodeError and PayloadInvalid
+        answer = await writer.store(Received(delivery, event, body))
+        if isinstance(answer, Malformed):
             metrics.deliveries.labels(label, "malformed").inc()
-            reason = str(error).partition("\n")[0]
-            return _problem(400, f"not a valid {event} payload: {reason}")
-        outcome = await writer.store(arrival)
-        if isinstance(outcome, NotStored):
+            return _problem(400, f"not a valid {event} payload: {answer.reason}")
+        if isinstance(answer, NotStored):  # the writer process logged why
             metrics.deliveries.labels(label, "not_stored").inc()
-            log.error("delivery.not_stored", delivery=delivery, webhook_event=event,
-                      error=outcome.reason)
             return _problem(503, "the delivery was not stored (the app's log says why); "
                                  "redeliver it later")
-        if isinstance(outcome, Duplicate):
+        if isinstance(answer, Duplicate):
             metrics.deliveries.labels(label, "duplicate").inc()
-            log.info("delivery.duplicate", delivery=delivery, webhook_event=event)
             return _json({"duplicate": True}, 200)
-        jobs = [job_id for job_id, _ in outcome.jobs]
-        for _, kind in outcome.jobs:
+        for _, kind in answer.jobs:
             metrics.jobs.labels(kind).inc()
         metrics.deliveries.labels(label, "accepted").inc()
         metrics.latency.observe(time.perf_counter() - started)
-        log.info("delivery.accepted", delivery=delivery, webhook_event=event,
-                 action=arrival.payload.get("action"), jobs=jobs,
-                 decision=describe(arrival.decision))
-        return _json({"jobs": jobs}, 202)
+        return _json({"jobs": [job_id for job_id, _ in answer.jobs]}, 202)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -1,17 +1,20 @@
-"""The delivery writer (`bot.web.writer`), driven as the web app drives it, with the real
-`store_batch` on a real SQLite file (and PostgreSQL): deliveries that wait together are stored
-as one batch, a refused batch is stored again one delivery at a time and each job is queued once,
-closing stores what was waiting, a database failure fails only its requests, a batch that fails
-for a reason nobody named fails only its own requests, and a request that goes away still has its
-delivery stored."""
+"""The delivery writer (`bot.web.writer`), driven as the web app drives it: its real process
+on a real SQLite file (and PostgreSQL). Deliveries that wait together are stored as one batch, a
+refused batch is stored again one delivery at a time and each job is queued once, a malformed
+payload is answered on its own, closing stores what was waiting, a database failure fails only
+its requests, a batch that fails for a reason nobody named fails only its own requests, a request
+that goes away still has its delivery stored, a killed writer process fails only the batch it
+held and the next batch starts another, and Ctrl-C meant for the server does not stop it."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import sqlite3
-from collections.abc import Iterator
-from functools import partial
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 
 import pytest
 from sqlalchemy import func, select
@@ -20,25 +23,35 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.jobs.job_queue import JobQueue, make_huey
 from bot.settings import AppSettings, load_settings
 from bot.store import Base, Delivery, Job, open_app_store
-from bot.web.deliveries import (
-    Accepted,
-    Arrival,
-    Duplicate,
-    NotStored,
-    Outcome,
-    read_arrival,
-    store_batch,
-)
-from bot.web.writer import DeliveryWriter
+from bot.web.deliveries import Accepted, Answer, Duplicate, Malformed, NotStored
+from bot.web.writer.batches import DeliveryWriter, WriteBatch
+from bot.web.writer.client import WriterProcess
+from bot.web.writer.messages import Received
 
 
-def _arrival(delivery: str, number: int, label: str = "integration-request") -> Arrival:
+def _received(delivery: str, number: int | None, label: str = "integration-request") -> Received:
     """An `issues.labeled` delivery: with the intent label it asks for a generate job."""
     body = json.dumps({
         "action": "labeled", "issue": {"number": number, "labels": [{"name": label}]},
         "label": {"name": label}, "repository": {"full_name": "acme/flows"},
         "installation": {"id": 1}, "sender": {"login": "octocat", "type": "User"}}).encode()
-    return read_arrival(delivery, "issues", body, app_login="flowbot[bot]")
+    return Received(delivery, "issues", body)
+
+
+@asynccontextmanager
+async def _started(settings: AppSettings, wrap: Callable[[WriteBatch], WriteBatch] | None = None
+                   ) -> AsyncIterator[tuple[DeliveryWriter, WriterProcess]]:
+    """A writer and its process, started as the web app's lifespan starts them (`wrap` sits
+    between the two), closed afterwards as it closes them."""
+    process = WriterProcess(settings)
+    writer = DeliveryWriter(wrap(process.write) if wrap else process.write)
+    await process.start()
+    writer.start()
+    try:
+        yield writer, process
+    finally:
+        await writer.aclose()
+        await process.aclose()
 
 
 def _counts(sessions: sessionmaker[Session]) -> tuple[int, int]:
@@ -77,41 +90,39 @@ def held_database(settings: AppSettings,
     connection.close()
 
 
-def _jobs(outcome: Outcome) -> list[tuple[int, str]]:
-    assert isinstance(outcome, Accepted), outcome
-    return outcome.jobs
+def _jobs(answer: Answer) -> list[tuple[int, str]]:
+    assert isinstance(answer, Accepted), answer
+    return answer.jobs
 
 
 def test_a_refused_batch_is_stored_one_delivery_at_a_time_and_each_job_is_queued_once(
-        sessions: sessionmaker[Session], job_queue: JobQueue,
+        settings: AppSettings, sessions: sessionmaker[Session], job_queue: JobQueue,
         held_database: sqlite3.Connection) -> None:
     batches: list[int] = []
 
-    def counted(arrivals: list[Arrival]) -> list[Outcome]:
-        batches.append(len(arrivals))
-        return store_batch(sessions, job_queue, arrivals)
+    def counted(write: WriteBatch) -> WriteBatch:
+        async def counting(batch: list[Received]) -> list[Answer]:
+            batches.append(len(batch))
+            return await write(batch)
+        return counting
 
-    writer = DeliveryWriter(counted)
-
-    async def deliver() -> list[Outcome]:
-        writer.start()
-        first = asyncio.ensure_future(writer.store(_arrival("first", 1)))
-        await asyncio.sleep(0.3)  # the writer now waits for the lock with "first" alone
-        batch = [asyncio.ensure_future(writer.store(arrival)) for arrival in (
-            _arrival("second", 2), _arrival("second", 2), _arrival("third", 2),
-            _arrival("fourth", 4, "bug"), _arrival("fifth", 5))]
-        await asyncio.sleep(0.2)
-        held_database.execute("ROLLBACK")
-        outcomes = await asyncio.gather(first, *batch)
-        await writer.aclose()
-        return outcomes
+    async def deliver() -> list[Answer]:
+        async with _started(settings, counted) as (writer, _):
+            first = asyncio.ensure_future(writer.store(_received("first", 1)))
+            await asyncio.sleep(0.3)  # the writer now waits for the lock with "first" alone
+            batch = [asyncio.ensure_future(writer.store(received)) for received in (
+                _received("second", 2), _received("second", 2), _received("third", 2),
+                _received("fourth", 4, "bug"), _received("fifth", 5))]
+            await asyncio.sleep(0.2)
+            held_database.execute("ROLLBACK")
+            return await asyncio.gather(first, *batch)
 
     held_database.execute("BEGIN IMMEDIATE")
-    outcomes = asyncio.run(deliver())
+    answers = asyncio.run(deliver())
 
     with sessions() as session:
         jobs = {job.trigger: job.id for job in session.scalars(select(Job))}
-    assert outcomes == [
+    assert answers == [
         Accepted([(jobs["issue:1:generate"], "generate")]),
         Accepted([(jobs["issue:2:generate"], "generate")]),
         Duplicate(),  # the same delivery again: stored once
@@ -123,44 +134,68 @@ def test_a_refused_batch_is_stored_one_delivery_at_a_time_and_each_job_is_queued
     assert _queued_job_ids(job_queue) == sorted(jobs.values())
 
 
-def test_closing_the_writer_stores_what_was_waiting(
-        sessions: sessionmaker[Session], job_queue: JobQueue,
+def test_a_malformed_payload_is_answered_on_its_own_and_its_batch_is_stored(
+        settings: AppSettings, sessions: sessionmaker[Session],
         held_database: sqlite3.Connection) -> None:
-    writer = DeliveryWriter(partial(store_batch, sessions, job_queue))
+    async def deliver() -> list[Answer]:
+        async with _started(settings) as (writer, _):
+            first = asyncio.ensure_future(writer.store(_received("first", 1)))
+            await asyncio.sleep(0.3)
+            batch = [asyncio.ensure_future(writer.store(received)) for received in (
+                Received("not-json", "issues", b"{nope"), _received("no-number", None),
+                _received("fine", 3))]
+            await asyncio.sleep(0.2)
+            held_database.execute("ROLLBACK")
+            return await asyncio.gather(first, *batch)
 
-    async def deliver_then_close() -> tuple[list[Outcome], Outcome]:
-        writer.start()
-        waiting = [asyncio.ensure_future(writer.store(_arrival(f"d{n}", n)))
-                   for n in range(1, 6)]
-        await asyncio.sleep(0.3)
+    held_database.execute("BEGIN IMMEDIATE")
+    first, not_json, no_number, fine = asyncio.run(deliver())
+
+    assert isinstance(not_json, Malformed)
+    assert isinstance(no_number, Malformed)
+    assert "issue.number" in no_number.reason, no_number.reason
+    assert [len(_jobs(answer)) for answer in (first, fine)] == [1, 1]
+    assert _counts(sessions) == (2, 2)
+
+
+def test_closing_the_writer_stores_what_was_waiting(
+        settings: AppSettings, sessions: sessionmaker[Session],
+        held_database: sqlite3.Connection) -> None:
+    async def deliver_then_close() -> tuple[list[Answer], Answer, int | None]:
+        process = WriterProcess(settings)
+        writer = DeliveryWriter(process.write)
+        waiting = [asyncio.ensure_future(writer.store(_received(f"d{n}", n)))
+                   for n in range(1, 6)]  # not started: the first delivery starts both
+        await asyncio.sleep(0.5)
         closing = asyncio.ensure_future(writer.aclose())  # the writer waits for the lock
         await asyncio.sleep(0.2)
         held_database.execute("ROLLBACK")
         await closing
-        return await asyncio.gather(*waiting), await writer.store(_arrival("late", 9))
+        late = await writer.store(_received("late", 9))
+        child = process._process
+        await process.aclose()
+        return await asyncio.gather(*waiting), late, child.returncode if child else None
 
     held_database.execute("BEGIN IMMEDIATE")
-    outcomes, late = asyncio.run(deliver_then_close())
+    answers, late, exit_code = asyncio.run(deliver_then_close())
 
-    assert all(len(_jobs(outcome)) == 1 for outcome in outcomes)
+    assert all(len(_jobs(answer)) == 1 for answer in answers)
     assert isinstance(late, NotStored)
     assert "stopping" in late.reason
     assert _counts(sessions) == (5, 5)
+    assert exit_code == 0  # it ended because its socket closed, not killed
 
 
 def test_a_database_failure_fails_its_requests_and_the_writer_goes_on(
-        sessions: sessionmaker[Session], job_queue: JobQueue) -> None:
-    writer = DeliveryWriter(partial(store_batch, sessions, job_queue))
+        settings: AppSettings, sessions: sessionmaker[Session]) -> None:
     engine = sessions.kw["bind"]
 
-    async def deliver() -> tuple[Outcome, Outcome]:
-        writer.start()
-        Base.metadata.drop_all(engine)
-        refused = await writer.store(_arrival("while-down", 1))
-        Base.metadata.create_all(engine)
-        stored = await writer.store(_arrival("after", 2))
-        await writer.aclose()
-        return refused, stored
+    async def deliver() -> tuple[Answer, Answer]:
+        async with _started(settings) as (writer, _):
+            Base.metadata.drop_all(engine)
+            refused = await writer.store(_received("while-down", 1))
+            Base.metadata.create_all(engine)
+            return refused, await writer.store(_received("after", 2))
 
     refused, stored = asyncio.run(deliver())
 
@@ -171,52 +206,89 @@ def test_a_database_failure_fails_its_requests_and_the_writer_goes_on(
 
 
 def test_a_batch_that_fails_unexpectedly_fails_only_its_own_requests(
-        sessions: sessionmaker[Session], job_queue: JobQueue) -> None:
+        settings: AppSettings, sessions: sessionmaker[Session]) -> None:
     """An error no one named (a bug) in one batch: that batch's requests are not stored, the
     writer goes on with the next batch."""
-    def store_or_fail(arrivals: list[Arrival]) -> list[Outcome]:
-        if any(arrival.delivery == "doomed" for arrival in arrivals):
-            raise RuntimeError("a bug while storing")
-        return store_batch(sessions, job_queue, arrivals)
+    def failing_on_doomed(write: WriteBatch) -> WriteBatch:
+        async def write_or_fail(batch: list[Received]) -> list[Answer]:
+            if any(received.delivery == "doomed" for received in batch):
+                raise RuntimeError("a bug while storing")
+            return await write(batch)
+        return write_or_fail
 
-    writer = DeliveryWriter(store_or_fail)
-
-    async def deliver() -> list[Outcome]:
-        writer.start()
-        first = asyncio.ensure_future(writer.store(_arrival("doomed", 1)))
-        await asyncio.sleep(0.2)  # "doomed" was a batch of its own
-        later = [asyncio.ensure_future(writer.store(_arrival(f"later-{n}", n)))
-                 for n in (2, 3)]
-        outcomes = await asyncio.gather(first, *later)
-        await writer.aclose()
-        return outcomes
+    async def deliver() -> list[Answer]:
+        async with _started(settings, failing_on_doomed) as (writer, _):
+            first = asyncio.ensure_future(writer.store(_received("doomed", 1)))
+            await asyncio.sleep(0.2)  # "doomed" was a batch of its own
+            later = [asyncio.ensure_future(writer.store(_received(f"later-{n}", n)))
+                     for n in (2, 3)]
+            return await asyncio.gather(first, *later)
 
     doomed, *later = asyncio.run(deliver())
 
     assert doomed == NotStored("RuntimeError: a bug while storing")
-    assert [len(_jobs(outcome)) for outcome in later] == [1, 1]
+    assert [len(_jobs(answer)) for answer in later] == [1, 1]
     assert _counts(sessions) == (2, 2)
 
 
 def test_a_request_that_goes_away_still_has_its_delivery_stored(
-        sessions: sessionmaker[Session], job_queue: JobQueue,
+        settings: AppSettings, sessions: sessionmaker[Session],
         held_database: sqlite3.Connection) -> None:
-    writer = DeliveryWriter(partial(store_batch, sessions, job_queue))
-
-    async def deliver() -> Outcome:
-        writer.start()
-        gone = asyncio.ensure_future(writer.store(_arrival("gone", 1)))
-        staying = asyncio.ensure_future(writer.store(_arrival("staying", 2)))
-        await asyncio.sleep(0.2)
-        gone.cancel()  # the client hung up while its delivery waited for the lock
-        held_database.execute("ROLLBACK")
-        outcome = await staying
-        await writer.aclose()
-        return outcome
+    async def deliver() -> Answer:
+        async with _started(settings) as (writer, _):
+            gone = asyncio.ensure_future(writer.store(_received("gone", 1)))
+            staying = asyncio.ensure_future(writer.store(_received("staying", 2)))
+            await asyncio.sleep(0.2)
+            gone.cancel()  # the client hung up while its delivery waited for the lock
+            held_database.execute("ROLLBACK")
+            return await staying
 
     held_database.execute("BEGIN IMMEDIATE")
     assert len(_jobs(asyncio.run(deliver()))) == 1
     assert _counts(sessions) == (2, 2)  # GitHub's redelivery of "gone" would be a duplicate
+
+
+def test_a_killed_writer_process_fails_only_its_batch_and_another_one_starts(
+        settings: AppSettings, sessions: sessionmaker[Session]) -> None:
+    async def deliver() -> tuple[Answer, Answer, Answer, int, int]:
+        async with _started(settings) as (writer, process):
+            before = await writer.store(_received("before", 1))
+            killed = process._process
+            assert killed is not None
+            os.kill(killed.pid, signal.SIGKILL)
+            await asyncio.to_thread(killed.wait)
+            lost = await writer.store(_received("while-dead", 2))
+            after = await writer.store(_received("after", 3))
+            restarted = process._process
+            assert restarted is not None
+            return before, lost, after, killed.pid, restarted.pid
+
+    before, lost, after, killed_pid, restarted_pid = asyncio.run(deliver())
+
+    assert len(_jobs(before)) == 1
+    assert isinstance(lost, NotStored)
+    assert "exit code -9" in lost.reason, lost.reason
+    assert len(_jobs(after)) == 1
+    assert restarted_pid != killed_pid
+    assert _counts(sessions) == (2, 2)  # "while-dead" waits for GitHub's redelivery
+
+
+def test_ctrl_c_meant_for_the_server_does_not_stop_the_writer_process(
+        settings: AppSettings, sessions: sessionmaker[Session]) -> None:
+    """A terminal's Ctrl-C and a service manager's SIGTERM reach the whole process group; the
+    writer process goes on until the web process closes it, so what waits is still stored."""
+    async def deliver() -> Answer:
+        async with _started(settings) as (writer, process):
+            child = process._process
+            assert child is not None
+            os.kill(child.pid, signal.SIGINT)
+            os.kill(child.pid, signal.SIGTERM)
+            await asyncio.sleep(0.2)
+            assert child.poll() is None
+            return await writer.store(_received("after-signals", 1))
+
+    assert len(_jobs(asyncio.run(deliver()))) == 1
+    assert _counts(sessions) == (1, 1)
 
 
 @pytest.mark.postgres
@@ -226,19 +298,16 @@ def test_the_writer_stores_on_postgresql(environment: dict[str, str], postgres_u
     Base.metadata.drop_all(engine)  # the PostgreSQL server is shared by the whole session
     engine.dispose()
     sessions = open_app_store(postgres_url)
-    writer = DeliveryWriter(partial(store_batch, sessions, JobQueue(make_huey(settings),
-                                                                    sessions)))
 
-    async def deliver() -> list[Outcome]:  # not started: the first delivery starts it
-        together = await asyncio.gather(*(writer.store(_arrival(f"pg-{n}", n))
+    async def deliver() -> list[Answer]:
+        async with _started(settings) as (writer, _):
+            return await asyncio.gather(*(writer.store(_received(f"pg-{n}", n))
                                           for n in range(1, 9)),
-                                        writer.store(_arrival("pg-1", 1)))
-        await writer.aclose()
-        return together
+                                        writer.store(_received("pg-1", 1)))
 
     *accepted, again = asyncio.run(deliver())
 
-    assert [kind for outcome in accepted for _, kind in _jobs(outcome)] == ["generate"] * 8
+    assert [kind for answer in accepted for _, kind in _jobs(answer)] == ["generate"] * 8
     assert isinstance(again, Duplicate)
     assert _counts(sessions) == (8, 8)
     sessions.kw["bind"].dispose()
