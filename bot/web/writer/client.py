@@ -1,5 +1,9 @@
 """The web process's side of the writer process: starting it, handing it batches, restarting it.
 
+The writer process is forked by multiprocessing's fork server, which imports the writer's code
+once (`set_forkserver_preload`), so a writer process starts in milliseconds: a restarted one, and
+each web app a test suite starts. Forking the web process itself is not safe (it runs threads).
+
 `WriterProcess.write` sends a batch and waits for its answers, one batch at a time (the batches
 are gathered by `bot.web.writer.batches`). When the writer process has died, that batch's
 deliveries are answered `NotStored` (GitHub's redelivery is answered `Duplicate` if the batch was
@@ -14,14 +18,16 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import multiprocessing
 import socket
-import subprocess
 import sys
+from multiprocessing.context import ForkServerProcess
 
 import structlog
 
 from bot.settings import AppSettings
 from bot.web.deliveries import Answer, NotStored
+from bot.web.writer import process as writer_process
 from bot.web.writer.messages import (
     Batch,
     ProtocolError,
@@ -40,6 +46,8 @@ STOP_TIMEOUT_S = 10.0
 """How long the writer process may take to finish after its socket is closed, before it is
 killed."""
 log = structlog.get_logger("flowbot.delivery_writer")
+_FORK_SERVER = multiprocessing.get_context("forkserver")
+_FORK_SERVER.set_forkserver_preload([writer_process.__name__])
 
 
 class _LogRelay(asyncio.Protocol):
@@ -67,9 +75,16 @@ class WriterProcess:
 
     def __init__(self, settings: AppSettings) -> None:
         self._settings = settings
-        self._process: subprocess.Popen[bytes] | None = None
+        self._process: ForkServerProcess | None = None
         self._channel: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
         self._logs: _LogRelay | None = None
+        self.exit_code: int | None = None
+        """How the last writer process ended (negative: the signal that stopped it)."""
+
+    @property
+    def pid(self) -> int | None:
+        """The writer process's id while one runs (for operators' tools)."""
+        return self._process.pid if self._process is not None else None
 
     async def start(self) -> None:
         """Start the writer process and wait until its store and queue are open
@@ -77,12 +92,15 @@ class WriterProcess:
         if self._channel is not None:
             return
         ours, theirs = socket.socketpair()
-        with theirs:
-            self._process = subprocess.Popen(  # noqa: S603 - this program, by its own path
-                [sys.executable, "-m", "bot.web.writer.process", str(theirs.fileno())],
-                pass_fds=(theirs.fileno(),), stderr=subprocess.PIPE)
+        logs_ours, logs_theirs = socket.socketpair()
+        self._process = _FORK_SERVER.Process(target=writer_process.main,
+                                             args=(theirs, logs_theirs),
+                                             name="flowbot-delivery-writer")
+        self._process.start()
+        theirs.close()
+        logs_theirs.close()
         loop = asyncio.get_running_loop()
-        _, self._logs = await loop.connect_read_pipe(_LogRelay, self._process.stderr)
+        _, self._logs = await loop.connect_accepted_socket(_LogRelay, logs_ours)
         reader, writer = await asyncio.open_unix_connection(sock=ours)
         self._channel = reader, writer
         try:
@@ -107,17 +125,19 @@ class WriterProcess:
             return [NotStored(reason)] * len(batch)
 
     async def aclose(self) -> None:
-        """Close the writer process's socket and wait for it to finish."""
+        """Close the writer process's socket and wait for it to finish (killed if it does not
+        within STOP_TIMEOUT_S)."""
         if self._channel is not None:
             self._channel[1].close()
             self._channel = None
         if self._process is not None:
             process, self._process = self._process, None
-            try:
-                await asyncio.to_thread(process.wait, STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
+            await asyncio.to_thread(process.join, STOP_TIMEOUT_S)
+            if process.exitcode is None:
                 process.kill()
-                await asyncio.to_thread(process.wait)
+                await asyncio.to_thread(process.join)
+            self.exit_code = process.exitcode
+            process.close()
         if self._logs is not None:  # its last lines, up to the end of its stderr
             logs, self._logs = self._logs, None
             await logs.ended
@@ -125,10 +145,8 @@ class WriterProcess:
     async def _stopped(self, what: str, error: BaseException) -> str:
         """Forget the failed writer process (the next batch starts another); why, for the log
         and the answer."""
-        process = self._process
         await self.aclose()
-        code = process.returncode if process is not None else None
-        reason = f"the delivery writer process {what} (exit code {code}; " \
+        reason = f"the delivery writer process {what} (exit code {self.exit_code}; " \
                  f"{type(error).__name__}); the next delivery starts another"
         log.error("delivery_writer.stopped", reason=reason)
         return reason

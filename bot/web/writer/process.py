@@ -1,9 +1,10 @@
 """The writer process: stores the web process's deliveries, batch by batch, and answers each.
 
-`python -m bot.web.writer.process FD` is started by the web process (`bot.web.writer.client`)
-with its end of their socket pair as file descriptor FD. It reads `Start`, opens the app's store
-and the job queue, answers `Ready`, then for each `Batch`: reads every payload (a malformed one
-is answered `Malformed`), stores the rest in one transaction and queues their jobs
+The web process (`bot.web.writer.client`) starts it with its end of their socket pair, and a
+socket its stderr goes to (the web process writes those lines to its own). It reads `Start`,
+opens the app's store and the job queue, answers `Ready`, then for each `Batch`: reads every
+payload (a malformed one is answered `Malformed`), stores the rest in one transaction and
+queues their jobs
 (`bot.web.deliveries.store_batch`), logs each delivery, and answers `Written`. It stops when the
 web process closes its end, also when that process died. Signals meant for the server (Ctrl-C in
 a terminal, a service manager's SIGTERM to the whole group) do not stop it mid-batch: the web
@@ -16,9 +17,9 @@ turns with the event loop for one interpreter lock; its SQLite checkpoints are i
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
-import sys
 
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
@@ -111,11 +112,13 @@ def serve(channel: socket.socket) -> None:
             checkpointer.stop()
 
 
-def main() -> None:
-    """The process's entry point: its socket's file descriptor is the one argument."""
+def main(channel: socket.socket, logs: socket.socket) -> None:
+    """The process's entry point: answer on `channel`, log to `logs`."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    with socket.socket(fileno=int(sys.argv[1])) as channel:
+    os.dup2(logs.fileno(), 2)
+    logs.close()
+    with channel:
         try:
             serve(channel)
         except ConnectionError:  # the web process went away mid-answer: nothing to answer
@@ -123,7 +126,3 @@ def main() -> None:
         except Exception:  # the process's boundary: one structured line, then the web
             log.exception("delivery_writer.crashed")  # process answers 503 and starts another
             raise SystemExit(1) from None
-
-
-if __name__ == "__main__":
-    main()

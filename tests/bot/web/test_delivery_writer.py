@@ -54,6 +54,14 @@ async def _started(settings: AppSettings, wrap: Callable[[WriteBatch], WriteBatc
         await process.aclose()
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def _counts(sessions: sessionmaker[Session]) -> tuple[int, int]:
     with sessions() as session:
         return (session.scalar(select(func.count()).select_from(Delivery)) or 0,
@@ -172,9 +180,8 @@ def test_closing_the_writer_stores_what_was_waiting(
         held_database.execute("ROLLBACK")
         await closing
         late = await writer.store(_received("late", 9))
-        child = process._process
         await process.aclose()
-        return await asyncio.gather(*waiting), late, child.returncode if child else None
+        return await asyncio.gather(*waiting), late, process.exit_code
 
     held_database.execute("BEGIN IMMEDIATE")
     answers, late, exit_code = asyncio.run(deliver_then_close())
@@ -253,15 +260,16 @@ def test_a_killed_writer_process_fails_only_its_batch_and_another_one_starts(
     async def deliver() -> tuple[Answer, Answer, Answer, int, int]:
         async with _started(settings) as (writer, process):
             before = await writer.store(_received("before", 1))
-            killed = process._process
+            killed = process.pid
             assert killed is not None
-            os.kill(killed.pid, signal.SIGKILL)
-            await asyncio.to_thread(killed.wait)
+            os.kill(killed, signal.SIGKILL)
+            while _alive(killed):  # the fork server reaps it
+                await asyncio.sleep(0.01)
             lost = await writer.store(_received("while-dead", 2))
             after = await writer.store(_received("after", 3))
-            restarted = process._process
+            restarted = process.pid
             assert restarted is not None
-            return before, lost, after, killed.pid, restarted.pid
+            return before, lost, after, killed, restarted
 
     before, lost, after, killed_pid, restarted_pid = asyncio.run(deliver())
 
@@ -279,13 +287,14 @@ def test_ctrl_c_meant_for_the_server_does_not_stop_the_writer_process(
     writer process goes on until the web process closes it, so what waits is still stored."""
     async def deliver() -> Answer:
         async with _started(settings) as (writer, process):
-            child = process._process
+            child = process.pid
             assert child is not None
-            os.kill(child.pid, signal.SIGINT)
-            os.kill(child.pid, signal.SIGTERM)
+            os.kill(child, signal.SIGINT)
+            os.kill(child, signal.SIGTERM)
             await asyncio.sleep(0.2)
-            assert child.poll() is None
-            return await writer.store(_received("after-signals", 1))
+            stored = await writer.store(_received("after-signals", 1))
+            assert process.pid == child  # the same process stored it
+            return stored
 
     assert len(_jobs(asyncio.run(deliver()))) == 1
     assert _counts(sessions) == (1, 1)
