@@ -66,6 +66,13 @@ class FailureState(enum.StrEnum):
     RESOLVED = "resolved"
 
 
+class VersionState(enum.StrEnum):
+    """What the runner service made of a commit of the default branch."""
+
+    DEPLOYED = "deployed"
+    REFUSED = "refused"
+
+
 class Run(Base):
     """One run of one flow."""
 
@@ -147,13 +154,6 @@ class FailedMessage(Base):
     state: Mapped[str] = mapped_column(String(20), default=FailureState.OPEN.value)
     issue_url: Mapped[str | None] = mapped_column(String(500), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class VersionState(enum.StrEnum):
-    """What the runner service made of a commit of the default branch."""
-
-    DEPLOYED = "deployed"
-    REFUSED = "refused"
 
 
 class Deployment(Base):

@@ -11,7 +11,7 @@ import base64
 import binascii
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -41,6 +41,7 @@ class StripeApiError(Exception):
     status: int
     type: str
     message: str
+    _: KW_ONLY  # the rest by name: `code` and `param` are both optional strings
     code: str | None = None
     param: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
