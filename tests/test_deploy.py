@@ -3,38 +3,145 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
 import shutil
 import subprocess
 import sys
 import venv
+from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
+import jsonschema
 import pytest
+import typer
 import yaml
 
+from bot import cli
 from bot.settings import VARIABLES
 from flowkit.runtime.database_url import checked_database_url
 from tests.support.wheel import build_wheel
 
 PROJECT = Path(__file__).resolve().parents[1]
 DEPLOY = PROJECT / "deploy"
+COMMANDS = {"web": ["serve"], "worker": ["worker"], "runner": ["runner", "start"]}
+"""Each flowbot service of the kit and the flowbot command it runs."""
+UNITS = {"web": "flowbot-web.service", "worker": "flowbot-worker.service",
+         "runner": "flowbot-runner.service"}
+SANDBOXED = ("worker", "runner")
+"""The services that run the gate, hence bubblewrap."""
 
 
-def test_compose_has_the_app_the_worker_postgres_and_redis() -> None:
-    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
-    services = compose["services"]
+def _compose() -> dict[str, Any]:
+    compose: dict[str, Any] = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    return compose
 
-    assert sorted(services) == ["postgres", "redis", "web", "worker"]
-    assert services["web"]["command"][0] == "serve"
-    assert services["worker"]["command"][0] == "worker"
-    assert "seccomp=unconfined" in services["worker"]["security_opt"]
-    for name in ("web", "worker"):
+
+def _unit(service: str) -> dict[str, list[str]]:
+    """A unit file's settings, each name with its values in order (Environment= repeats)."""
+    settings: dict[str, list[str]] = {}
+    for line in (DEPLOY / "systemd" / UNITS[service]).read_text().splitlines():
+        if line and not line.startswith(("#", "[")):
+            name, _, value = line.partition("=")
+            settings.setdefault(name, []).append(value)
+    return settings
+
+
+def _parsed(argv: list[str]) -> dict[str, Any]:
+    """The parameters flowbot's own command line parses `argv` into, without running it: an
+    unknown command, an unknown option or a bad value raises as it would at start."""
+    command = typer.main.get_command(cli.app)
+    words = list(argv)
+    context = command.make_context("flowbot", list(words))
+    while hasattr(command, "get_command"):  # a group: the next word names its command
+        name = words.pop(0)
+        found = command.get_command(context, name)
+        assert found is not None, f"flowbot has no command {name!r} ({argv})"
+        command = found
+        context = command.make_context(name, list(words), parent=context)
+    return dict(context.params)
+
+
+def _postgres(url: str) -> str:
+    return checked_database_url(re.sub(r"\$\{[^}]+\}", "secret", url)).drivername
+
+
+def test_compose_has_the_app_the_worker_the_runner_postgres_and_redis() -> None:
+    services = _compose()["services"]
+
+    assert sorted(services) == ["postgres", "redis", "runner", "web", "worker"]
+    for name, command in COMMANDS.items():
+        assert services[name]["command"][:len(command)] == command
         environment = services[name]["environment"]
-        url = re.sub(r"\$\{[^}]+\}", "secret", environment["FLOWBOT_DATABASE_URL"])
-        assert checked_database_url(url).drivername == "postgresql+psycopg"
+        assert _postgres(environment["FLOWBOT_DATABASE_URL"]) == "postgresql+psycopg"
+        assert environment["FLOWBOT_RUNTIME_DATABASE_URL"] == environment["FLOWBOT_DATABASE_URL"]
         assert environment["FLOWBOT_REDIS_URL"].startswith("redis://redis:")
         assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy"
+        assert "./secrets:/run/secrets/flowbot:ro" in services[name]["volumes"]
+    for name in SANDBOXED:  # bwrap's namespaces, without privileges or added capabilities
+        assert {"seccomp=unconfined", "apparmor=unconfined"} <= set(services[name]["security_opt"])
+        assert "cap_add" not in services[name]
+        assert not services[name].get("privileged", False)
+    assert "security_opt" not in services["web"]
+
+
+def test_compose_gives_the_connectors_credentials_to_the_runner_only() -> None:
+    services = _compose()["services"]
+    secrets = Path(services["runner"]["environment"]["FLOWBOT_SECRETS_FILE"])
+    mounts = {Path(volume.split(":")[1]): volume.split(":")[0]
+              for volume in services["runner"]["volumes"]}
+
+    assert mounts[secrets.parent].startswith("./")  # a folder of deploy/, mounted read-only
+    assert f"{mounts[secrets.parent]}:{secrets.parent}:ro" in services["runner"]["volumes"]
+    for name in ("web", "worker"):
+        assert "FLOWBOT_SECRETS_FILE" not in services[name]["environment"]
+        assert not any(mounts[secrets.parent] == volume.split(":")[0]
+                       for volume in services[name]["volumes"])
+
+
+def test_compose_follows_the_compose_specification() -> None:
+    schema = json.loads((files("check_jsonschema.builtin_schemas.vendor") / "compose-spec.json")
+                        .read_text(encoding="utf-8"))
+
+    jsonschema.validate(_compose(), schema)
+
+
+def test_the_commands_of_the_services_and_units_are_flowbots() -> None:
+    services = _compose()["services"]
+    for name, command in COMMANDS.items():
+        executable, *argv = shlex.split(_unit(name)["ExecStart"][0])
+
+        assert executable == "/opt/flowbot/bin/flowbot"
+        assert argv[:len(command)] == command
+        assert _parsed(argv) == _parsed(services[name]["command"]) | (
+            {"host": "127.0.0.1"} if name == "web" else {})  # the unit listens behind a proxy
+
+
+def test_the_systemd_units_share_the_user_the_settings_and_the_data_dir() -> None:
+    assert sorted(path.name for path in (DEPLOY / "systemd").glob("*.service")) == sorted(
+        UNITS.values())
+    for name in COMMANDS:
+        unit = _unit(name)
+
+        assert (unit["User"], unit["Group"]) == (["flowbot"], ["flowbot"])
+        assert unit["EnvironmentFile"] == ["/etc/flowbot/flowbot.env"]
+        assert "FLOWBOT_DATA_DIR=/var/lib/flowbot" in unit["Environment"]
+        assert unit["WorkingDirectory"] == ["/var/lib/flowbot"]
+        assert unit["StateDirectory"] == ["flowbot"]
+        assert unit["KillMode"] == ["mixed"]
+        assert {value.partition("=")[0] for value in unit["Environment"]} <= set(VARIABLES)
+    for name in SANDBOXED:
+        assert "RestrictNamespaces" not in _unit(name)
+
+
+def test_the_kit_names_only_real_settings() -> None:
+    services = _compose()["services"]
+
+    for name in COMMANDS:
+        assert set(services[name]["environment"]) <= set(VARIABLES), name
 
 
 def test_env_example_names_only_real_settings() -> None:
@@ -43,7 +150,7 @@ def test_env_example_names_only_real_settings() -> None:
 
     assert set(names) - set(VARIABLES) == {"POSTGRES_PASSWORD"}
     assert {"GITHUB_APP_ID", "GITHUB_PRIVATE_KEY_PATH", "GITHUB_WEBHOOK_SECRET",
-            "ANTHROPIC_API_KEY"} <= set(names)
+            "ANTHROPIC_API_KEY", "FLOWBOT_RUNNER_REPOSITORY"} <= set(names)
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze")
@@ -52,7 +159,6 @@ def test_the_systemd_units_verify(tmp_path: Path) -> None:
     units = []
     for unit in sorted((DEPLOY / "systemd").glob("*.service")):
         text = unit.read_text()
-        assert "KillMode=mixed" in text
         copy = tmp_path / unit.name  # the venv's flowbot stands in for /opt/flowbot's
         copy.write_text(text.replace("/opt/flowbot/bin/flowbot", str(flowbot)))
         units.append(str(copy))
