@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import venv
 from importlib.resources import files
 from pathlib import Path
@@ -18,10 +21,23 @@ import jsonschema
 import pytest
 import typer
 import yaml
+from huey import RedisHuey
+from sqlalchemy import select
 
 from bot import cli
+from bot.cli.runner import QUEUE_NAME
 from bot.settings import VARIABLES
+from connectors.core.serving import serve_on_loopback
+from connectors.core.simulator import FaultPlan
+from connectors.hubspot.simulator import HubSpotSimulator
+from connectors.slack.simulator import SlackSimulator
+from connectors.slack.throttle import SlackLimits
 from flowkit.runtime.database_url import checked_database_url
+from flowkit.runtime.service.runner import RunnerService, RunnerSettings
+from flowkit.runtime.service.versions import Versions
+from flowkit.runtime.store import Lease, Run, RunStatus, open_store
+from tests.runtime.support import write_secrets
+from tests.runtime.test_runner_kill import _remote
 from tests.support.wheel import build_wheel
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -62,6 +78,22 @@ def _parsed(argv: list[str]) -> dict[str, Any]:
         command = found
         context = command.make_context(name, list(words), parent=context)
     return dict(context.params)
+
+
+def _children(pid: int) -> list[int]:
+    """The processes `pid` started that are still alive (a zombie is not)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return [child for child in found if _alive(child)]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
 
 
 def _postgres(url: str) -> str:
@@ -197,3 +229,85 @@ def test_the_dockerfiles_install_steps_work_in_a_clean_venv(tmp_path: Path) -> N
     assert ran.returncode == 0, ran.stderr
     assert version.stdout == "flowbot 0.1.0\n"
     assert extras.returncode == 0, extras.stderr
+
+
+def test_a_runner_stopped_as_the_unit_stops_it_leaves_its_run_to_the_next_one(
+        tmp_path: Path, redis_url: str) -> None:
+    """What flowbot-runner.service's KillMode=mixed and TimeoutStopSec rest on: SIGTERM to the
+    runner alone ends it mid-run well within TimeoutStopSec, its run's child exits by itself
+    (before systemd's SIGKILL to what is left), and the runner that starts next finishes the
+    flow from the ledger once the lease the stopped one kept has expired, posting nothing
+    twice."""
+    flow, contacts, lease_s = "hubspot-contacts-to-slack", 200, 2.0
+    timeout = float(_unit("runner")["TimeoutStopSec"][0])
+    store = f"sqlite:///{tmp_path / 'runtime.sqlite3'}"
+    sessions = open_store(store)
+    crm = HubSpotSimulator(contacts=contacts)
+    slack = SlackSimulator(channels=1, limits=SlackLimits(posts_per_channel_per_second=1000))
+    channel = slack.add_channel("sales")
+    slack.faults = FaultPlan(latency_s=0.1)
+    remote = _remote(tmp_path)
+    with serve_on_loopback(crm.app) as crm_url, serve_on_loopback(slack.app) as slack_url:
+        secrets = write_secrets(tmp_path / "secrets.yaml", hubspot=crm.settings(crm_url),
+                                slack=slack.settings(slack_url))
+        asker = RunnerService(RedisHuey(QUEUE_NAME, url=redis_url),  # `flowbot runner run`
+                              Versions(tmp_path / "asker", str(remote), "main", sessions,
+                                       gate=lambda root: []),
+                              RunnerSettings(data_dir=tmp_path / "asker", database_url=store,
+                                             poll=None))
+        asker.huey.flush()
+
+        def runner(log: Path) -> subprocess.Popen[str]:
+            started = subprocess.Popen(
+                [sys.executable, "-m", "tests.runtime.fleet_runner", str(tmp_path / "data"),
+                 str(remote), store, str(secrets), redis_url, str(lease_s)],
+                cwd=PROJECT, env={**os.environ, "PYTHONPATH": str(PROJECT)},
+                stdout=log.open("w"), stderr=subprocess.STDOUT, text=True)
+            deadline = time.monotonic() + 120
+            while "ready" not in log.read_text():
+                assert started.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.1)
+            return started
+
+        stopped = runner(tmp_path / "stopped.log")
+        try:
+            asker.run_now(flow)
+            deadline = time.monotonic() + 120
+            while len(slack.posted(channel)) < 5 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            children = _children(stopped.pid)
+            stopped.send_signal(signal.SIGTERM)
+            stopped.wait(timeout=timeout)
+            orphans_deadline = time.monotonic() + timeout
+            while any(map(_alive, children)) and time.monotonic() < orphans_deadline:
+                time.sleep(0.05)
+            left = [child for child in children if _alive(child)]
+            posted_at_stop = len(slack.posted(channel))
+            with sessions() as session:
+                kept = session.get(Lease, flow)
+        finally:
+            if stopped.poll() is None:
+                stopped.kill()
+                stopped.wait(timeout=10)
+        assert len(children) == 1, "the run's child was not found"
+        assert not left, "the run's child outlived the runner"
+        assert 5 <= posted_at_stop < contacts, "the stop must land half-way"
+        assert kept is not None, "a stopped runner's run keeps its lease until it expires"
+
+        restarted = runner(tmp_path / "restarted.log")
+        try:
+            finished: list[Run] = []
+            while not finished:  # the next ticks, until one comes after the lease expired
+                assert time.monotonic() < deadline, "the restarted runner did not finish"
+                asker.run_now(flow)
+                time.sleep(0.5)
+                with sessions() as session:
+                    finished = list(session.scalars(select(Run).where(
+                        Run.status == RunStatus.FINISHED.value)))
+        finally:
+            restarted.send_signal(signal.SIGTERM)
+            restarted.wait(timeout=timeout)
+
+    texts = [message["text"] for message in slack.posted(channel)]
+    assert len(texts) == len(set(texts)) == contacts
