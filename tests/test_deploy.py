@@ -30,8 +30,10 @@ from bot.settings import VARIABLES
 from connectors.core.serving import serve_on_loopback
 from connectors.core.simulator import FaultPlan
 from connectors.hubspot.simulator import HubSpotSimulator
+from connectors.registry import connector_class
 from connectors.slack.simulator import SlackSimulator
 from connectors.slack.throttle import SlackLimits
+from flowkit.runtime.connections import real_connector
 from flowkit.runtime.database_url import checked_database_url
 from flowkit.runtime.service.runner import RunnerService, RunnerSettings
 from flowkit.runtime.service.versions import Versions
@@ -174,6 +176,18 @@ def test_the_kit_names_only_real_settings() -> None:
 
     for name in COMMANDS:
         assert set(services[name]["environment"]) <= set(VARIABLES), name
+
+
+def test_the_connectors_file_deploying_md_shows_is_one_the_runner_accepts(
+        tmp_path: Path) -> None:
+    guide = (PROJECT / "docs" / "deploying.md").read_text()
+    example = next(block for block in re.findall(r"```yaml\n(.*?)```", guide, re.DOTALL)
+                   if "access_token" in block)
+    secrets = tmp_path / "connectors.yaml"
+    secrets.write_text(example)
+
+    for name in yaml.safe_load(example):
+        real_connector(connector_class(name), secrets_file=secrets, environ={})
 
 
 def test_env_example_names_only_real_settings() -> None:
