@@ -215,7 +215,8 @@ class AppSettings(BaseModel):
                     raise ValueError(str(error)) from None
         if self.redis_url is not None and importlib.util.find_spec("redis") is None:
             raise ValueError("FLOWBOT_REDIS_URL is set but the redis client is not installed; "
-                             "install flowbot's redis extra: pip install 'flowbot[redis]'")
+                             "install flowbot's redis extra: in your copy of flowbot, "
+                             "pip install -c constraints.txt '.[redis]'")
         return self
 
     def private_key(self) -> SecretStr:

@@ -88,12 +88,13 @@ def test_validate_passes_in_a_thin_repository(installed: Path, tmp_path: Path) -
 @pytest.mark.parametrize(("env", "command", "said"), [
     ({"FLOWBOT_DATABASE_URL": "postgresql://flowbot@127.0.0.1/flowbot"}, ["failures", "list"],
      "flowbot: FLOWBOT_DATABASE_URL is a PostgreSQL URL but psycopg is not installed; install "
-     "flowbot's postgres extra: pip install 'flowbot[postgres]'"),
+     "flowbot's postgres extra: in your copy of flowbot, pip install -c constraints.txt "
+     "'.[postgres]'"),
     ({"FLOWBOT_REDIS_URL": "redis://127.0.0.1:6379/0", "GITHUB_APP_ID": "1",
       "GITHUB_WEBHOOK_SECRET": "s", "GITHUB_PRIVATE_KEY": "-----BEGIN RSA PRIVATE KEY-----x"},
      ["worker"], "flowbot: cannot start: settings: FLOWBOT_REDIS_URL is set but the redis "
-                 "client is not installed; install flowbot's redis extra: "
-                 "pip install 'flowbot[redis]'"),
+                 "client is not installed; install flowbot's redis extra: in your copy of "
+                 "flowbot, pip install -c constraints.txt '.[redis]'"),
 ])
 def test_a_missing_extra_is_named(installed: Path, tmp_path: Path, env: dict[str, str],
                                   command: list[str], said: str) -> None:

@@ -11,7 +11,8 @@ Redis server (`TIME`), the one clock every runner shares. A leaky bucket is kept
 "theoretical arrival time" (GCRA): the bucket's level is how far that time lies ahead of now,
 times the leak rate. A sliding window is a sorted set of request times.
 
-redis is an optional extra (`pip install 'flowbot[redis]'`), imported only when configured.
+redis is an optional extra (in a copy of flowbot, `pip install -c constraints.txt '.[redis]'`),
+imported only when configured.
 """
 
 from __future__ import annotations
@@ -188,7 +189,8 @@ class RedisThrottleStore:
             raise ConfigurationError(
                 f"{SHARED_THROTTLE_VARIABLE} is set, so throttles keep their state in Redis, "
                 "but the redis package is not installed; install it with "
-                "`pip install 'flowbot[redis]'`, or unset the variable to throttle per process",
+                "`pip install -c constraints.txt '.[redis]'` in your copy of flowbot, or unset the "
+                "variable to throttle per process",
                 context=ErrorContext(connector=connector)) from error
         self.url = url
         self._redis: Redis = redis.Redis.from_url(url)

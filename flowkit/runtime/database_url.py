@@ -2,7 +2,8 @@
 that says what to do — not a driver's traceback.
 
 The stores speak SQLite (the default, nothing to install) and PostgreSQL through psycopg 3, which
-comes with the `postgres` extra (`pip install 'flowbot[postgres]'`).
+comes with the `postgres` extra (in a copy of flowbot, `pip install -c constraints.txt
+'.[postgres]'`).
 """
 
 from __future__ import annotations
@@ -45,6 +46,6 @@ def checked_database_url(url: str, *, setting: str = "FLOWBOT_DATABASE_URL") -> 
                                    "talks to PostgreSQL through psycopg 3: postgresql+psycopg://…")
         if importlib.util.find_spec("psycopg") is None:
             raise DatabaseUrlError(f"{setting} is a PostgreSQL URL but psycopg is not installed; "
-                                   "install flowbot's postgres extra: "
-                                   "pip install 'flowbot[postgres]'")
+                                   "install flowbot's postgres extra: in your copy of "
+                                   "flowbot, pip install -c constraints.txt '.[postgres]'")
     return parsed
