@@ -116,7 +116,7 @@ def test_a_missing_redis_package_is_a_clear_configuration_error(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "redis", None)  # what `import redis` sees when absent
 
-    with pytest.raises(ConfigurationError, match=r"pip install 'flowbot\[redis\]'"):
+    with pytest.raises(ConfigurationError, match=r"pip install -c constraints.txt '\.\[redis\]'"):
         RedisThrottleStore("redis://127.0.0.1:1/0", connector="shopify")
 
 
