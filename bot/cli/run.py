@@ -81,8 +81,7 @@ def run(flow: Annotated[str, typer.Argument(help="The flow's name or folder name
 
             summary = session.runner.run(concurrency=concurrency, on_packet=tick)
     except RunError as error:
-        typer.echo(f"flowbot: run failed: {error}", err=True)
-        raise typer.Exit(1) from None
+        fail(f"run failed: {error}")
     finally:
         session.close()
     if as_json:

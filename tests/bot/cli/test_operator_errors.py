@@ -6,10 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from bot.doubles.github import GitHubSimulator
+from connectors.core.serving import serve_on_loopback
+from connectors.hubspot.simulator import HubSpotSimulator
+from connectors.shopify.simulator import ShopifySimulator
 from tests.bot.cli.conftest import Flowbot
+from tests.runtime.support import write_secrets
 from tests.support.ports import free_loopback_port as free_port
+
+PROJECT = Path(__file__).resolve().parents[3]
 
 
 def _one_line(stderr: str) -> str:
@@ -180,3 +187,24 @@ def test_failures_report_with_a_repo_that_is_not_owner_slash_name(flowbot: Flowb
     assert result.returncode == 2
     assert _one_line(result.stderr) == ("flowbot: --repo must be owner/name (like "
                                         "octo-org/integrations), not 'acme'")
+
+
+def test_a_run_whose_source_cannot_be_read_exits_2(flowbot: Flowbot, tmp_path: Path) -> None:
+    shop, crm = ShopifySimulator(), HubSpotSimulator()
+    with serve_on_loopback(shop.app) as shop_url, serve_on_loopback(crm.app) as crm_url:
+        revoked = shop.settings(shop_url).model_copy(
+            update={"access_token": SecretStr("shpat_revoked")})
+        secrets = write_secrets(tmp_path / "secrets.yaml", shopify=revoked,
+                                hubspot=crm.settings(crm_url))
+
+        result = flowbot("run", "shopify-orders-to-hubspot-deals", "--root", str(PROJECT),
+                         "--secrets", str(secrets),
+                         "--database", f"sqlite:///{tmp_path / 'runtime.sqlite3'}")
+
+    assert result.returncode == 2  # could not run, not "some packets failed"
+    line = _one_line(result.stderr)
+    assert line.startswith("flowbot: run failed: shopify-orders-to-hubspot-deals: the run "
+                           "stopped (")  # the shop answered 401 to the first page
+    assert line.endswith("the ledger skips what was delivered")
+    assert "shpat_revoked" not in line
+    assert crm.stats.writes == {}
