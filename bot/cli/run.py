@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +24,7 @@ from flowkit.runtime.report import render_failure_report
 from flowkit.runtime.runner import RunError
 from flowkit.runtime.session import FlowSession, open_flow
 from flowkit.runtime.store import FailedMessage, open_store
+from flowkit.runtime.tables import as_utc
 from flowkit.spec import SpecError
 
 console = Console()
@@ -85,9 +87,11 @@ def run(flow: Annotated[str, typer.Argument(help="The flow's name or folder name
     finally:
         session.close()
     if as_json:
+        cursor = summary.cursor
         typer.echo(json.dumps({"flow": flow, "run_id": summary.run_id,
-                               "counts": dict(summary.counts), "cursor": summary.cursor,
-                               "failure_ids": summary.failure_ids}, default=str))
+                               "counts": dict(summary.counts),
+                               "cursor": cursor.isoformat() if isinstance(cursor, datetime)
+                               else cursor, "failure_ids": summary.failure_ids}))
         raise typer.Exit(1 if summary.failure_ids else 0)
     table = Table(title=f"{flow}: run {summary.run_id}")
     table.add_column("outcome")
@@ -116,6 +120,7 @@ def list_failures(flow: Annotated[str | None, typer.Option(help="Only this flow.
     if as_json:
         typer.echo(json.dumps([{"id": r.id, "flow": r.flow, "packet_key": r.packet_key,
                                 "step": r.unit, "error_type": r.error_type, "state": r.state,
+                                "created_at": as_utc(r.created_at).isoformat(),
                                 "issue_url": r.issue_url} for r in rows]))
         return
     table = Table(title="failed messages")
@@ -149,6 +154,7 @@ def show_failure(failure_id: Annotated[int, typer.Argument(help="The failed mess
             "run_id": failure.run_id, "state": failure.state, "packet_key": failure.packet_key,
             "step": failure.unit, "error_type": failure.error_type, "message": failure.message,
             "traceback": failure.traceback, "packet": failure.packet,
+            "created_at": as_utc(failure.created_at).isoformat(),
             "issue_url": failure.issue_url}, default=str))
         return
     if report:
