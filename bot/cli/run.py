@@ -123,6 +123,9 @@ def list_failures(flow: Annotated[str | None, typer.Option(help="Only this flow.
                                 "created_at": as_utc(r.created_at).isoformat(),
                                 "issue_url": r.issue_url} for r in rows]))
         return
+    if not rows:
+        typer.echo(f"no failed messages{f' of {flow}' if flow else ''}")
+        return
     table = Table(title="failed messages")
     for column in ("id", "flow", "packet", "step", "error", "state", "issue"):
         table.add_column(column)

@@ -50,6 +50,10 @@ def list_runs(flow: Annotated[str | None, typer.Option(help="Only this flow.")] 
     if as_json:
         typer.echo(json.dumps(runs))
         return
+    if not runs:
+        of = f" of {flow}" if flow else ""
+        typer.echo(f"no runs{of} yet: `flowbot run {flow or 'FLOW'}` or the runner makes them")
+        return
     table = Table(title="flow runs")
     for column in ("run", "flow", "version", "status", "started (UTC)", "seconds", "counts"):
         table.add_column(column)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from flowkit.runtime.store import FailedMessage, Run, RunStatus, open_store
 from tests.bot.cli.conftest import Flowbot
@@ -53,3 +54,19 @@ def test_tables_say_their_times_are_utc(flowbot: Flowbot, database: str) -> None
     assert "2026-12-06 03:00:00" in listed.stdout
     assert "started 2026-12-06 03:00:00 UTC, finished 2026-12-06 03:00:01 UTC (1.5 s)" \
         in shown.stdout
+
+
+def test_an_empty_store_says_so_in_one_line(flowbot: Flowbot, tmp_path: Path) -> None:
+    env = {"FLOWBOT_RUNTIME_DATABASE_URL": f"sqlite:///{tmp_path / 'runtime.sqlite3'}"}
+
+    runs = flowbot("runs", "list", env=env)
+    of_a_flow = flowbot("runs", "list", "--flow", "orders", env=env)
+    failures = flowbot("failures", "list", env=env)
+    as_json = [flowbot(*command, "--json", env=env).stdout
+               for command in (["runs", "list"], ["failures", "list"])]
+
+    assert runs.stdout == "no runs yet: `flowbot run FLOW` or the runner makes them\n"
+    assert of_a_flow.stdout == ("no runs of orders yet: `flowbot run orders` or the runner "
+                                "makes them\n")
+    assert failures.stdout == "no failed messages\n"
+    assert as_json == ["[]\n", "[]\n"]
