@@ -14,11 +14,14 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 
-from bot.cli.errors import fail, require_repository
+from bot.cli.errors import database_problem, fail, require_repository
 from flowkit.engine import PacketResult
 from flowkit.errors import FlowDefinitionError
 from flowkit.runtime.connections import SettingsMissing
+from flowkit.runtime.database_url import checked_database_url
 from flowkit.runtime.filing import file_issue, report_of
 from flowkit.runtime.report import render_failure_report
 from flowkit.runtime.runner import RunError
@@ -38,7 +41,6 @@ runner's own setting, so that these commands read the store the runner writes, t
 `flowbot run` has always read (on a server it names the app's store: the runtime's tables
 would be made there)."""
 Database = Annotated[str | None, typer.Option(
-    envvar=RUNTIME_STORE_VARIABLES, show_envvar=False,
     help="SQLAlchemy URL of the runtime's store (default $FLOWBOT_RUNTIME_DATABASE_URL, else "
          "$FLOWBOT_DATABASE_URL, else SQLite in $FLOWBOT_DATA_DIR or .flowbot/).")]
 Simulate = Annotated[bool, typer.Option(
@@ -49,11 +51,34 @@ Secrets = Annotated[Path | None, typer.Option(
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
 
 
+
+
+def open_runtime_store(url: str | None, setting: str | None) -> sessionmaker[Session]:
+    """The runtime's store at `url` (None: SQLite in the data dir); a URL it cannot use, or a
+    database that does not answer, is one line naming `setting`, where the URL came from."""
+    try:
+        if url is not None and setting is not None:
+            checked_database_url(url, setting=setting)
+        return open_store(url)
+    except OperationalError as error:
+        fail(database_problem(error, "the runtime's store", setting or "FLOWBOT_DATA_DIR"))
+
+
+def runtime_store(database: str | None) -> sessionmaker[Session]:
+    """The runtime's store --database names, else the first of `RUNTIME_STORE_VARIABLES` set,
+    else SQLite in the data dir; a mistake names the one the URL came from."""
+    if database:
+        return open_runtime_store(database, "--database")
+    setting = next((name for name in RUNTIME_STORE_VARIABLES if os.environ.get(name)), None)
+    return open_runtime_store(os.environ[setting] if setting else None, setting)
+
+
 def _open(root: Path, flow: str, database: str | None, simulate: bool, seed: int,
           secrets: Path | None) -> FlowSession:
+    sessions = runtime_store(database)
     try:
-        return open_flow(root.resolve(), flow, database=database, simulate=simulate, seed=seed,
-                         secrets_file=secrets)
+        return open_flow(root.resolve(), flow, simulate=simulate, seed=seed,
+                         secrets_file=secrets, sessions=sessions)
     except (FlowDefinitionError, SpecError, SettingsMissing) as error:
         fail(f"cannot run {flow}: {error}")
 
@@ -112,7 +137,7 @@ def list_failures(flow: Annotated[str | None, typer.Option(help="Only this flow.
                   as_json: Annotated[bool, typer.Option(
                       "--json", help="Print one JSON array instead of a table.")] = False) -> None:
     """The failed messages, newest first."""
-    with open_store(database)() as store:
+    with runtime_store(database)() as store:
         query = select(FailedMessage).order_by(FailedMessage.id.desc())
         if flow:
             query = query.where(FailedMessage.flow == flow)
@@ -136,7 +161,7 @@ def list_failures(flow: Annotated[str | None, typer.Option(help="Only this flow.
 
 
 def _failure(database: str | None, failure_id: int) -> FailedMessage:
-    with open_store(database)() as store:
+    with runtime_store(database)() as store:
         failure = store.get(FailedMessage, failure_id)
     if failure is None:
         fail(f"no failed message {failure_id} (see `flowbot failures list`)")
@@ -216,7 +241,7 @@ def report_failure(failure_id: Annotated[int, typer.Argument(help="The failed me
              "for GitHub Enterprise Server)")
     url = file_issue(failure, repository=repo, token=SecretStr(token),
                      api_url=os.environ.get("GITHUB_API_URL", "https://api.github.com"))
-    with open_store(database).begin() as store:
+    with runtime_store(database).begin() as store:
         row = store.get(FailedMessage, failure_id)
         if row is not None:
             row.issue_url = url

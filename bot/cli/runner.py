@@ -17,6 +17,7 @@ from huey import Huey, RedisHuey, SqliteHuey
 from prometheus_client import start_http_server
 
 from bot.cli.errors import fail, message_of
+from bot.cli.run import open_runtime_store
 from bot.github.client import (
     AppIdentity,
     app_client,
@@ -30,7 +31,6 @@ from flowkit.runtime.filing import FailureFiler
 from flowkit.runtime.service.launch import ChildRun
 from flowkit.runtime.service.runner import RunnerService, RunnerSettings, RunRefused
 from flowkit.runtime.service.versions import Versions, gate_stages
-from flowkit.runtime.store import open_store
 
 app = typer.Typer(help="Run a repository's default-branch flows on their triggers.",
                   no_args_is_help=True)
@@ -72,7 +72,9 @@ def build_runner(settings: AppSettings) -> RunnerService:
              "and install the app on it from its page on GitHub")
     github = installation_client(github_app, installation)
     repository = github.rest.repos.get(owner, name).parsed_data
-    sessions = open_store(settings.runtime_database)
+    sessions = open_runtime_store(settings.runtime_database,
+                                  "FLOWBOT_RUNTIME_DATABASE_URL"
+                                  if settings.runtime_database_url else None)
     versions = Versions(settings.data_dir, repository.clone_url,
                         settings.runner_branch or repository.default_branch, sessions,
                         gate=gate_stages(settings.runner_gate_stage),

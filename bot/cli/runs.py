@@ -11,8 +11,8 @@ from rich.table import Table
 from sqlalchemy import select
 
 from bot.cli.errors import fail
-from bot.cli.run import Database
-from flowkit.runtime.store import Run, open_store
+from bot.cli.run import Database, runtime_store
+from flowkit.runtime.store import Run
 from flowkit.runtime.tables import as_utc
 
 console = Console()
@@ -42,7 +42,7 @@ def list_runs(flow: Annotated[str | None, typer.Option(help="Only this flow.")] 
               limit: Annotated[int, typer.Option(min=1, help="How many, newest first.")] = 20,
               database: Database = None, as_json: AsJson = False) -> None:
     """The latest runs, newest first."""
-    with open_store(database)() as store:
+    with runtime_store(database)() as store:
         query = select(Run).order_by(Run.started_at.desc()).limit(limit)
         if flow:
             query = query.where(Run.flow == flow)
@@ -69,7 +69,7 @@ def list_runs(flow: Annotated[str | None, typer.Option(help="Only this flow.")] 
 def show_run(run_id: Annotated[str, typer.Argument(help="The run's id.")],
              database: Database = None, as_json: AsJson = False) -> None:
     """One run: flow, version, status, duration and what became of its packets."""
-    with open_store(database)() as store:
+    with runtime_store(database)() as store:
         run = store.get(Run, run_id)
         described = _described(run) if run is not None else None
     if described is None:

@@ -50,9 +50,8 @@ def test_a_database_that_does_not_answer(flowbot: Flowbot) -> None:
 
     assert result.returncode == 2
     line = _one_line(result.stderr)
-    assert line.startswith("flowbot: cannot use the database (")
-    assert line.endswith("check that it runs and that FLOWBOT_DATABASE_URL (or --database) "
-                         "points at it")
+    assert line.startswith("flowbot: cannot use the runtime's store (")
+    assert line.endswith("check that it runs and that FLOWBOT_DATABASE_URL points at it")
     assert "hunter2" not in line
 
 
@@ -208,3 +207,53 @@ def test_a_run_whose_source_cannot_be_read_exits_2(flowbot: Flowbot, tmp_path: P
     assert line.endswith("the ledger skips what was delivered")
     assert "shpat_revoked" not in line
     assert crm.stats.writes == {}
+
+
+@pytest.mark.parametrize(("command", "given", "named"), [
+    (["runs", "list"], {"FLOWBOT_RUNTIME_DATABASE_URL": "not a url",
+                        "FLOWBOT_DATABASE_URL": "sqlite:///app.sqlite3"},
+     "FLOWBOT_RUNTIME_DATABASE_URL"),
+    (["failures", "list"], {"FLOWBOT_RUNTIME_DATABASE_URL": "not a url"},
+     "FLOWBOT_RUNTIME_DATABASE_URL"),
+    (["failures", "list", "--database", "not a url"], {"FLOWBOT_DATABASE_URL": "not a url"},
+     "--database"),
+    (["run", "shopify-orders-to-hubspot-deals", "--simulate", "--root", str(PROJECT)],
+     {"FLOWBOT_RUNTIME_DATABASE_URL": "not a url"}, "FLOWBOT_RUNTIME_DATABASE_URL"),
+])
+def test_a_runtime_store_url_mistake_names_where_the_url_came_from(
+        flowbot: Flowbot, command: list[str], given: dict[str, str], named: str) -> None:
+    result = flowbot(*command, env=given)
+
+    assert result.returncode == 2
+    assert _one_line(result.stderr).startswith(f"flowbot: {named} is not a database URL; use ")
+
+
+@pytest.mark.parametrize("command", [["runs", "list"], ["failures", "show", "1"]])
+def test_a_runtime_store_that_does_not_answer_names_its_variable(flowbot: Flowbot,
+                                                                 command: list[str]) -> None:
+    url = f"postgresql://flowbot:hunter2@127.0.0.1:{free_port()}/flowbot"
+
+    result = flowbot(*command, env={"FLOWBOT_RUNTIME_DATABASE_URL": url})
+
+    assert result.returncode == 2
+    line = _one_line(result.stderr)
+    assert line.startswith("flowbot: cannot use the runtime's store (")
+    assert line.endswith("check that it runs and that FLOWBOT_RUNTIME_DATABASE_URL points at it")
+    assert "hunter2" not in line
+
+
+def test_a_runners_store_that_does_not_answer_names_its_variable(
+        flowbot: Flowbot, github: GitHubSimulator, app_key: str, tmp_path: Path) -> None:
+    settings = {"GITHUB_APP_ID": str(github.world.app_id), "GITHUB_WEBHOOK_SECRET": "s",
+                "GITHUB_PRIVATE_KEY": app_key, "GITHUB_API_URL": github.base_url,
+                "FLOWBOT_RUNNER_REPOSITORY": "acme/integrations",
+                "FLOWBOT_DATA_DIR": str(tmp_path / "data"),
+                "FLOWBOT_RUNTIME_DATABASE_URL":
+                    f"postgresql://flowbot:hunter2@127.0.0.1:{free_port()}/flowbot"}
+
+    result = flowbot("runner", "start", env=settings)
+
+    assert result.returncode == 2
+    line = _one_line(result.stderr)
+    assert line.startswith("flowbot: cannot use the runtime's store (")
+    assert line.endswith("check that it runs and that FLOWBOT_RUNTIME_DATABASE_URL points at it")
