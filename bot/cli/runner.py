@@ -26,7 +26,7 @@ from bot.github.client import (
     installation_token,
 )
 from bot.logs import configure_logging
-from bot.settings import AppSettings, SettingsError, load_settings
+from bot.settings import ProcessSettings, SettingsError, load_process_settings
 from flowkit.runtime.filing import FailureFiler
 from flowkit.runtime.service.launch import ChildRun
 from flowkit.runtime.service.runner import RunnerService, RunnerSettings, RunRefused
@@ -38,9 +38,9 @@ log = structlog.get_logger("flowbot.runner")
 QUEUE_NAME = "flowbot-runner"
 
 
-def _settings() -> AppSettings:
+def _settings() -> ProcessSettings:
     try:
-        settings = load_settings()
+        settings = load_process_settings()
     except SettingsError as error:
         fail(message_of(error))
     if settings.runner_repository is None:
@@ -48,7 +48,7 @@ def _settings() -> AppSettings:
     return settings
 
 
-def _queue(settings: AppSettings) -> Huey:
+def _queue(settings: ProcessSettings) -> Huey:
     """The runner's own queue (its tasks are not the app's jobs): Redis or SQLite."""
     if settings.redis_url:
         return RedisHuey(QUEUE_NAME, url=settings.redis_url)
@@ -56,7 +56,7 @@ def _queue(settings: AppSettings) -> Huey:
     return SqliteHuey(QUEUE_NAME, filename=str(settings.data_dir / "runner-queue.sqlite3"))
 
 
-def build_runner(settings: AppSettings) -> RunnerService:
+def build_runner(settings: ProcessSettings) -> RunnerService:
     """The runner service of FLOWBOT_RUNNER_REPOSITORY, reached through the GitHub App."""
     assert settings.runner_repository is not None
     owner, name = settings.runner_repository.split("/")

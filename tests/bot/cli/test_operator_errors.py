@@ -257,3 +257,18 @@ def test_a_runners_store_that_does_not_answer_names_its_variable(
     line = _one_line(result.stderr)
     assert line.startswith("flowbot: cannot use the runtime's store (")
     assert line.endswith("check that it runs and that FLOWBOT_RUNTIME_DATABASE_URL points at it")
+
+
+def test_the_runners_commands_do_without_the_webhook_secret(
+        flowbot: Flowbot, github: GitHubSimulator, app_key: str, tmp_path: Path) -> None:
+    settings = {"GITHUB_APP_ID": str(github.world.app_id), "GITHUB_PRIVATE_KEY": app_key,
+                "GITHUB_API_URL": github.base_url, "FLOWBOT_RUNNER_REPOSITORY": "acme/integrations",
+                "FLOWBOT_DATA_DIR": str(tmp_path / "data")}
+
+    refreshed = flowbot("runner", "refresh", env=settings)
+    served = flowbot("serve", env=settings)
+
+    assert refreshed.returncode == 0, refreshed.stderr
+    assert refreshed.stdout == "queued a look for a new version\n"
+    assert served.returncode == 2  # the web server checks every delivery's signature with it
+    assert "GITHUB_WEBHOOK_SECRET: Field required" in _one_line(served.stderr)
