@@ -58,14 +58,16 @@ ONE_PRIVATE_KEY = ("set exactly one of GITHUB_PRIVATE_KEY (the PEM text) and "
 
 class ProcessSettings(BaseModel):
     """What every flowbot process reads: the GitHub App, the stores, the queue, the model, the
-    runner. `AppSettings` adds the webhook secret, which only the web server uses; the runner's
-    commands load these alone (`load_process_settings`)."""
+    runner. The webhook secret, which only the web server uses, is optional here (the runner's
+    commands load these, `load_process_settings`) and required by `AppSettings`."""
 
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
 
     github_app_id: int = Field(alias="GITHUB_APP_ID", gt=0)
     github_private_key: SecretStr | None = Field(default=None, alias="GITHUB_PRIVATE_KEY")
     github_private_key_path: Path | None = Field(default=None, alias="GITHUB_PRIVATE_KEY_PATH")
+    github_webhook_secret: SecretStr | None = Field(default=None, alias="GITHUB_WEBHOOK_SECRET")
+    """Optional here (kept when set, so that the logs scrub it); `AppSettings` requires it."""
     github_api_url: str = Field(default="https://api.github.com", alias="GITHUB_API_URL",
                                 pattern=r"^https?://")
     anthropic_api_key: SecretStr | None = Field(default=None, alias="ANTHROPIC_API_KEY")
@@ -232,7 +234,8 @@ class ProcessSettings(BaseModel):
         passwords = [urlsplit(url).password or "" for url in (self.database_url, self.redis_url,
                                                               self.runtime_database_url)
                      if url]
-        return [self.private_key().get_secret_value(),
+        return [self.github_webhook_secret.get_secret_value() if self.github_webhook_secret else "",
+                self.private_key().get_secret_value(),
                 self.anthropic_api_key.get_secret_value() if self.anthropic_api_key else "",
                 *passwords, *map(unquote, passwords)]
 
@@ -265,10 +268,6 @@ class AppSettings(ProcessSettings):
     webhook deliveries with."""
 
     github_webhook_secret: SecretStr = Field(alias="GITHUB_WEBHOOK_SECRET", min_length=1)
-
-    def secret_values(self) -> list[str]:
-        """The process settings' secrets, and the webhook secret."""
-        return [self.github_webhook_secret.get_secret_value(), *super().secret_values()]
 
 
 def _file_values(environ: Mapping[str, str]) -> dict[str, Any]:
@@ -307,17 +306,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> AppSettings:
 
 def load_process_settings(environ: Mapping[str, str] | None = None) -> ProcessSettings:
     """The settings of a process that receives no webhooks (the runner): `load_settings`
-    without GITHUB_WEBHOOK_SECRET, which is ignored when set."""
+    with GITHUB_WEBHOOK_SECRET optional."""
     return _load(ProcessSettings, environ)
 
 
 def _load(model: type[Loaded], environ: Mapping[str, str] | None) -> Loaded:
     environ = os.environ if environ is None else environ
-    names = {field.alias for field in model.model_fields.values()}
-    values = {name: value for name, value in
-              {**_file_values(environ),
-               **{name: environ[name] for name in VARIABLES if environ.get(name)}}.items()
-              if name in names}
+    values = {**_file_values(environ),
+              **{name: environ[name] for name in VARIABLES if environ.get(name)}}
     try:
         return model.model_validate(values)
     except ValidationError as error:

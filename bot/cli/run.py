@@ -51,8 +51,6 @@ Secrets = Annotated[Path | None, typer.Option(
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
 
 
-
-
 def open_runtime_store(url: str | None, setting: str | None) -> sessionmaker[Session]:
     """The runtime's store at `url` (None: SQLite in the data dir); a URL it cannot use, or a
     database that does not answer, is one line naming `setting`, where the URL came from."""
