@@ -12,7 +12,7 @@ import importlib.util
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import yaml
@@ -56,15 +56,18 @@ ONE_PRIVATE_KEY = ("set exactly one of GITHUB_PRIVATE_KEY (the PEM text) and "
                    "GITHUB_PRIVATE_KEY_PATH (a file holding it)")
 
 
-class AppSettings(BaseModel):
-    """Everything the app needs to start."""
+class ProcessSettings(BaseModel):
+    """What every flowbot process reads: the GitHub App, the stores, the queue, the model, the
+    runner. The webhook secret, which only the web server uses, is optional here (the runner's
+    commands load these, `load_process_settings`) and required by `AppSettings`."""
 
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
 
     github_app_id: int = Field(alias="GITHUB_APP_ID", gt=0)
     github_private_key: SecretStr | None = Field(default=None, alias="GITHUB_PRIVATE_KEY")
     github_private_key_path: Path | None = Field(default=None, alias="GITHUB_PRIVATE_KEY_PATH")
-    github_webhook_secret: SecretStr = Field(alias="GITHUB_WEBHOOK_SECRET", min_length=1)
+    github_webhook_secret: SecretStr | None = Field(default=None, alias="GITHUB_WEBHOOK_SECRET")
+    """Optional here (kept when set, so that the logs scrub it); `AppSettings` requires it."""
     github_api_url: str = Field(default="https://api.github.com", alias="GITHUB_API_URL",
                                 pattern=r"^https?://")
     anthropic_api_key: SecretStr | None = Field(default=None, alias="ANTHROPIC_API_KEY")
@@ -232,7 +235,7 @@ class AppSettings(BaseModel):
         passwords = [urlsplit(url).password or "" for url in (self.database_url, self.redis_url,
                                                               self.runtime_database_url)
                      if url]
-        return [self.github_webhook_secret.get_secret_value(),
+        return [self.github_webhook_secret.get_secret_value() if self.github_webhook_secret else "",
                 self.private_key().get_secret_value(),
                 self.anthropic_api_key.get_secret_value() if self.anthropic_api_key else "",
                 *passwords, *map(unquote, passwords)]
@@ -261,6 +264,13 @@ class AppSettings(BaseModel):
         return self.database_url or f"sqlite:///{(self.data_dir / 'app.sqlite3').resolve()}"
 
 
+class AppSettings(ProcessSettings):
+    """Everything the app needs to start: the process settings, and the secret GitHub signs
+    webhook deliveries with."""
+
+    github_webhook_secret: SecretStr = Field(alias="GITHUB_WEBHOOK_SECRET", min_length=1)
+
+
 def _file_values(environ: Mapping[str, str]) -> dict[str, Any]:
     path = environ.get("FLOWBOT_CONFIG")
     if not path:
@@ -286,13 +296,27 @@ def _file_values(environ: Mapping[str, str]) -> dict[str, Any]:
     return values
 
 
+Loaded = TypeVar("Loaded", bound=ProcessSettings)
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> AppSettings:
-    """The settings from the config file and the environment; SettingsError lists problems."""
+    """The app's settings from the config file and the environment; SettingsError lists
+    problems."""
+    return _load(AppSettings, environ)
+
+
+def load_process_settings(environ: Mapping[str, str] | None = None) -> ProcessSettings:
+    """The settings of a process that receives no webhooks (the runner): `load_settings`
+    with GITHUB_WEBHOOK_SECRET optional."""
+    return _load(ProcessSettings, environ)
+
+
+def _load(model: type[Loaded], environ: Mapping[str, str] | None) -> Loaded:
     environ = os.environ if environ is None else environ
     values = {**_file_values(environ),
               **{name: environ[name] for name in VARIABLES if environ.get(name)}}
     try:
-        return AppSettings.model_validate(values)
+        return model.model_validate(values)
     except ValidationError as error:
         problems = []
         for item in error.errors():

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import yaml
 
 from bot.cli.errors import fail
 from bot.github.repo_config import CONFIG_PATH, RepoConfig, RepoConfigError, load_repo_config
@@ -47,5 +48,13 @@ def check(root: Annotated[Path, typer.Argument(help="The repository holding "
     where = root / CONFIG_PATH
     state = "valid" if where.is_file() else "absent, so every setting has its default"
     typer.echo(f"{where}: {state}")
-    for name, value in config.model_dump().items():
-        typer.echo(f"  {name}: {value}")
+    for name, value in config.model_dump(mode="json").items():
+        typer.echo(f"  {name}: {as_written(value)}")
+
+
+def as_written(value: Any) -> str:
+    """A setting's value as YAML in the file would give it (`true`, `[a, b]`), or `unset`."""
+    if value is None:
+        return "unset"
+    text: str = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True)
+    return text.removesuffix("\n").removesuffix("\n...")

@@ -57,13 +57,19 @@ def message_of(error: BaseException) -> str:
         return (f"cannot reach GitHub ({first_line(error)}): check the network, any proxy, "
                 "and GITHUB_API_URL (set for GitHub Enterprise Server only)")
     if isinstance(error, OperationalError):
-        return (f"cannot use the database ({first_line(error.orig or error)}): check that it "
-                "runs and that FLOWBOT_DATABASE_URL (or --database) points at it")
+        return database_problem(error, "the database", "FLOWBOT_DATABASE_URL (or --database)")
     if isinstance(error, SettingsError):  # one problem a line at start-up; one line here
         head, *problems = str(error).splitlines()
         head = head.removeprefix("flowbot ")
         return f"{head} {'; '.join(p.strip() for p in problems)}" if problems else head
     return str(error)
+
+
+def database_problem(error: OperationalError, store: str, setting: str) -> str:
+    """What to say when `store` cannot be used: the driver's first line and the `setting` its
+    URL came from."""
+    return (f"cannot use {store} ({first_line(error.orig or error)}): check that it runs and "
+            f"that {setting} points at it")
 
 
 def fail(message: str) -> NoReturn:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -13,16 +14,20 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 
-from bot.cli.errors import fail, require_repository
+from bot.cli.errors import database_problem, fail, require_repository
 from flowkit.engine import PacketResult
 from flowkit.errors import FlowDefinitionError
 from flowkit.runtime.connections import SettingsMissing
+from flowkit.runtime.database_url import checked_database_url
 from flowkit.runtime.filing import file_issue, report_of
 from flowkit.runtime.report import render_failure_report
 from flowkit.runtime.runner import RunError
 from flowkit.runtime.session import FlowSession, open_flow
 from flowkit.runtime.store import FailedMessage, open_store
+from flowkit.runtime.tables import as_utc
 from flowkit.spec import SpecError
 
 console = Console()
@@ -36,7 +41,6 @@ runner's own setting, so that these commands read the store the runner writes, t
 `flowbot run` has always read (on a server it names the app's store: the runtime's tables
 would be made there)."""
 Database = Annotated[str | None, typer.Option(
-    envvar=RUNTIME_STORE_VARIABLES, show_envvar=False,
     help="SQLAlchemy URL of the runtime's store (default $FLOWBOT_RUNTIME_DATABASE_URL, else "
          "$FLOWBOT_DATABASE_URL, else SQLite in $FLOWBOT_DATA_DIR or .flowbot/).")]
 Simulate = Annotated[bool, typer.Option(
@@ -47,11 +51,32 @@ Secrets = Annotated[Path | None, typer.Option(
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
 
 
+def open_runtime_store(url: str | None, setting: str | None) -> sessionmaker[Session]:
+    """The runtime's store at `url` (None: SQLite in the data dir); a URL it cannot use, or a
+    database that does not answer, is one line naming `setting`, where the URL came from."""
+    try:
+        if url is not None and setting is not None:
+            checked_database_url(url, setting=setting)
+        return open_store(url)
+    except OperationalError as error:
+        fail(database_problem(error, "the runtime's store", setting or "FLOWBOT_DATA_DIR"))
+
+
+def runtime_store(database: str | None) -> sessionmaker[Session]:
+    """The runtime's store --database names, else the first of `RUNTIME_STORE_VARIABLES` set,
+    else SQLite in the data dir; a mistake names the one the URL came from."""
+    if database:
+        return open_runtime_store(database, "--database")
+    setting = next((name for name in RUNTIME_STORE_VARIABLES if os.environ.get(name)), None)
+    return open_runtime_store(os.environ[setting] if setting else None, setting)
+
+
 def _open(root: Path, flow: str, database: str | None, simulate: bool, seed: int,
           secrets: Path | None) -> FlowSession:
+    sessions = runtime_store(database)
     try:
-        return open_flow(root.resolve(), flow, database=database, simulate=simulate, seed=seed,
-                         secrets_file=secrets)
+        return open_flow(root.resolve(), flow, simulate=simulate, seed=seed,
+                         secrets_file=secrets, sessions=sessions)
     except (FlowDefinitionError, SpecError, SettingsMissing) as error:
         fail(f"cannot run {flow}: {error}")
 
@@ -81,14 +106,15 @@ def run(flow: Annotated[str, typer.Argument(help="The flow's name or folder name
 
             summary = session.runner.run(concurrency=concurrency, on_packet=tick)
     except RunError as error:
-        typer.echo(f"flowbot: run failed: {error}", err=True)
-        raise typer.Exit(1) from None
+        fail(f"run failed: {error}")
     finally:
         session.close()
     if as_json:
+        cursor = summary.cursor
         typer.echo(json.dumps({"flow": flow, "run_id": summary.run_id,
-                               "counts": dict(summary.counts), "cursor": summary.cursor,
-                               "failure_ids": summary.failure_ids}, default=str))
+                               "counts": dict(summary.counts),
+                               "cursor": cursor.isoformat() if isinstance(cursor, datetime)
+                               else cursor, "failure_ids": summary.failure_ids}))
         raise typer.Exit(1 if summary.failure_ids else 0)
     table = Table(title=f"{flow}: run {summary.run_id}")
     table.add_column("outcome")
@@ -109,7 +135,7 @@ def list_failures(flow: Annotated[str | None, typer.Option(help="Only this flow.
                   as_json: Annotated[bool, typer.Option(
                       "--json", help="Print one JSON array instead of a table.")] = False) -> None:
     """The failed messages, newest first."""
-    with open_store(database)() as store:
+    with runtime_store(database)() as store:
         query = select(FailedMessage).order_by(FailedMessage.id.desc())
         if flow:
             query = query.where(FailedMessage.flow == flow)
@@ -117,7 +143,11 @@ def list_failures(flow: Annotated[str | None, typer.Option(help="Only this flow.
     if as_json:
         typer.echo(json.dumps([{"id": r.id, "flow": r.flow, "packet_key": r.packet_key,
                                 "step": r.unit, "error_type": r.error_type, "state": r.state,
+                                "created_at": as_utc(r.created_at).isoformat(),
                                 "issue_url": r.issue_url} for r in rows]))
+        return
+    if not rows:
+        typer.echo(f"no failed messages{f' of {flow}' if flow else ''}")
         return
     table = Table(title="failed messages")
     for column in ("id", "flow", "packet", "step", "error", "state", "issue"):
@@ -129,7 +159,7 @@ def list_failures(flow: Annotated[str | None, typer.Option(help="Only this flow.
 
 
 def _failure(database: str | None, failure_id: int) -> FailedMessage:
-    with open_store(database)() as store:
+    with runtime_store(database)() as store:
         failure = store.get(FailedMessage, failure_id)
     if failure is None:
         fail(f"no failed message {failure_id} (see `flowbot failures list`)")
@@ -150,6 +180,7 @@ def show_failure(failure_id: Annotated[int, typer.Argument(help="The failed mess
             "run_id": failure.run_id, "state": failure.state, "packet_key": failure.packet_key,
             "step": failure.unit, "error_type": failure.error_type, "message": failure.message,
             "traceback": failure.traceback, "packet": failure.packet,
+            "created_at": as_utc(failure.created_at).isoformat(),
             "issue_url": failure.issue_url}, default=str))
         return
     if report:
@@ -208,7 +239,7 @@ def report_failure(failure_id: Annotated[int, typer.Argument(help="The failed me
              "for GitHub Enterprise Server)")
     url = file_issue(failure, repository=repo, token=SecretStr(token),
                      api_url=os.environ.get("GITHUB_API_URL", "https://api.github.com"))
-    with open_store(database).begin() as store:
+    with runtime_store(database).begin() as store:
         row = store.get(FailedMessage, failure_id)
         if row is not None:
             row.issue_url = url

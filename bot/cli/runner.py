@@ -17,6 +17,7 @@ from huey import Huey, RedisHuey, SqliteHuey
 from prometheus_client import start_http_server
 
 from bot.cli.errors import fail, message_of
+from bot.cli.run import open_runtime_store
 from bot.github.client import (
     AppIdentity,
     app_client,
@@ -25,12 +26,11 @@ from bot.github.client import (
     installation_token,
 )
 from bot.logs import configure_logging
-from bot.settings import AppSettings, SettingsError, load_settings
+from bot.settings import ProcessSettings, SettingsError, load_process_settings
 from flowkit.runtime.filing import FailureFiler
 from flowkit.runtime.service.launch import ChildRun
 from flowkit.runtime.service.runner import RunnerService, RunnerSettings, RunRefused
 from flowkit.runtime.service.versions import Versions, gate_stages
-from flowkit.runtime.store import open_store
 
 app = typer.Typer(help="Run a repository's default-branch flows on their triggers.",
                   no_args_is_help=True)
@@ -38,9 +38,9 @@ log = structlog.get_logger("flowbot.runner")
 QUEUE_NAME = "flowbot-runner"
 
 
-def _settings() -> AppSettings:
+def _settings() -> ProcessSettings:
     try:
-        settings = load_settings()
+        settings = load_process_settings()
     except SettingsError as error:
         fail(message_of(error))
     if settings.runner_repository is None:
@@ -48,7 +48,7 @@ def _settings() -> AppSettings:
     return settings
 
 
-def _queue(settings: AppSettings) -> Huey:
+def _queue(settings: ProcessSettings) -> Huey:
     """The runner's own queue (its tasks are not the app's jobs): Redis or SQLite."""
     if settings.redis_url:
         return RedisHuey(QUEUE_NAME, url=settings.redis_url)
@@ -56,7 +56,7 @@ def _queue(settings: AppSettings) -> Huey:
     return SqliteHuey(QUEUE_NAME, filename=str(settings.data_dir / "runner-queue.sqlite3"))
 
 
-def build_runner(settings: AppSettings) -> RunnerService:
+def build_runner(settings: ProcessSettings) -> RunnerService:
     """The runner service of FLOWBOT_RUNNER_REPOSITORY, reached through the GitHub App."""
     assert settings.runner_repository is not None
     owner, name = settings.runner_repository.split("/")
@@ -72,7 +72,9 @@ def build_runner(settings: AppSettings) -> RunnerService:
              "and install the app on it from its page on GitHub")
     github = installation_client(github_app, installation)
     repository = github.rest.repos.get(owner, name).parsed_data
-    sessions = open_store(settings.runtime_database)
+    sessions = open_runtime_store(settings.runtime_database,
+                                  "FLOWBOT_RUNTIME_DATABASE_URL"
+                                  if settings.runtime_database_url else None)
     versions = Versions(settings.data_dir, repository.clone_url,
                         settings.runner_branch or repository.default_branch, sessions,
                         gate=gate_stages(settings.runner_gate_stage),

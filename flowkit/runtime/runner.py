@@ -30,6 +30,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.core.connector import Connector
+from connectors.core.redaction import first_line
 from flowkit.context import Context, CursorValue, later
 from flowkit.engine import (
     Outcome,
@@ -222,8 +223,9 @@ class FlowRunner:
         except Exception as error:
             status = RunStatus.FAILED
             raise RunError(f"{self.flow.name}: the run stopped ({type(error).__name__}: "
-                           f"{error}); the cursor was not moved, so the next run reads the "
-                           "same packets again and the ledger skips what was delivered") from error
+                           f"{first_line(error)}); the cursor was not moved, so the next run "
+                           "reads the same packets again and the ledger skips what was "
+                           "delivered") from error
         finally:
             self._finish(summary, status,
                          newest[0] if status is RunStatus.FINISHED else None)

@@ -1,4 +1,5 @@
-"""What the two stores (the runtime's and the app's `bot.store`) share: column types, `utcnow`."""
+"""What the two stores (the runtime's and the app's `bot.store`) share: column types, `utcnow`,
+`as_utc`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,12 @@ from sqlalchemy import JSON, DateTime
 def utcnow() -> datetime:
     """Now, timezone-aware: the default of every timestamp column."""
     return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """A stored timestamp as an aware time in UTC: SQLite gives back the UTC it was given without
+    its zone, PostgreSQL gives it in the connection's time zone."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class TableTypes:

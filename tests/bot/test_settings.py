@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import SettingsError, load_process_settings, load_settings
 
 
 def test_a_complete_environment_loads(environment: dict[str, str]) -> None:
@@ -29,6 +29,18 @@ def test_the_logs_scrub_the_keys_and_the_passwords_in_urls(
 
     assert {environment["GITHUB_WEBHOOK_SECRET"], environment["GITHUB_PRIVATE_KEY"],
             "p%40ss-word", "p@ss-word", "queue-token"} <= set(secrets)
+
+
+def test_the_runners_settings_need_no_webhook_secret_but_scrub_one_given(
+        environment: dict[str, str]) -> None:
+    without = {name: value for name, value in environment.items()
+               if name != "GITHUB_WEBHOOK_SECRET"}
+
+    assert load_process_settings(without).github_webhook_secret is None
+    assert environment["GITHUB_WEBHOOK_SECRET"] in load_process_settings(
+        environment).secret_values()
+    with pytest.raises(SettingsError, match="GITHUB_WEBHOOK_SECRET: Field required"):
+        load_settings(without)
 
 
 @pytest.mark.parametrize(("change", "says"), [

@@ -50,3 +50,20 @@ def test_config_check_without_a_file_names_the_defaults(flowbot: Flowbot) -> Non
 
     assert result.returncode == 0
     assert "absent, so every setting has its default" in result.stdout
+
+
+def test_config_check_prints_values_as_they_are_written_in_the_file(flowbot: Flowbot,
+                                                                    tmp_path: Path) -> None:
+    (tmp_path / ".github").mkdir()
+    (tmp_path / ".github/flowbot.yml").write_text(
+        "draft_on_failure: false\nreviewers: [octocat, hubot]\neffort: {revise: medium}\n"
+        "thinking: between_tools\n")
+
+    result = flowbot("config", "check")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1:] == [
+        "  max_gate_attempts: 4", "  token_budget: 400000", "  reviewers: [octocat, hubot]",
+        "  allowed_connectors: unset", "  draft_on_failure: false",
+        "  thinking: between_tools", "  effort: {revise: medium}",
+        "  dollar_budget: unset", "  deadline_minutes: unset"]

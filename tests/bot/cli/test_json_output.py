@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -64,6 +65,8 @@ def test_run(tmp_path: Path) -> None:
     assert result.exit_code == (1 if summary["failure_ids"] else 0)
     assert summary["flow"] == FLOW
     assert sum(summary["counts"].values()) > 0
+    assert summary["cursor"] == datetime.fromisoformat(summary["cursor"]).isoformat()  # ISO 8601
+    assert datetime.fromisoformat(summary["cursor"]).utcoffset() is not None
 
 
 def test_failures_show_replay_and_report(tmp_path: Path, github: GitHubSimulator) -> None:

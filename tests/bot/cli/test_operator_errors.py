@@ -6,10 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from bot.doubles.github import GitHubSimulator
+from connectors.core.serving import serve_on_loopback
+from connectors.hubspot.simulator import HubSpotSimulator
+from connectors.shopify.simulator import ShopifySimulator
 from tests.bot.cli.conftest import Flowbot
+from tests.runtime.support import write_secrets
 from tests.support.ports import free_loopback_port as free_port
+
+PROJECT = Path(__file__).resolve().parents[3]
 
 
 def _one_line(stderr: str) -> str:
@@ -43,9 +50,8 @@ def test_a_database_that_does_not_answer(flowbot: Flowbot) -> None:
 
     assert result.returncode == 2
     line = _one_line(result.stderr)
-    assert line.startswith("flowbot: cannot use the database (")
-    assert line.endswith("check that it runs and that FLOWBOT_DATABASE_URL (or --database) "
-                         "points at it")
+    assert line.startswith("flowbot: cannot use the runtime's store (")
+    assert line.endswith("check that it runs and that FLOWBOT_DATABASE_URL points at it")
     assert "hunter2" not in line
 
 
@@ -180,3 +186,89 @@ def test_failures_report_with_a_repo_that_is_not_owner_slash_name(flowbot: Flowb
     assert result.returncode == 2
     assert _one_line(result.stderr) == ("flowbot: --repo must be owner/name (like "
                                         "octo-org/integrations), not 'acme'")
+
+
+def test_a_run_whose_source_cannot_be_read_exits_2(flowbot: Flowbot, tmp_path: Path) -> None:
+    shop, crm = ShopifySimulator(), HubSpotSimulator()
+    with serve_on_loopback(shop.app) as shop_url, serve_on_loopback(crm.app) as crm_url:
+        revoked = shop.settings(shop_url).model_copy(
+            update={"access_token": SecretStr("shpat_revoked")})
+        secrets = write_secrets(tmp_path / "secrets.yaml", shopify=revoked,
+                                hubspot=crm.settings(crm_url))
+
+        result = flowbot("run", "shopify-orders-to-hubspot-deals", "--root", str(PROJECT),
+                         "--secrets", str(secrets),
+                         "--database", f"sqlite:///{tmp_path / 'runtime.sqlite3'}")
+
+    assert result.returncode == 2  # could not run, not "some packets failed"
+    line = _one_line(result.stderr)
+    assert line.startswith("flowbot: run failed: shopify-orders-to-hubspot-deals: the run "
+                           "stopped (")  # the shop answered 401 to the first page
+    assert line.endswith("the ledger skips what was delivered")
+    assert "shpat_revoked" not in line
+    assert crm.stats.writes == {}
+
+
+@pytest.mark.parametrize(("command", "given", "named"), [
+    (["runs", "list"], {"FLOWBOT_RUNTIME_DATABASE_URL": "not a url",
+                        "FLOWBOT_DATABASE_URL": "sqlite:///app.sqlite3"},
+     "FLOWBOT_RUNTIME_DATABASE_URL"),
+    (["failures", "list"], {"FLOWBOT_RUNTIME_DATABASE_URL": "not a url"},
+     "FLOWBOT_RUNTIME_DATABASE_URL"),
+    (["failures", "list", "--database", "not a url"], {"FLOWBOT_DATABASE_URL": "not a url"},
+     "--database"),
+    (["run", "shopify-orders-to-hubspot-deals", "--simulate", "--root", str(PROJECT)],
+     {"FLOWBOT_RUNTIME_DATABASE_URL": "not a url"}, "FLOWBOT_RUNTIME_DATABASE_URL"),
+])
+def test_a_runtime_store_url_mistake_names_where_the_url_came_from(
+        flowbot: Flowbot, command: list[str], given: dict[str, str], named: str) -> None:
+    result = flowbot(*command, env=given)
+
+    assert result.returncode == 2
+    assert _one_line(result.stderr).startswith(f"flowbot: {named} is not a database URL; use ")
+
+
+@pytest.mark.parametrize("command", [["runs", "list"], ["failures", "show", "1"]])
+def test_a_runtime_store_that_does_not_answer_names_its_variable(flowbot: Flowbot,
+                                                                 command: list[str]) -> None:
+    url = f"postgresql://flowbot:hunter2@127.0.0.1:{free_port()}/flowbot"
+
+    result = flowbot(*command, env={"FLOWBOT_RUNTIME_DATABASE_URL": url})
+
+    assert result.returncode == 2
+    line = _one_line(result.stderr)
+    assert line.startswith("flowbot: cannot use the runtime's store (")
+    assert line.endswith("check that it runs and that FLOWBOT_RUNTIME_DATABASE_URL points at it")
+    assert "hunter2" not in line
+
+
+def test_a_runners_store_that_does_not_answer_names_its_variable(
+        flowbot: Flowbot, github: GitHubSimulator, app_key: str, tmp_path: Path) -> None:
+    settings = {"GITHUB_APP_ID": str(github.world.app_id), "GITHUB_WEBHOOK_SECRET": "s",
+                "GITHUB_PRIVATE_KEY": app_key, "GITHUB_API_URL": github.base_url,
+                "FLOWBOT_RUNNER_REPOSITORY": "acme/integrations",
+                "FLOWBOT_DATA_DIR": str(tmp_path / "data"),
+                "FLOWBOT_RUNTIME_DATABASE_URL":
+                    f"postgresql://flowbot:hunter2@127.0.0.1:{free_port()}/flowbot"}
+
+    result = flowbot("runner", "start", env=settings)
+
+    assert result.returncode == 2
+    line = _one_line(result.stderr)
+    assert line.startswith("flowbot: cannot use the runtime's store (")
+    assert line.endswith("check that it runs and that FLOWBOT_RUNTIME_DATABASE_URL points at it")
+
+
+def test_the_runners_commands_do_without_the_webhook_secret(
+        flowbot: Flowbot, github: GitHubSimulator, app_key: str, tmp_path: Path) -> None:
+    settings = {"GITHUB_APP_ID": str(github.world.app_id), "GITHUB_PRIVATE_KEY": app_key,
+                "GITHUB_API_URL": github.base_url, "FLOWBOT_RUNNER_REPOSITORY": "acme/integrations",
+                "FLOWBOT_DATA_DIR": str(tmp_path / "data")}
+
+    refreshed = flowbot("runner", "refresh", env=settings)
+    served = flowbot("serve", env=settings)
+
+    assert refreshed.returncode == 0, refreshed.stderr
+    assert refreshed.stdout == "queued a look for a new version\n"
+    assert served.returncode == 2  # the web server checks every delivery's signature with it
+    assert "GITHUB_WEBHOOK_SECRET: Field required" in _one_line(served.stderr)
