@@ -14,7 +14,7 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from bot.cli.errors import fail, message_of
-from bot.settings import SettingsError, load_settings
+from bot.settings import SettingsError, load_process_settings
 from bot.store import upgrade_app_store
 from connectors.core.redaction import first_line
 from flowkit.runtime.database_url import checked_database_url
@@ -60,7 +60,7 @@ def upgrade_stores(
     urls = {Store.APP: database, Store.RUNTIME: runtime_database}
     if any(urls[store] is None for store in wanted):
         try:
-            settings = load_settings()
+            settings = load_process_settings()
         except SettingsError as error:
             fail(f"{message_of(error)}; or name the stores with --database and "
                  "--runtime-database")

@@ -78,8 +78,8 @@ def test_without_urls_it_upgrades_the_stores_the_settings_name(tmp_path: Path) -
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption()).decode()
     data = tmp_path / "data"
-    settings = {"GITHUB_APP_ID": "1", "GITHUB_PRIVATE_KEY": key,
-                "GITHUB_WEBHOOK_SECRET": "secret", "FLOWBOT_DATA_DIR": str(data)}
+    settings = {"GITHUB_APP_ID": "1", "GITHUB_PRIVATE_KEY": key,  # a runner's host: no
+                "FLOWBOT_DATA_DIR": str(data)}  # webhook secret, which only the web server needs
 
     done = _flowbot("db", "upgrade", "--only", "runtime", cwd=tmp_path, env=settings)
 

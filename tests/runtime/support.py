@@ -6,13 +6,21 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
 import yaml
+from huey import RedisHuey
 from pydantic import BaseModel, SecretStr
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
+from bot.cli.runner import QUEUE_NAME
 from bot.demo.world import SCENARIO
+from flowkit.runtime.service.runner import RunnerService, RunnerSettings
+from flowkit.runtime.service.versions import Versions
+from flowkit.runtime.store import Run, RunStatus
 
 
 def git(*arguments: str, cwd: Path) -> str:
@@ -54,3 +62,30 @@ def _plain(settings: BaseModel | dict[str, Any]) -> dict[str, Any]:
         return settings
     return {name: value.get_secret_value() if isinstance(value, SecretStr) else value
             for name, value in settings.model_dump().items()}
+
+
+def asking_service(redis_url: str, remote: Path, sessions: sessionmaker[Session],
+                   data_dir: Path, store: str) -> RunnerService:
+    """The test's side of the runners' queue, which asks for runs as `flowbot runner run` does;
+    the queue emptied first."""
+    asker = RunnerService(RedisHuey(QUEUE_NAME, url=redis_url),
+                          Versions(data_dir, str(remote), "main", sessions,
+                                   gate=lambda root: []),
+                          RunnerSettings(data_dir=data_dir, database_url=store, poll=None))
+    asker.huey.flush()
+    return asker
+
+
+def finished_runs(asker: RunnerService, flow: str, sessions: sessionmaker[Session],
+                  deadline: float) -> list[Run]:
+    """Ask for the flow's run tick after tick until one finishes (one that comes after a lease
+    a stopped runner kept has expired); the finished runs."""
+    finished: list[Run] = []
+    while not finished:
+        assert time.monotonic() < deadline, "no runner finished the flow"
+        asker.run_now(flow)
+        time.sleep(0.5)
+        with sessions() as session:
+            finished = list(session.scalars(select(Run).where(
+                Run.status == RunStatus.FINISHED.value)))
+    return finished

@@ -15,21 +15,17 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from huey import RedisHuey
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.cli.runner import QUEUE_NAME
 from connectors.core.serving import serve_on_loopback
 from connectors.core.simulator import FaultPlan
 from connectors.hubspot.simulator import HubSpotSimulator
 from connectors.slack.simulator import SlackSimulator
 from connectors.slack.throttle import SlackLimits
-from flowkit.runtime.service.runner import RunnerService, RunnerSettings
-from flowkit.runtime.service.versions import Versions
 from flowkit.runtime.store import AuditEntry, Base, Lease, Run, RunStatus, open_store
 from tests.runtime.conftest import REPOSITORY
-from tests.runtime.support import write_secrets
+from tests.runtime.support import asking_service, finished_runs, write_secrets
 from tests.runtime.test_runner_kill import _remote
 
 FLOW = "hubspot-contacts-to-slack"
@@ -80,12 +76,7 @@ def test_three_runners_share_a_flow_and_a_killed_ones_run_is_finished_by_another
         secrets = tmp_path / "secrets.yaml"
         write_secrets(secrets, hubspot=crm.settings(crm_url), slack=slack.settings(slack_url))
         # the test's side of the queue: what `flowbot runner run` does
-        asker = RunnerService(RedisHuey(QUEUE_NAME, url=redis_url),
-                              Versions(tmp_path / "asker", str(remote), "main", sessions,
-                                       gate=lambda root: []),
-                              RunnerSettings(data_dir=tmp_path / "asker",
-                                             database_url=fleet_store, poll=None))
-        asker.huey.flush()
+        asker = asking_service(redis_url, remote, sessions, tmp_path / "asker", fleet_store)
         logs = [tmp_path / f"runner-{index}.log" for index in range(RUNNERS)]
         runners: dict[int, subprocess.Popen[str]] = {}
         for index in range(RUNNERS):  # each its own machine: its own data directory
@@ -112,14 +103,7 @@ def test_three_runners_share_a_flow_and_a_killed_ones_run_is_finished_by_another
             killed.wait(timeout=10)
             posted_at_kill = len(slack.posted(channel))
 
-            finished: list[Run] = []
-            while not finished:  # the next ticks, until one lands after the lease expired
-                assert time.monotonic() < deadline, "no runner finished the flow"
-                asker.run_now(FLOW)
-                time.sleep(0.5)
-                with sessions() as session:
-                    finished = list(session.scalars(select(Run).where(
-                        Run.status == RunStatus.FINISHED.value)))
+            finished_runs(asker, FLOW, sessions, deadline)
             time.sleep(LEASE_S)  # the ticks still queued run (or skip) and find nothing new
         finally:
             for process in runners.values():

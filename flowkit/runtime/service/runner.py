@@ -8,8 +8,9 @@ What runs where:
 
 Scheduled flows are Huey periodic tasks (`flow:<name>`), enqueued once a tick however many
 runners' schedulers share the Redis queue (`flowkit.runtime.ticks`); a manual run is the
-`flow-run` task; a new version is looked for by the `runner-refresh` task (enqueued on a push
-to the default branch) and, when polling, by the `runner-poll` periodic task, claimed per tick
+`flow-run` task; a new version is looked for by the `runner-refresh` task (enqueued by
+`flowbot runner refresh`; the app does not yet enqueue it on a push to the default branch) and,
+when polling, by the `runner-poll` periodic task, claimed per tick
 like the flows' so that a fleet polls once a tick. A flow's runs never overlap, on
 one machine or several: each run holds the flow's lease in the runtime store (`leases`),
 renewed while it runs; a run that finds it held is skipped, the next tick tries again.
