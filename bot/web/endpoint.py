@@ -43,6 +43,7 @@ from bot.web.payloads import KNOWN_EVENTS, check_payload
 from bot.web.writer.batches import BatchWriter, DeliveryWriter
 from bot.web.writer.client import WriterProcess
 from bot.web.writer.messages import Received
+from connectors.core.redaction import first_line
 
 WEBHOOK_PATH = "/api/github/webhooks"
 _SIGNATURE = re.compile(r"sha256=(?P<digest>[0-9a-f]{64})")
@@ -99,8 +100,7 @@ def _pong(body: bytes, metrics: _Metrics) -> Response:
         check_payload("ping", payload)
     except ValueError as error:  # orjson.JSONDecodeError and PayloadInvalid
         metrics.deliveries.labels("ping", "malformed").inc()
-        reason = str(error).partition("\n")[0]
-        return _problem(400, f"not a valid ping payload: {reason}")
+        return _problem(400, f"not a valid ping payload: {first_line(error)}")
     metrics.deliveries.labels("ping", "ping").inc()
     return _json({"ok": True, "zen": payload.get("zen")}, 200)
 

@@ -49,6 +49,7 @@ from bot.web.writer.messages import (
     read_frame_blocking,
     send_blocking,
 )
+from connectors.core.redaction import first_line
 
 log = structlog.get_logger("flowbot.webhooks")
 
@@ -64,7 +65,7 @@ def write_batch(settings: AppSettings, sessions: sessionmaker[Session], queue: J
                                      app_login=settings.bot_login,
                                      trusted_bots=settings.trusted_bots))
         except ValueError as error:  # orjson.JSONDecodeError and PayloadInvalid
-            read.append(Malformed(str(error).partition("\n")[0]))
+            read.append(Malformed(first_line(error)))
     arrivals = [arrival for arrival in read if isinstance(arrival, Arrival)]
     stored = iter(store_batch(sessions, queue, arrivals) if arrivals else [])
     answers: list[Answer] = []
