@@ -30,6 +30,15 @@ def flow_folder(root: Path, name: str) -> Path:
     return folder
 
 
+def flow_folders(root: Path) -> list[Path]:
+    """Every flow folder of the checkout: `flows/*/` with a flow.py or a spec.yaml."""
+    flows = root / FLOWS_PACKAGE
+    return sorted(path for path in flows.iterdir() if path.is_dir() and not
+                  path.name.startswith(("_", ".")) and (
+                      (path / f"{FLOW_MODULE}.py").exists() or (path / "spec.yaml").exists())) \
+        if flows.is_dir() else []
+
+
 def load_flow(folder: Path) -> Flow:
     """Import `folder/flow.py` afresh and return its module-level `flow`.
 

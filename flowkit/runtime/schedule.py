@@ -15,8 +15,8 @@ from typing import Any
 
 from huey import Huey, crontab
 
+from flowkit.loading import flow_folders
 from flowkit.spec import SpecError, load_spec
-from flowkit.validator import flow_folders
 
 TASK_PREFIX = "flow:"
 

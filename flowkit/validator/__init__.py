@@ -10,8 +10,9 @@ can make, meaning, and the tests' contract, (5) the type checker and the flow's 
 the sandbox. Stages 1–4 read the code and never run it. Rules are listed in `findings.RULES`.
 """
 
+from flowkit.loading import flow_folders
 from flowkit.validator.findings import RULES, Finding, FlowReport, Rule
-from flowkit.validator.runner import STATIC_STAGES, flow_folders, validate_flow
+from flowkit.validator.runner import STATIC_STAGES, validate_flow
 
 __all__ = ["RULES", "STATIC_STAGES", "Finding", "FlowReport", "Rule", "flow_folders",
            "validate_flow"]

@@ -12,8 +12,9 @@ import json
 import sys
 from pathlib import Path
 
+from flowkit.loading import flow_folders
 from flowkit.validator.findings import FlowReport
-from flowkit.validator.runner import STATIC_STAGES, flow_folders, validate_flow
+from flowkit.validator.runner import STATIC_STAGES, validate_flow
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_COULD_NOT_RUN = 0, 1, 2
 

@@ -64,12 +64,3 @@ def validate_flow(folder: Path, *, root: Path | None = None, catalog: Catalog | 
             return report
         report.stages_passed.append(stage)
     return report
-
-
-def flow_folders(root: Path) -> list[Path]:
-    """Every flow folder of the checkout: `flows/*/` with a flow.py or a spec.yaml."""
-    flows = root / "flows"
-    return sorted(path for path in flows.iterdir() if path.is_dir() and not
-                  path.name.startswith(("_", ".")) and (
-                      (path / "flow.py").exists() or (path / "spec.yaml").exists())) \
-        if flows.is_dir() else []
