@@ -11,6 +11,8 @@ empty database: use names of their own, or clean up.
 - `redis_url`: `redis://127.0.0.1:PORT/0` of a redis-server with persistence off.
 - `bwrap_path`: the `bwrap` (bubblewrap) binary, as a `Path`.
 - `wrk_path`: the `wrk` HTTP load generator the webhook benchmark drives, as a `Path`.
+- `installed_wheel`: flowbot's wheel, built from this checkout, and a fresh virtualenv with
+  it installed (no extras), made once per run for all of pytest-xdist's workers.
 
 Markers are automatic: a test that uses one of these fixtures, directly or through
 another fixture, is marked `postgres`, `redis` or `sandbox`, so `pytest -m "not postgres"`
@@ -33,6 +35,7 @@ from tests.support.availability import require
 from tests.support.databases import new_database
 from tests.support.postgres_server import running_postgres
 from tests.support.redis_server import running_redis
+from tests.support.wheel import InstalledWheel, install_once
 
 TEST_DATABASE = "flowbot_test"
 
@@ -102,3 +105,10 @@ def bwrap_path() -> Path:
 def wrk_path() -> Path:
     """Path of `wrk`, which benchmarks/webhooks.py sends its load with."""
     return require(binaries.wrk)
+
+
+@pytest.fixture(scope="session")
+def installed_wheel(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> InstalledWheel:
+    """flowbot's wheel and a virtualenv holding it; read-only for the tests that use it."""
+    base = tmp_path_factory.getbasetemp()
+    return install_once(base if worker_id == "master" else base.parent)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from tests.support.wheel import install_wheel
+from tests.support.wheel import InstalledWheel
 
 PROJECT = Path(__file__).resolve().parents[1]
 FLOW = PROJECT / "flows" / "shopify_orders_to_hubspot_deals"
@@ -26,10 +26,10 @@ def _run(*argv: str | Path, cwd: Path, env: dict[str, str] | None = None,
                           capture_output=True, text=True, timeout=timeout, check=False)
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture
+def installed(installed_wheel: InstalledWheel) -> Path:
     """The bin/ of a fresh virtualenv holding flowbot's wheel, without extras."""
-    return install_wheel(tmp_path_factory.mktemp("wheel"))
+    return installed_wheel.bin
 
 
 def test_the_wheel_gives_the_command(installed: Path, tmp_path: Path) -> None:

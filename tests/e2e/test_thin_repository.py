@@ -14,13 +14,14 @@ import pytest
 from bot.demo.stories import INTENT, TITLE, generate_turns
 from bot.demo.world import demo_world
 from bot.store import JobState
-from tests.support.wheel import install_wheel
+from tests.support.wheel import InstalledWheel
 
 
 @pytest.mark.sandbox
 @pytest.mark.timeout(900)  # the wheel's install, then a whole generate job with its gate
-def test_an_issue_in_a_thin_repository_becomes_a_green_pull_request(tmp_path: Path) -> None:
-    installed = install_wheel(tmp_path / "wheel")
+def test_an_issue_in_a_thin_repository_becomes_a_green_pull_request(
+        tmp_path: Path, installed_wheel: InstalledWheel) -> None:
+    installed = installed_wheel.bin
     content = tmp_path / "thin"
     scaffolded = subprocess.run([str(installed / "flowbot"), "init", str(content)],
                                 capture_output=True, text=True, check=False)

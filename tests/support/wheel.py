@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import shutil
 import subprocess
 import sys
 import venv
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -34,9 +37,17 @@ def build_wheel(scratch: Path) -> Path:
     return wheel
 
 
-def install_wheel(scratch: Path, *, extras: str = "") -> Path:
+@dataclass(frozen=True)
+class InstalledWheel:
+    """flowbot's wheel and the bin/ of a virtualenv it is installed in, without extras."""
+
+    wheel: Path
+    bin: Path
+
+
+def install_wheel(scratch: Path, *, extras: str = "") -> InstalledWheel:
     """Build the wheel and install it (with `extras`, e.g. "[redis]") in a new virtualenv
-    under `scratch`; that virtualenv's bin/."""
+    under `scratch`."""
     wheel = build_wheel(scratch)
     venv.create(scratch / "venv", with_pip=True)
     bin_dir = scratch / "venv" / "bin"
@@ -45,4 +56,30 @@ def install_wheel(scratch: Path, *, extras: str = "") -> Path:
                           capture_output=True, text=True, check=False, timeout=900)
     if done.returncode != 0:
         raise RuntimeError(f"pip install failed: {done.stderr[-2000:]}")
-    return bin_dir
+    return InstalledWheel(wheel, bin_dir)
+
+
+@contextmanager
+def _exclusive(lock: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the file `lock` (between processes; released on close)."""
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def install_once(root: Path) -> InstalledWheel:
+    """`install_wheel` without extras under `root`, done by the first process that asks and
+    reused by the others (pytest-xdist's workers of one run share `root`): a build and an
+    install each for the packaging, thin-repository and Dockerfile tests cost a two-core CI
+    run about a minute. The tree is world-readable: the sandbox runs its gate as nobody."""
+    scratch = root / "flowbot-wheel"
+    with _exclusive(root / "flowbot-wheel.lock"):
+        built = sorted((scratch / "dist").glob("flowbot-*.whl"))
+        if built and (scratch / "venv" / "bin" / "flowbot").exists():
+            return InstalledWheel(built[0], scratch / "venv" / "bin")
+        shutil.rmtree(scratch, ignore_errors=True)  # what an earlier, failed try left
+        installed = install_wheel(scratch)
+        for path in (scratch, *scratch.rglob("*")):
+            if not path.is_symlink():
+                path.chmod(path.stat().st_mode | (0o755 if path.is_dir() else 0o644))
+        return installed
