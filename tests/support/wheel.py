@@ -45,14 +45,13 @@ class InstalledWheel:
     bin: Path
 
 
-def install_wheel(scratch: Path, *, extras: str = "") -> InstalledWheel:
-    """Build the wheel and install it (with `extras`, e.g. "[redis]") in a new virtualenv
-    under `scratch`."""
+def install_wheel(scratch: Path) -> InstalledWheel:
+    """Build the wheel and install it, without extras, in a new virtualenv under `scratch`."""
     wheel = build_wheel(scratch)
     venv.create(scratch / "venv", with_pip=True)
     bin_dir = scratch / "venv" / "bin"
     done = subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "-c",
-                           str(PROJECT / "constraints.txt"), f"{wheel}{extras}"],
+                           str(PROJECT / "constraints.txt"), str(wheel)],
                           capture_output=True, text=True, check=False, timeout=900)
     if done.returncode != 0:
         raise RuntimeError(f"pip install failed: {done.stderr[-2000:]}")
