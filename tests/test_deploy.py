@@ -25,15 +25,16 @@ import yaml
 from bot import cli
 from bot.settings import VARIABLES
 from connectors.core.serving import serve_on_loopback
-from connectors.core.simulator import FaultPlan
-from connectors.hubspot.simulator import HubSpotSimulator
 from connectors.registry import connector_class
-from connectors.slack.simulator import SlackSimulator
-from connectors.slack.throttle import SlackLimits
 from flowkit.runtime.connections import real_connector
 from flowkit.runtime.database_url import checked_database_url
 from flowkit.runtime.store import Lease, open_store
-from tests.runtime.support import asking_service, finished_runs, write_secrets
+from tests.runtime.support import (
+    asking_service,
+    crm_and_slow_slack,
+    finished_runs,
+    write_secrets,
+)
 from tests.runtime.test_runner_kill import _remote
 from tests.support.wheel import InstalledWheel
 
@@ -259,10 +260,7 @@ def test_a_runner_stopped_as_the_unit_stops_it_leaves_its_run_to_the_next_one(
     timeout = float(_unit("runner")["TimeoutStopSec"][0])
     store = f"sqlite:///{tmp_path / 'runtime.sqlite3'}"
     sessions = open_store(store)
-    crm = HubSpotSimulator(contacts=contacts)
-    slack = SlackSimulator(channels=1, limits=SlackLimits(posts_per_channel_per_second=1000))
-    channel = slack.add_channel("sales")
-    slack.faults = FaultPlan(latency_s=0.1)
+    crm, slack, channel = crm_and_slow_slack(contacts)
     remote = _remote(tmp_path)
     with serve_on_loopback(crm.app) as crm_url, serve_on_loopback(slack.app) as slack_url:
         secrets = write_secrets(tmp_path / "secrets.yaml", hubspot=crm.settings(crm_url),

@@ -1,6 +1,6 @@
 """What the runner's tests share: git work on a scratch remote, the secrets file an operator
 writes for the runner (one section per connector, the secrets in plain text), and the demo's
-flow as merged."""
+flow as merged and its two vendors, served by their simulators."""
 
 from __future__ import annotations
 
@@ -18,9 +18,24 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli.runner import QUEUE_NAME
 from bot.demo.world import SCENARIO
+from connectors.core.simulator import FaultPlan
+from connectors.hubspot.simulator import HubSpotSimulator
+from connectors.slack.simulator import SlackSimulator
+from connectors.slack.throttle import SlackLimits
 from flowkit.runtime.service.runner import RunnerService, RunnerSettings
 from flowkit.runtime.service.versions import Versions
 from flowkit.runtime.store import Run, RunStatus
+
+
+def crm_and_slow_slack(contacts: int) -> tuple[HubSpotSimulator, SlackSimulator, str]:
+    """The demo flow's two vendors: a CRM holding `contacts` and a Slack whose one channel,
+    #sales (its id is the third value), answers each post 0.1 s late, so that a run lasts long
+    enough to be stopped or killed mid-way."""
+    crm = HubSpotSimulator(contacts=contacts)
+    slack = SlackSimulator(channels=1, limits=SlackLimits(posts_per_channel_per_second=1000))
+    channel = slack.add_channel("sales")
+    slack.faults = FaultPlan(latency_s=0.1)
+    return crm, slack, channel
 
 
 def git(*arguments: str, cwd: Path) -> str:

@@ -19,13 +19,14 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.core.serving import serve_on_loopback
-from connectors.core.simulator import FaultPlan
-from connectors.hubspot.simulator import HubSpotSimulator
-from connectors.slack.simulator import SlackSimulator
-from connectors.slack.throttle import SlackLimits
 from flowkit.runtime.store import AuditEntry, Base, Lease, Run, RunStatus, open_store
 from tests.runtime.conftest import REPOSITORY
-from tests.runtime.support import asking_service, finished_runs, write_secrets
+from tests.runtime.support import (
+    asking_service,
+    crm_and_slow_slack,
+    finished_runs,
+    write_secrets,
+)
 from tests.runtime.test_runner_kill import _remote
 
 FLOW = "hubspot-contacts-to-slack"
@@ -67,10 +68,7 @@ def _last_write(session: Session, run: Run) -> datetime:
 def test_three_runners_share_a_flow_and_a_killed_ones_run_is_finished_by_another(
         tmp_path: Path, fleet_store: str, redis_url: str) -> None:
     sessions = open_store(fleet_store)
-    crm = HubSpotSimulator(contacts=CONTACTS)
-    slack = SlackSimulator(channels=1, limits=SlackLimits(posts_per_channel_per_second=1000))
-    channel = slack.add_channel("sales")
-    slack.faults = FaultPlan(latency_s=0.1)
+    crm, slack, channel = crm_and_slow_slack(CONTACTS)
     remote = _remote(tmp_path)
     with serve_on_loopback(crm.app) as crm_url, serve_on_loopback(slack.app) as slack_url:
         secrets = tmp_path / "secrets.yaml"
