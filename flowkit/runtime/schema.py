@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import errno
 import os
+import sqlite3
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
+from tenacity import retry, retry_if_exception, stop_after_delay, wait_random
 
 from connectors.core.redaction import first_line
 from flowkit.runtime.database_url import DatabaseUrlError, checked_database_url
@@ -301,8 +303,22 @@ def _locking_engine(url: URL) -> Engine:
 def _sqlite_connected(connection: Any, _record: Any) -> None:
     """WAL, as every store engine sets it (`flowkit.runtime.store.store_engine`): the mode is
     kept in the file, so a store this engine creates starts in it; transactions explicit."""
-    connection.execute("PRAGMA journal_mode=WAL")
+    use_wal(connection)
     connection.isolation_level = None
+
+
+def _locked(error: BaseException) -> bool:
+    return isinstance(error, sqlite3.OperationalError) and "database is locked" in str(error)
+
+
+@retry(retry=retry_if_exception(_locked), wait=wait_random(0.01, 0.1),
+       stop=stop_after_delay(30), reraise=True)
+def use_wal(connection: sqlite3.Connection) -> None:
+    """Put a SQLite file in WAL mode. Processes that open a new file at once all switch it,
+    and the switch needs the file to themselves: SQLite answers "database is locked" at
+    once (it would deadlock waiting), without its busy timeout, so the switch is tried again
+    until the first one has made it (then it is a no-op)."""
+    connection.execute("PRAGMA journal_mode=WAL")
 
 
 def _begin(connection: Connection) -> None:

@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from flowkit.runtime.database_url import checked_database_url
-from flowkit.runtime.schema import History, Legacy, upgrade
+from flowkit.runtime.schema import History, Legacy, upgrade, use_wal
 from flowkit.runtime.tables import TableTypes, utcnow
 
 DATABASE_URL_VARIABLE = "FLOWBOT_DATABASE_URL"
@@ -250,7 +250,5 @@ def store_engine(url: str) -> Engine:
 def _sqlite_wal(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _pragmas(connection: Any, _record: Any) -> None:
-        cursor = connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
+        use_wal(connection)
+        connection.execute("PRAGMA synchronous=NORMAL")

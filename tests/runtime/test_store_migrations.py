@@ -5,13 +5,15 @@ and on PostgreSQL."""
 
 from __future__ import annotations
 
+import sqlite3
 import stat
+import threading
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from flowkit.runtime.schema import upgrade
+from flowkit.runtime.schema import upgrade, use_wal
 from flowkit.runtime.store import HISTORY, Base, LedgerEntry, PacketState, open_store
 from tests.support.databases import (
     RELEASES,
@@ -92,6 +94,22 @@ def test_runners_starting_at_once_migrate_the_store_once(database: str) -> None:
     assert exits == [0, 0, 0, 0]
     assert upgrade(database, HISTORY).applied == ()
     assert schema_differences(database, HISTORY) == []
+
+
+def test_a_file_another_connection_holds_goes_to_wal_once_it_is_free(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite3"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN EXCLUSIVE")
+    release = threading.Timer(0.3, holder.rollback)
+    release.start()
+    opener = sqlite3.connect(path, timeout=0)  # no busy wait: only the retry can outlast the lock
+
+    use_wal(opener)
+
+    assert opener.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    release.join()
+    opener.close()
+    holder.close()
 
 
 def test_a_sqlite_runtime_store_is_readable_by_its_owner_only(tmp_path: Path) -> None:
