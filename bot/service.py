@@ -51,7 +51,11 @@ class Service:
 def build_service(settings: AppSettings,
                   batch_writer: Callable[[AppSettings], BatchWriter] = WriterProcess) -> Service:
     """Connect the store and the queue, and build the web app on them (`batch_writer`: what
-    stores its deliveries, `bot.web.endpoint.build_webhook_app`)."""
+    stores its deliveries, `bot.web.endpoint.build_webhook_app`).
+
+    A script that calls this must guard its entry with `if __name__ == "__main__":`. The writer
+    process is started by multiprocessing's fork server, which imports the script again as
+    its main module (the rule of the forkserver and spawn start methods)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     configure_logging(settings.log_level, secrets=settings.secret_values())
     sessions = open_app_store(settings.database)

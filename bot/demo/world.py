@@ -74,7 +74,9 @@ def demo_world(scratch: Path, *, anthropic_key: str | None = None,
     With `anthropic_key` the model is Claude, at `anthropic_base_url` when given (any endpoint
     that speaks the Messages API); without it, the local Messages API simulator. `model_name` is
     the app's FLOWBOT_MODEL (its default when None); `workers` the worker's threads.
-    `content` is what the repository holds (default: a flowbot checkout's, the monorepo form)."""
+    `content` is what the repository holds (default: a flowbot checkout's, the monorepo form).
+    A script that calls this guards its entry with `if __name__ == "__main__":`
+    (`bot.service.build_service` says why)."""
     scratch.mkdir(parents=True, exist_ok=True)
     scratch.chmod(0o755)
     key = new_app_key()
