@@ -31,6 +31,7 @@ from flowkit.runtime.database_url import checked_database_url
 from flowkit.runtime.store import Lease, open_store
 from tests.runtime.support import (
     asking_service,
+    assert_posted_once_or_in_doubt,
     crm_and_slow_slack,
     finished_runs,
     write_secrets,
@@ -255,7 +256,7 @@ def test_a_runner_stopped_as_the_unit_stops_it_leaves_its_run_to_the_next_one(
     runner alone ends it mid-run well within TimeoutStopSec, its run's child exits by itself
     (before systemd's SIGKILL to what is left), and the runner that starts next finishes the
     flow from the ledger once the lease the stopped one kept has expired, posting nothing
-    twice."""
+    twice (the batch the stop cut off is held in doubt, posted or not)."""
     flow, contacts, lease_s = "hubspot-contacts-to-slack", 200, 2.0
     timeout = float(_unit("runner")["TimeoutStopSec"][0])
     store = f"sqlite:///{tmp_path / 'runtime.sqlite3'}"
@@ -307,10 +308,10 @@ def test_a_runner_stopped_as_the_unit_stops_it_leaves_its_run_to_the_next_one(
 
         restarted = runner(tmp_path / "restarted.log")
         try:
-            finished_runs(asker, flow, sessions, deadline)
+            finished = finished_runs(asker, flow, sessions, deadline)
         finally:
             restarted.send_signal(signal.SIGTERM)
             restarted.wait(timeout=timeout)
 
-    texts = [message["text"] for message in slack.posted(channel)]
-    assert len(texts) == len(set(texts)) == contacts
+    in_doubt = sum(run.counts.get("in_doubt", 0) for run in finished)
+    assert_posted_once_or_in_doubt(slack, channel, contacts, in_doubt)

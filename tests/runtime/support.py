@@ -38,6 +38,20 @@ def crm_and_slow_slack(contacts: int) -> tuple[HubSpotSimulator, SlackSimulator,
     return crm, slack, channel
 
 
+def assert_posted_once_or_in_doubt(slack: SlackSimulator, channel: str, contacts: int,
+                                   in_doubt: int) -> None:
+    """What a runner stopped or killed mid-run may leave of a run that posts `contacts`
+    contacts to Slack (a sink that is not idempotent): no contact posted twice; at most one
+    claimed batch (the child's concurrency, 4) in doubt; every contact not posted is one of
+    those. An in-doubt contact may or may not have reached Slack: the kill can land before
+    the batch's posts were sent or after."""
+    texts = [message["text"] for message in slack.posted(channel)]
+    assert len(texts) == len(set(texts)), "a contact was posted twice"
+    assert all(count == 1 for count in slack.stats.writes.values())
+    assert in_doubt <= 4
+    assert contacts - in_doubt <= len(texts) <= contacts
+
+
 def git(*arguments: str, cwd: Path) -> str:
     """Run git in `cwd`; its output."""
     return subprocess.run(["git", *arguments], cwd=cwd, check=True, capture_output=True,
