@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.commands import MARKUP, FlowbotCommands
-from bot.cli.errors import EXIT_COULD_NOT_RUN, OPERATOR_ERRORS, message_of
+from bot.cli.errors import EXIT_COULD_NOT_RUN
 
 app = typer.Typer(
     name="flowbot",
@@ -40,6 +40,10 @@ def main() -> None:
     """Run the `flowbot` command; an operator's mistake is one line and exit 2."""
     try:
         app()
-    except OPERATOR_ERRORS as error:
+    except Exception as error:  # an operator's mistake is one line; a bug keeps its traceback
+        from bot.cli.translation import OPERATOR_ERRORS, message_of
+
+        if not isinstance(error, OPERATOR_ERRORS):
+            raise
         print(f"flowbot: {message_of(error)}", file=sys.stderr)
         raise SystemExit(EXIT_COULD_NOT_RUN) from None

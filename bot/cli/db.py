@@ -13,7 +13,8 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import OperationalError
 
-from bot.cli.errors import fail, message_of
+from bot.cli.errors import fail
+from bot.cli.translation import message_of
 from bot.settings import SettingsError, load_process_settings
 from bot.store import upgrade_app_store
 from connectors.core.redaction import first_line

@@ -24,7 +24,7 @@ from githubkit.exception import RequestError, RequestFailed, RequestTimeout
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
-from bot.cli.errors import message_of
+from bot.cli.translation import message_of
 from bot.github.client import AppIdentity, app_client, installation_client
 from bot.github.labels import REPOSITORY_LABELS
 from bot.jobs.job_queue import make_huey, queue_reachable

@@ -17,7 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.cli.errors import database_problem, fail, require_repository
+from bot.cli.errors import fail, require_repository
+from bot.cli.translation import database_problem
 from flowkit.engine import PacketResult
 from flowkit.errors import FlowDefinitionError
 from flowkit.runtime.connections import SettingsMissing

@@ -16,8 +16,9 @@ from githubkit.exception import GitHubException, RequestFailed
 from huey import Huey, RedisHuey, SqliteHuey
 from prometheus_client import start_http_server
 
-from bot.cli.errors import fail, message_of
+from bot.cli.errors import fail
 from bot.cli.run import open_runtime_store
+from bot.cli.translation import message_of
 from bot.github.client import (
     AppIdentity,
     app_client,
