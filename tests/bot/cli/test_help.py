@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -9,6 +12,7 @@ import typer
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.cli.commands import COMMANDS
 
 ROOT: Any = typer.main.get_command(app)  # typer's own copy of click's Command and Group
 
@@ -60,3 +64,23 @@ def test_a_description_is_reflowed_to_the_terminal_not_broken_where_its_docstrin
 
     assert shown.exit_code == 0, shown.output
     assert all(paragraph in lines for paragraph in paragraphs), shown.output
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_a_commands_line_in_the_list_is_the_first_paragraph_of_its_help(name: str) -> None:
+    first_paragraph = inspect.cleandoc(ROOT.commands[name].help or "").split("\n\n")[0]
+
+    assert COMMANDS[name].summary == " ".join(first_paragraph.split())
+
+
+def test_listing_the_commands_imports_none_of_them() -> None:
+    shown = subprocess.run(
+        [sys.executable, "-c", "import sys\n"
+         "from typer.testing import CliRunner\n"
+         "from bot.cli import app\n"
+         "listed = CliRunner().invoke(app, ['--help']).output\n"
+         "print(sorted(name for name in sys.modules if name.startswith('bot.cli.')))\n"
+         "print(all(name in listed for name in ('serve', 'eval-check', 'runner')))"],
+        capture_output=True, text=True, check=True, timeout=60)
+
+    assert shown.stdout.splitlines() == ["['bot.cli.commands', 'bot.cli.errors']", "True"]
