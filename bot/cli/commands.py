@@ -97,11 +97,13 @@ class _CommandTable(MutableMapping[str, Command]):
         self.listing = False
 
     def __getitem__(self, name: str) -> Command:
-        if name not in self._built:
-            module, _, attribute = COMMANDS[name].target.partition(":")
-            if self.listing:
-                return TyperCommand(name, help=COMMANDS[name].summary)
-            self._built[name] = _click_command(name, getattr(import_module(module), attribute))
+        if name in self._built:
+            return self._built[name]
+        entry = COMMANDS[name]
+        if self.listing:
+            return TyperCommand(name, help=entry.summary)
+        module, _, attribute = entry.target.partition(":")
+        self._built[name] = _click_command(name, getattr(import_module(module), attribute))
         return self._built[name]
 
     def __setitem__(self, name: str, command: Command) -> None:
